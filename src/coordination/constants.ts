@@ -1,0 +1,59 @@
+// Fixed protocol constants (coordination.md §1). Not configurable.
+export const COORDINATION_FREQUENCY_BLOCKS = 900;
+export const ACTIVE_PHASE_BLOCKS = 80;
+export const PASSIVE_PHASE_BLOCKS = 20;
+export const WINDOW_DURATION_BLOCKS = 100;
+export const SAFE_BLOCK_SHIFT = 32;
+export const RETRANSMIT_OFFSETS = [1, 3, 6, 11, 20, 37, 70] as const;
+export const PROTOCOL_VERSION = 1;
+export const MAX_MESSAGE_BYTES = 16384;
+export const ASSUMED_BLOCK_TIME_SEC = 12;
+export const PER_SENDER_WINDOW_CAP = 16;
+export const FOLLOWER_QUEUE_CAPACITY = 512;
+
+export enum ActionType {
+  Noop = 0,
+  Heartbeat = 1,
+  DepositSweep = 2,
+  Redemption = 3,
+  MovingFunds = 4,
+  MovedFundsSweep = 5,
+}
+export const MAX_ACTION_TYPE = 5;
+
+/** Checklist items are the non-Noop action types; names as in the spec. */
+export type ActionName = "Noop" | "Heartbeat" | "DepositSweep" | "Redemption" | "MovingFunds" | "MovedFundsSweep";
+
+export function actionName(t: ActionType): ActionName {
+  return ActionType[t] as ActionName;
+}
+
+/** Validity blocks per action (coordination.md §1.2). */
+export const ACTION_VALIDITY_BLOCKS: Record<Exclude<ActionType, ActionType.Noop>, number> = {
+  [ActionType.Heartbeat]: 600,
+  [ActionType.DepositSweep]: 1200,
+  [ActionType.Redemption]: 600,
+  [ActionType.MovingFunds]: 650,
+  [ActionType.MovedFundsSweep]: 600,
+};
+export const SIGNING_DEADLINE_BEFORE_EXPIRY = 300;
+export const MOVING_FUNDS_SIGNING_START_OFFSET = 132;
+
+export enum FaultType {
+  Unknown = 0,
+  LeaderIdleness = 1,
+  LeaderMistake = 2,
+  LeaderImpersonation = 3,
+  LeaderEquivocation = 4,
+  InvalidProposal = 5,
+}
+export type FaultName = keyof typeof FaultType;
+
+export enum WalletState {
+  Unknown = 0,
+  Live = 1,
+  MovingFunds = 2,
+  Closing = 3,
+  Closed = 4,
+  Terminated = 5,
+}
