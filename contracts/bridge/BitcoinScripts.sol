@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-3.0-only
+pragma solidity ^0.8.17;
+
+import {BTCUtils} from "@keep-network/bitcoin-spv-sol/contracts/BTCUtils.sol";
+import {BytesLib} from "@keep-network/bitcoin-spv-sol/contracts/BytesLib.sol";
+
+import "./BridgeTypes.sol";
+
+/// @title Bitcoin scripts, keys and hashes
+/// @notice Deposit script builder, key derivations and script-hash checks
+///         shared by the Bridge and the WalletProposalValidator. Every value
+///         here must match the node bit for bit (contracts.md 1.3, 1.4).
+/// @dev Hashing and output parsing go through bitcoin-spv-sol so that
+///      reverts and Panics are the same as tBTC's.
+library BitcoinScripts {
+    using BTCUtils for bytes;
+    using BytesLib for bytes;
+
+    /// @notice Result of matching a funding output's hash payload against
+    ///         an expected locking script.
+    enum ScriptMatch {
+        // Payload of 20 bytes equal to hash160(script) (P2SH).
+        Matched20,
+        // Payload of 32 bytes equal to sha256(script) (P2WSH).
+        Matched32,
+        // Payload of 20 bytes that is not hash160(script).
+        Wrong20,
+        // Payload of 32 bytes that is not sha256(script).
+        Wrong32,
+        // Payload of any other length (non-standard, P2TR, OP_RETURN...).
+        WrongLength
+    }
+
+    /// @notice Builds the deposit locking script (contracts.md 1.4): 92 bytes
+    ///         for a regular deposit, 126 bytes when `extraData` is non-zero.
+    /// @param depositor Ethereum address of the revealer.
+    /// @param blindingFactor 8-byte blinding factor.
+    /// @param walletPubKeyHash 20-byte wallet public key hash.
+    /// @param refundPubKeyHash 20-byte refund public key hash.
+    /// @param refundLocktime 4-byte little-endian refund locktime.
+    /// @param extraData Optional 32-byte extra data; 0 means none.
+    function depositScript(
+        address depositor,
+        bytes8 blindingFactor,
+        bytes20 walletPubKeyHash,
+        bytes20 refundPubKeyHash,
+        bytes4 refundLocktime,
+        bytes32 extraData
+    ) internal pure returns (bytes memory) {
+        bytes memory head = extraData == bytes32(0)
+            ? abi.encodePacked(hex"14", depositor, hex"75")
+            : abi.encodePacked(
+                hex"14",
+                depositor,
+                hex"75",
+                hex"20",
+                extraData,
+                hex"75"
+            );
+
+        return
+            abi.encodePacked(
+                head,
+                hex"08", // push 8
+                blindingFactor,
+                hex"75", // OP_DROP
+                hex"76a914", // OP_DUP OP_HASH160 push 20
+                walletPubKeyHash,
+                hex"87", // OP_EQUAL
+                hex"63ac67", // OP_IF OP_CHECKSIG OP_ELSE
+                hex"76a914", // OP_DUP OP_HASH160 push 20
+                refundPubKeyHash,
+                hex"88", // OP_EQUALVERIFY
+                hex"04", // push 4
+                refundLocktime,
+                hex"b175ac68" // OP_CHECKLOCKTIMEVERIFY OP_DROP OP_CHECKSIG OP_ENDIF
+            );
+    }
+
+    /// @notice Matches a hash payload returned by `BTCUtils.extractHash`
+    ///         against the expected locking script.
+    /// @param payload Hash payload of the funding output.
+    /// @param script Expected locking script.
+    function matchScriptHash(bytes memory payload, bytes memory script)
+        internal
+        view
+        returns (ScriptMatch)
+    {
+        if (payload.length == 20) {
+            return
+                payload.slice20(0) == script.hash160View()
+                    ? ScriptMatch.Matched20
+                    : ScriptMatch.Wrong20;
+        }
+        if (payload.length == 32) {
+            return
+                payload.toBytes32() == sha256(script)
+                    ? ScriptMatch.Matched32
+                    : ScriptMatch.Wrong32;
+        }
+        return ScriptMatch.WrongLength;
+    }
+
+    /// @notice Bitcoin transaction hash (hash256 of the non-witness
+    ///         serialization), in internal byte order.
+    function txHash(BitcoinTxInfo calldata txInfo)
+        internal
+        view
+        returns (bytes32)
+    {
+        return
+            abi
+                .encodePacked(
+                    txInfo.version,
+                    txInfo.inputVector,
+                    txInfo.outputVector,
+                    txInfo.locktime
+                )
+                .hash256View();
+    }
+
+    /// @notice Deposit key: keccak256(fundingTxHash || uint32 outputIndex).
+    function depositKey(bytes32 fundingTxHash, uint32 fundingOutputIndex)
+        internal
+        pure
+        returns (uint256)
+    {
+        return
+            uint256(
+                keccak256(abi.encodePacked(fundingTxHash, fundingOutputIndex))
+            );
+    }
+
+    /// @notice Redemption key:
+    ///         keccak256(keccak256(lengthPrefixedScript) || walletPubKeyHash).
+    function redemptionKey(
+        bytes memory redeemerOutputScript,
+        bytes20 walletPubKeyHash
+    ) internal pure returns (uint256) {
+        return
+            uint256(
+                keccak256(
+                    abi.encodePacked(
+                        keccak256(redeemerOutputScript),
+                        walletPubKeyHash
+                    )
+                )
+            );
+    }
+
+    /// @notice Moved-funds sweep request key:
+    ///         keccak256(movingFundsTxHash || uint32 outputIndex).
+    function movedFundsKey(bytes32 movingFundsTxHash, uint32 outputIndex)
+        internal
+        pure
+        returns (uint256)
+    {
+        return
+            uint256(
+                keccak256(abi.encodePacked(movingFundsTxHash, outputIndex))
+            );
+    }
+
+    /// @notice Main UTXO hash: keccak256(txHash || uint32 index || uint64 value).
+    function mainUtxoHash(BitcoinUtxo memory utxo)
+        internal
+        pure
+        returns (bytes32)
+    {
+        return
+            keccak256(
+                abi.encodePacked(
+                    utxo.txHash,
+                    utxo.txOutputIndex,
+                    utxo.txOutputValue
+                )
+            );
+    }
+
+    /// @notice Target wallets commitment: keccak256 of the packed array,
+    ///         where every bytes20 element is padded to 32 bytes.
+    function targetWalletsCommitment(bytes20[] memory targetWallets)
+        internal
+        pure
+        returns (bytes32)
+    {
+        // abi.encodePacked pads array elements to 32 bytes.
+        return keccak256(abi.encodePacked(targetWallets));
+    }
+
+    /// @notice Wallet public key hash: hash160 of the compressed public key
+    ///         (0x02 for an even Y, 0x03 for an odd Y, followed by X).
+    function walletPubKeyHashFromKey(bytes32 publicKeyX, bytes32 publicKeyY)
+        internal
+        view
+        returns (bytes20)
+    {
+        bytes1 prefix = uint256(publicKeyY) & 1 == 0
+            ? bytes1(0x02)
+            : bytes1(0x03);
+        return abi.encodePacked(prefix, publicKeyX).hash160View();
+    }
+
+    /// @notice ECDSA wallet ID: keccak256(X || Y).
+    function ecdsaWalletIdFromKey(bytes32 publicKeyX, bytes32 publicKeyY)
+        internal
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encodePacked(publicKeyX, publicKeyY));
+    }
+}

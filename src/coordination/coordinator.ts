@@ -1,0 +1,278 @@
+// The per-wallet window procedure (coordination.md §3.3–3.4): for every window the watcher hands
+// over, take part for each eligible wallet — claim the (wallet, W) row, derive seed, leader and
+// checklist, then run the leader or follower routine. Restarts resume persisted rows.
+import { getAddress, type BaseWallet } from "ethers";
+import { SAFE_BLOCK_SHIFT, WalletState, actionName, type ActionType } from "./constants.js";
+import { checklist as computeChecklist } from "./checklist.js";
+import type { ChainClock } from "./clock.js";
+import type { ContentValidator } from "./content-validation.js";
+import type { CoordinationObserver, WindowResult } from "./events.js";
+import type { FaultRecorder } from "./faults.js";
+import { runFollower } from "./follower-routine.js";
+import { runLeader } from "./leader-routine.js";
+import { selectLeader } from "./leader.js";
+import type { ProtocolProfile } from "./profile.js";
+import type { ResultProcessor } from "./result-processor.js";
+import { computeSeed } from "./seed.js";
+import type { WindowContext } from "./window-context.js";
+import type { EthereumChain } from "../chain/ethereum-chain.js";
+import type { WalletRegistry } from "../chain/wallet-registry.js";
+import type { CoordinationNetwork } from "../network/coordination-network.js";
+import type { CoordinationDomain } from "../network/eip712.js";
+import type { Logger } from "../node/logger.js";
+import type { Metrics } from "../node/metrics.js";
+import type { ProposalGenerator } from "../proposals/generator.js";
+import type { Store } from "../store/store.js";
+import { crashPoint } from "../util/crash-point.js";
+import { fromHex, toHex } from "../util/hex.js";
+import { backoffMs, isAbortError, sleep } from "../util/sleep.js";
+
+export interface CoordinatorComponents {
+  store: Store;
+  chain: EthereumChain;
+  clock: ChainClock;
+  registry: WalletRegistry;
+  network: CoordinationNetwork;
+  generator: ProposalGenerator;
+  validateContent: ContentValidator;
+  faults: FaultRecorder;
+  results: ResultProcessor;
+  operatorKey: BaseWallet;
+  logger: Logger;
+  metrics: Metrics | null;
+  observer?: CoordinationObserver;
+}
+
+export interface CoordinatorInit {
+  profile: ProtocolProfile;
+  profileHash: string;
+  domain: CoordinationDomain;
+  /** Head when this database was created: no leadership for windows it did not see open (§9.6). */
+  freshSinceHead: number;
+}
+
+const ELIGIBLE_STATES = new Set<number>([WalletState.Live, WalletState.MovingFunds, WalletState.Closing]);
+
+export class Coordinator {
+  readonly operator: string;
+  private readonly running = new Set<Promise<unknown>>();
+  private readonly seats = new Map<string, string[]>(); // wallet hex → latest seat list, for gossip check A10
+  private readonly log: Logger;
+  private readonly controller = new AbortController();
+
+  constructor(
+    private readonly c: CoordinatorComponents,
+    private readonly init: CoordinatorInit,
+  ) {
+    this.operator = getAddress(c.operatorKey.address);
+    this.log = c.logger.child({ module: "coordination" });
+  }
+
+  /** Latest known seat list of a wallet (gossip validation A10). */
+  seatsOf(walletPkh: Uint8Array): string[] | undefined {
+    return this.seats.get(toHex(walletPkh));
+  }
+
+  /**
+   * Subscribes to the topic of every wallet this operator holds a seat in (Live, MovingFunds or
+   * Closing, latest state) and unsubscribes from the others. Run at start and every window.
+   */
+  async refreshWallets(signal?: AbortSignal): Promise<void> {
+    const latest = await this.c.chain.block("latest", { signal });
+    const at = { blockHash: latest.hash, blockNumber: latest.number };
+    await this.c.registry.sync({ signal });
+    let coordinated = 0;
+    for (const pkh of this.c.registry.knownWallets()) {
+      const wallet = toHex(pkh);
+      const seats = await this.c.registry.seatsAt(pkh, at);
+      this.seats.set(wallet, seats);
+      const state = await this.c.registry.stateAt(pkh, at);
+      if (seats.includes(this.operator) && ELIGIBLE_STATES.has(state)) {
+        this.c.network.subscribeWallet(pkh);
+        coordinated++;
+      } else {
+        this.c.network.unsubscribeWallet(pkh);
+      }
+    }
+    this.c.metrics?.walletsCoordinated.set(coordinated);
+  }
+
+  /** A window whose active phase is still running (live or late join). Never throws. */
+  windowOpened(W: number, head: number): void {
+    this.c.metrics?.windows.inc({ outcome: head > W ? "caught_up" : "opened" });
+    this.track(this.runWindow(W, head));
+  }
+
+  /** Records missed windows (§3.2) for the wallets we know we hold seats in. */
+  windowMissed(W: number): void {
+    this.c.metrics?.windows.inc({ outcome: "missed" });
+    for (const [wallet, seats] of this.seats) {
+      if (seats.includes(this.operator)) this.c.store.windows.recordMissed(wallet, W);
+    }
+    this.log.warn({ W }, "window missed: its active phase was over when detected");
+  }
+
+  /** Resumes windows left `running` or `leader_signed` by a previous run whose active phase is not over. */
+  resumeRunning(): void {
+    for (const row of this.c.store.windows.listRunning()) {
+      if (this.c.clock.head >= row.W + 80) {
+        const result: WindowResult = "observation_incomplete";
+        this.c.store.windows.update(row.walletPkh, row.W, { status: "done", result });
+        continue;
+      }
+      this.track(this.runWallet(row.W, fromHex(row.walletPkh), this.c.clock.head, undefined));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.controller.abort();
+    await Promise.allSettled([...this.running]);
+  }
+
+  private track(p: Promise<unknown>): void {
+    const tracked = p.catch((err: unknown) => {
+      if (!isAbortError(err) && !this.controller.signal.aborted) this.log.error({ err }, "window procedure failed");
+    });
+    this.running.add(tracked);
+    void tracked.finally(() => this.running.delete(tracked));
+  }
+
+  private async runWindow(W: number, head: number): Promise<void> {
+    const signal = AbortSignal.any([this.controller.signal, this.c.clock.signalAtBlock(W + 80)]);
+    const participation = await this.retry(() => this.c.registry.participation(W, this.operator), signal, `wallets of window ${W}`);
+    if (!participation) return;
+    await this.refreshWallets(signal).catch((err: unknown) => this.log.warn({ err }, "wallet refresh failed"));
+    await Promise.all(participation.map((p) => this.runWallet(W, p.walletPkh, head, p.seats)));
+  }
+
+  /** §3.4 for one wallet. `seats` is undefined when resuming; then it is read again at W−32. */
+  private async runWallet(W: number, walletPkh: Uint8Array, head: number, seatsAtSafeBlock: string[] | undefined): Promise<void> {
+    const wallet = toHex(walletPkh);
+    const claim = this.c.store.windows.claim(wallet, W, { joinedAtBlock: head });
+    if (!claim.claimed && !["running", "leader_signed"].includes(claim.row.status)) return;
+    crashPoint("window.claimed");
+    const joinedAtBlock = claim.claimed ? head : (claim.row.joinedAtBlock ?? head);
+    const signal = AbortSignal.any([this.controller.signal, this.c.clock.signalAtBlock(W + 100)]);
+
+    // Seed (§4): failure to read W−32 is transient until W+80, then the window is unverified.
+    const activeSignal = AbortSignal.any([signal, this.c.clock.signalAtBlock(W + 80)]);
+    const inputs = await this.retry(
+      async () => {
+        const safe = await this.c.chain.block(W - SAFE_BLOCK_SHIFT, { signal: activeSignal });
+        const seats = seatsAtSafeBlock ?? (await this.c.registry.seatsAt(walletPkh, { blockHash: safe.hash, blockNumber: safe.number }));
+        return { safeHash: safe.hash, seats };
+      },
+      activeSignal,
+      `seed inputs of ${wallet}/${W}`,
+    );
+    if (!inputs) {
+      if (!this.controller.signal.aborted) this.c.store.windows.update(wallet, W, { status: "done", result: "unverified" });
+      return;
+    }
+
+    const seed = computeSeed(walletPkh, fromHex(inputs.safeHash));
+    const seedHex = toHex(seed);
+    const { leader } = selectLeader(inputs.seats, seed, this.init.profile.rngScheme);
+    const list: ActionType[] = computeChecklist(W, seed, this.init.profile);
+    const ownSeats = inputs.seats.flatMap((s, i) => (s === this.operator ? [i + 1] : []));
+    const role = leader === this.operator ? "leader" : "follower";
+    this.c.store.windows.update(wallet, W, {
+      seedHex,
+      safeBlockHash: inputs.safeHash,
+      leader,
+      role,
+      checklist: list.map(actionName),
+    });
+    const ctx: WindowContext = {
+      W,
+      walletPkh,
+      wallet,
+      seats: inputs.seats,
+      ownSeats,
+      leader,
+      checklist: list,
+      seedHex,
+      safeBlockHash: inputs.safeHash,
+      profileHash: this.init.profileHash,
+      joinedAtBlock,
+    };
+    this.log.info({ wallet, W, leader, role, checklist: list.map(actionName), seed: seedHex, lateJoin: head > W }, "window opened");
+    this.c.observer?.({ type: "window", W, wallet, leader, role, checklist: list.map(actionName), seed: seedHex, lateJoin: head > W });
+
+    if (role === "leader") {
+      this.c.metrics?.leaderWindows.inc();
+      const firstTime = claim.claimed || claim.row.status === "running";
+      if (firstTime && this.init.freshSinceHead > W) {
+        // §9.6: a previous instance may already have published for W; regenerating could equivocate.
+        this.c.results.finish(ctx, "skipped_fresh_db");
+        return;
+      }
+      const draining = this.drain(walletPkh, signal);
+      await runLeader(
+        ctx,
+        {
+          store: this.c.store,
+          chain: this.c.chain,
+          clock: this.c.clock,
+          generate: (req, s) => this.c.generator.generate(req, s),
+          publish: (wire) => this.c.network.publish(walletPkh, wire),
+          waitForPeers: (s) => this.c.network.waitForPeers(walletPkh, { signal: s }),
+          results: this.c.results,
+          operatorKey: this.c.operatorKey,
+          domain: this.init.domain,
+          chainId: this.init.profile.chainId,
+          logger: this.c.logger,
+          metrics: this.c.metrics,
+          observer: this.c.observer,
+        },
+        signal,
+      );
+      await draining;
+      return;
+    }
+    await runFollower(
+      ctx,
+      {
+        store: this.c.store,
+        chain: this.c.chain,
+        clock: this.c.clock,
+        queue: this.c.network.queue(walletPkh),
+        subscriberCount: () => this.c.network.subscriberCount(walletPkh),
+        validateContent: this.c.validateContent,
+        faults: this.c.faults,
+        results: this.c.results,
+        ownOperator: this.operator,
+        logger: this.c.logger,
+        metrics: this.c.metrics,
+        observer: this.c.observer,
+      },
+      signal,
+    );
+  }
+
+  /** The leader has nothing to accept; it drains its queue so stale items don't pile up. */
+  private async drain(walletPkh: Uint8Array, signal: AbortSignal): Promise<void> {
+    const queue = this.c.network.queue(walletPkh);
+    while (!signal.aborted) {
+      try {
+        await queue.shift(signal);
+      } catch {
+        return;
+      }
+    }
+  }
+
+  /** Retries a transient read with backoff until it succeeds or the signal fires (then undefined). */
+  private async retry<T>(fn: () => Promise<T>, signal: AbortSignal, what: string): Promise<T | undefined> {
+    for (let attempt = 0; !signal.aborted; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (signal.aborted) break;
+        this.log.warn({ err, attempt }, `reading ${what} failed; retrying`);
+        await sleep(backoffMs(attempt, 250, 5_000), signal).catch(() => undefined);
+      }
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,27 @@
+import type { ActionName, FaultName } from "./constants.js";
+
+/** Window results of coordination.md §10.6. */
+export type WindowResult =
+  | "accepted_own"
+  | "accepted"
+  | "idle"
+  | "equivocated"
+  | "rejected"
+  | "unverified"
+  | "observation_incomplete"
+  | "skipped_fresh_db"
+  | "missed"
+  | "wallet_busy";
+
+export type Role = "leader" | "follower";
+
+/** What the coordinator reports as it goes; the devnet timeline and `wcoord logs` read the same facts. */
+export type CoordinationEvent =
+  | { type: "window"; W: number; wallet: string; leader: string; role: Role; checklist: ActionName[]; seed: string; lateJoin: boolean }
+  | { type: "proposal_sent"; W: number; wallet: string; action: ActionName; digest: string; republish: number }
+  | { type: "accepted"; W: number; wallet: string; leader: string; action: ActionName; digest: string }
+  | { type: "validated"; W: number; wallet: string; action: ActionName; outcome: "valid" | "invalid" | "unverified"; reason?: string; block: number }
+  | { type: "fault"; W: number; wallet: string; fault: FaultName; culprit: string; reason: string }
+  | { type: "result"; W: number; wallet: string; result: WindowResult; action?: ActionName; actionId?: number };
+
+export type CoordinationObserver = (event: CoordinationEvent) => void;
