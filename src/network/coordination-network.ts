@@ -1,0 +1,394 @@
+import { TopicValidatorResult, type GossipSub, type Message } from "@libp2p/gossipsub";
+import type { PeerId, Startable } from "@libp2p/interface";
+import { peerIdFromString } from "@libp2p/peer-id";
+import { multiaddr, type Multiaddr } from "@multiformats/multiaddr";
+import { getAddress, hexlify } from "ethers";
+import type { Libp2p } from "libp2p";
+import { COORDINATION_FREQUENCY_BLOCKS } from "../coordination/constants.js";
+import type { CoordinationMessage } from "../coordination/message.js";
+import { silentLogger, type Logger } from "../node/logger.js";
+import { to0x, toHex } from "../util/hex.js";
+import { sleep } from "../util/sleep.js";
+import { DuplicateTracker } from "./duplicate-tracker.js";
+import type { CoordinationDomain } from "./eip712.js";
+import {
+  isMalformedReason,
+  validateGossipMessage,
+  type GossipAction,
+  type GossipReason,
+  type GossipValidationContext,
+  type GossipVerdict,
+} from "./gossip-validator.js";
+import { operatorAddressOfPeer } from "./libp2p.js";
+import { coordinationTopic } from "./topics.js";
+import { WalletQueue } from "./wallet-queue.js";
+
+export const DEFAULT_REDIAL_INTERVAL_MS = 30_000;
+const DIAL_TIMEOUT_MS = 10_000;
+const WAIT_POLL_MS = 100;
+/** How long waitForPeers keeps waiting for a mesh peer once enough subscribers are known. */
+export const DEFAULT_MESH_GRACE_MS = 3_000;
+
+/** An accepted message handed to the follower (one per digest per wallet). */
+export interface InboundItem {
+  message: CoordinationMessage;
+  /** The exact received bytes (canonical, so equal bytes mean equal messages). */
+  wire: Uint8Array;
+  digest: Uint8Array;
+  /** EIP-55 operator address of the original publisher (== message sender after A9). */
+  fromOperator: string;
+  /** libp2p peer id string of the original publisher. */
+  fromPeer: string;
+  /** Date.now() at acceptance; for logs only. */
+  receivedAt: number;
+}
+
+export interface PublishOutcome {
+  ok: boolean;
+  recipients: number;
+  error?: string;
+}
+
+export interface WaitForPeersOptions {
+  signal?: AbortSignal;
+  /** Default 1. */
+  minSubscribers?: number;
+  /** Also wait (up to meshGraceMs) for one mesh peer. Default true. */
+  preferMesh?: boolean;
+  /** Default DEFAULT_MESH_GRACE_MS. */
+  meshGraceMs?: number;
+}
+
+export interface CoordinationNetworkComponents {
+  libp2p: Libp2p<{ pubsub: GossipSub }>;
+  logger?: Logger;
+}
+
+export interface CoordinationNetworkInit {
+  chainId: bigint;
+  profileHash: Uint8Array;
+  domain: CoordinationDomain;
+  currentWindow(): number;
+  seatsOf(walletPkh: Uint8Array): string[] | undefined;
+  /** Multiaddrs with /p2p/<peerId>, dialled at start and re-dialled while disconnected. */
+  bootstrapPeers: string[];
+  /** Default DEFAULT_REDIAL_INTERVAL_MS (30 s). */
+  redialIntervalMs?: number;
+  /** Per-wallet queue capacity. Default FOLLOWER_QUEUE_CAPACITY. */
+  queueCapacity?: number;
+  /** Synchronous; writes the inbound transcript BEFORE the item becomes visible to the follower. A throw keeps it out of the queue. */
+  beforeEnqueue?: (item: InboundItem) => void;
+  /** Every verdict (metrics: wcoord_gossip_messages_total{verdict,reason}). */
+  onVerdict?: (verdict: GossipAction, reason: GossipReason) => void;
+  /** A1/A2 failures (metrics: wcoord_malformed_messages_total{reason}). */
+  onMalformed?: (reason: GossipReason) => void;
+  /** A5 failures; the network also logs a rate-limited error line itself (coordination.md §2.3). */
+  onProfileMismatch?: (sender: string, remoteHash: Uint8Array, wallet: Uint8Array) => void;
+  /** An accepted message dropped because the wallet's queue was full (`queue_full`). */
+  onQueueFull?: (wallet: Uint8Array) => void;
+}
+
+interface BootstrapPeer {
+  addr: Multiaddr;
+  peerId?: PeerId;
+}
+
+/**
+ * The gossip side of coordination (coordination.md §8): one topic per wallet, network-stage validation
+ * in the topic validator, and one bounded queue per wallet towards the follower. Knows bytes, topics and
+ * peers; never imports coordinator code.
+ */
+export class CoordinationNetwork implements Startable {
+  private readonly libp2p: Libp2p<{ pubsub: GossipSub }>;
+  private readonly log: Logger;
+  private readonly init: CoordinationNetworkInit;
+  private readonly ctx: GossipValidationContext;
+  private readonly bootstrap: BootstrapPeer[] = [];
+  private readonly wallets = new Map<string, Uint8Array>();
+  private readonly queues = new Map<string, WalletQueue<InboundItem>>();
+  /** (sender, remote hash, W) already logged; keeps the mismatch error to one line per window. */
+  private readonly mismatchLogged = new Map<string, number>();
+  private lifecycle: AbortController | undefined;
+  private redialDone: Promise<void> | undefined;
+
+  constructor(components: CoordinationNetworkComponents, init: CoordinationNetworkInit) {
+    if (components.libp2p == null) throw new Error("CoordinationNetwork needs components.libp2p");
+    this.libp2p = components.libp2p;
+    this.log = (components.logger ?? silentLogger).child({ module: "network" });
+    this.init = init;
+    this.ctx = {
+      chainId: init.chainId,
+      profileHash: init.profileHash,
+      domain: init.domain,
+      currentWindow: () => init.currentWindow(),
+      seatsOf: (pkh) => init.seatsOf(pkh),
+      duplicates: new DuplicateTracker(),
+    };
+    for (const s of init.bootstrapPeers) {
+      try {
+        const addr = multiaddr(s);
+        const p2p = addr.getComponents().find((c) => c.name === "p2p")?.value;
+        this.bootstrap.push({ addr, ...(p2p !== undefined ? { peerId: peerIdFromString(p2p) } : {}) });
+      } catch (err) {
+        this.log.warn({ addr: s, err: String(err) }, "ignoring invalid bootstrap multiaddr");
+      }
+    }
+  }
+
+  get isStarted(): boolean {
+    return this.lifecycle !== undefined;
+  }
+
+  get peerId(): string {
+    return this.libp2p.peerId.toString();
+  }
+
+  get multiaddrs(): string[] {
+    return this.libp2p.getMultiaddrs().map((m) => m.toString());
+  }
+
+  async start(): Promise<void> {
+    if (this.lifecycle !== undefined) return;
+    const lifecycle = new AbortController();
+    this.lifecycle = lifecycle;
+    for (const pkh of this.wallets.values()) this.attach(pkh);
+    this.redialDone = this.redialLoop(lifecycle.signal);
+    this.log.info({ peerId: this.peerId, bootstrapPeers: this.bootstrap.length, wallets: this.wallets.size }, "coordination network started");
+  }
+
+  async stop(): Promise<void> {
+    const lifecycle = this.lifecycle;
+    if (lifecycle === undefined) return;
+    this.lifecycle = undefined;
+    lifecycle.abort(new DOMException("coordination network stopped", "AbortError"));
+    // Stop accepting gossip first; the wallet set is kept so that a restart re-subscribes.
+    for (const pkh of this.wallets.values()) this.detach(pkh);
+    await this.redialDone;
+    this.redialDone = undefined;
+    this.log.info("coordination network stopped");
+  }
+
+  /** Subscribes to the wallet's topic (now, or at start) and registers its validator. Idempotent. */
+  subscribeWallet(pkh: Uint8Array): void {
+    const key = toHex(pkh);
+    if (this.wallets.has(key)) return;
+    this.wallets.set(key, Uint8Array.from(pkh));
+    this.queue(pkh);
+    if (this.lifecycle !== undefined) this.attach(pkh);
+  }
+
+  unsubscribeWallet(pkh: Uint8Array): void {
+    const key = toHex(pkh);
+    if (!this.wallets.delete(key)) return;
+    if (this.lifecycle !== undefined) this.detach(pkh);
+    this.queues.get(key)?.clear();
+    this.queues.delete(key);
+    this.ctx.duplicates.forgetWallet(pkh);
+  }
+
+  subscribedWallets(): Uint8Array[] {
+    return [...this.wallets.values()];
+  }
+
+  /** The wallet's inbound queue (created on first use). */
+  queue(pkh: Uint8Array): WalletQueue<InboundItem> {
+    const key = toHex(pkh);
+    let q = this.queues.get(key);
+    if (q === undefined) {
+      q = new WalletQueue<InboundItem>(this.init.queueCapacity);
+      this.queues.set(key, q);
+    }
+    return q;
+  }
+
+  /** Publishes the given bytes on the wallet's topic. Never throws; zero peers is ok. */
+  async publish(pkh: Uint8Array, wire: Uint8Array): Promise<PublishOutcome> {
+    try {
+      // A stopped gossipsub "publishes" to nobody without complaint; say so, so the caller retries.
+      if (this.libp2p.status !== "started") throw new Error(`libp2p is ${this.libp2p.status}`);
+      const topic = coordinationTopic(this.init.chainId, pkh);
+      const res = await this.libp2p.services.pubsub.publish(topic, wire);
+      return { ok: true, recipients: res.recipients.length };
+    } catch (err) {
+      const error = err instanceof Error ? err.message : String(err);
+      this.log.warn({ wallet: toHex(pkh), err: error }, "gossip publish failed");
+      return { ok: false, recipients: 0, error };
+    }
+  }
+
+  subscriberCount(pkh: Uint8Array): number {
+    try {
+      return this.libp2p.services.pubsub.getSubscribers(coordinationTopic(this.init.chainId, pkh)).length;
+    } catch {
+      return 0;
+    }
+  }
+
+  meshPeerCount(pkh: Uint8Array): number {
+    // getMeshPeers exists at run time but not on the exported interface (coordination.md §9.3).
+    const pubsub = this.libp2p.services.pubsub as unknown as { getMeshPeers?: (topic: string) => unknown[] };
+    try {
+      return pubsub.getMeshPeers?.(coordinationTopic(this.init.chainId, pkh)).length ?? 0;
+    } catch {
+      return 0;
+    }
+  }
+
+  /**
+   * Resolves once the topic has `minSubscribers` subscribers and, preferably, a mesh peer (waiting at
+   * most meshGraceMs for the latter). Rejects on abort or when the network stops.
+   */
+  async waitForPeers(pkh: Uint8Array, opts: WaitForPeersOptions = {}): Promise<void> {
+    const min = opts.minSubscribers ?? 1;
+    const preferMesh = opts.preferMesh ?? true;
+    const graceMs = opts.meshGraceMs ?? DEFAULT_MESH_GRACE_MS;
+    const signals = [opts.signal, this.lifecycle?.signal].filter((s): s is AbortSignal => s !== undefined);
+    const signal = signals.length > 0 ? AbortSignal.any(signals) : undefined;
+    let enoughSince: number | undefined;
+    for (;;) {
+      if (signal?.aborted) throw signal.reason;
+      if (this.subscriberCount(pkh) >= min) {
+        if (!preferMesh || this.meshPeerCount(pkh) >= 1) return;
+        enoughSince ??= Date.now();
+        if (Date.now() - enoughSince >= graceMs) return;
+      } else {
+        enoughSince = undefined;
+      }
+      await sleep(WAIT_POLL_MS, signal);
+    }
+  }
+
+  connectedPeers(): number {
+    return this.libp2p.getPeers().length;
+  }
+
+  private attach(pkh: Uint8Array): void {
+    const topic = coordinationTopic(this.init.chainId, pkh);
+    const wallet = Uint8Array.from(pkh);
+    const pubsub = this.libp2p.services.pubsub;
+    pubsub.topicValidators.set(topic, (_propagationSource, msg) => this.validate(wallet, msg));
+    try {
+      pubsub.subscribe(topic);
+    } catch (err) {
+      // Only when gossipsub is not running (libp2p stopped); the next start() subscribes again.
+      this.log.error({ topic, err: String(err) }, "subscribe failed");
+    }
+  }
+
+  private detach(pkh: Uint8Array): void {
+    const topic = coordinationTopic(this.init.chainId, pkh);
+    const pubsub = this.libp2p.services.pubsub;
+    pubsub.topicValidators.delete(topic);
+    try {
+      pubsub.unsubscribe(topic);
+    } catch (err) {
+      // gossipsub refuses when already stopped; nothing left to undo then.
+      this.log.debug({ topic, err: String(err) }, "unsubscribe failed");
+    }
+  }
+
+  /** Topic validator: must never throw (malformed input is dropped and counted, §7.2). */
+  private validate(wallet: Uint8Array, msg: Message): TopicValidatorResult {
+    try {
+      // StrictSign guarantees a signed message; `from` is the original publisher, not the relay.
+      const from = msg.type === "signed" ? msg.from : undefined;
+      const fromOperator = from !== undefined ? operatorAddressOfPeer(from) : null;
+      // A private plain copy: gossip data may be a Buffer view into a larger frame.
+      const data = new Uint8Array(msg.data);
+      const v = validateGossipMessage({ data, topicWallet: wallet, fromOperator }, this.ctx);
+      if (v.verdict === "accept" && v.enqueue) this.deliver(wallet, data, v, fromOperator!, from!.toString());
+      this.report(wallet, v);
+      return v.verdict === "accept" ? TopicValidatorResult.Accept : v.verdict === "reject" ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore;
+    } catch (err) {
+      this.log.error({ err: String(err) }, "gossip validator failed");
+      this.safeHook(() => this.init.onVerdict?.("ignore", "internal_error"));
+      return TopicValidatorResult.Ignore;
+    }
+  }
+
+  private deliver(wallet: Uint8Array, wire: Uint8Array, v: GossipVerdict, fromOperator: string, fromPeer: string): void {
+    const message = v.message!;
+    const digest = v.digest!;
+    const queue = this.queue(wallet);
+    const item: InboundItem = { message, wire, digest, fromOperator, fromPeer, receivedAt: Date.now() };
+    if (queue.isFull) {
+      // Never visible to the follower, so no transcript line either.
+      queue.push(item); // refused and counted by the queue
+      this.log.warn({ wallet: toHex(wallet), digest: to0x(digest), capacity: queue.capacity }, "wallet queue full; message dropped");
+      this.safeHook(() => this.init.onQueueFull?.(wallet));
+      return;
+    }
+    try {
+      this.init.beforeEnqueue?.(item);
+    } catch (err) {
+      // Not visible to the follower without its transcript line; let a later republish retry.
+      this.ctx.duplicates.forget(wallet, message.coordinationBlock, fromOperator, digest);
+      this.log.error({ wallet: toHex(wallet), digest: to0x(digest), err: String(err) }, "inbound transcript write failed; message not enqueued");
+      return;
+    }
+    queue.push(item);
+  }
+
+  private report(wallet: Uint8Array, v: GossipVerdict): void {
+    this.safeHook(() => this.init.onVerdict?.(v.verdict, v.reason));
+    if (isMalformedReason(v.reason)) {
+      // No authenticated author exists yet: debug level only, so a flood cannot flood the log.
+      this.log.debug({ wallet: toHex(wallet), reason: v.reason }, "malformed coordination message dropped");
+      this.safeHook(() => this.init.onMalformed?.(v.reason));
+    } else if (v.reason === "profile_mismatch" && v.message !== undefined) {
+      const sender = getAddress(hexlify(v.message.sender));
+      this.logProfileMismatch(sender, v.message.profileHash, wallet, v.message.coordinationBlock);
+      this.safeHook(() => this.init.onProfileMismatch?.(sender, v.message!.profileHash, wallet));
+    } else if (v.verdict === "reject") {
+      this.log.debug({ wallet: toHex(wallet), reason: v.reason }, "coordination message rejected");
+    }
+  }
+
+  private logProfileMismatch(sender: string, remoteHash: Uint8Array, wallet: Uint8Array, w: number): void {
+    const current = this.init.currentWindow();
+    for (const [k, at] of this.mismatchLogged) if (at < current - COORDINATION_FREQUENCY_BLOCKS) this.mismatchLogged.delete(k);
+    const key = `${sender}|${toHex(remoteHash)}|${current}`;
+    if (this.mismatchLogged.has(key)) return;
+    this.mismatchLogged.set(key, current);
+    this.log.error(
+      { local: to0x(this.init.profileHash), remote: to0x(remoteHash), sender, wallet: toHex(wallet), W: w },
+      "coordination profile mismatch — every node of one network must share frequencyWindows, heartbeatProbabilityPpm, rngScheme, validator address",
+    );
+  }
+
+  private safeHook(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.log.error({ err: String(err) }, "network hook failed");
+    }
+  }
+
+  private async redialLoop(signal: AbortSignal): Promise<void> {
+    const interval = this.init.redialIntervalMs ?? DEFAULT_REDIAL_INTERVAL_MS;
+    while (!signal.aborted) {
+      await this.dialBootstrap(signal);
+      try {
+        await sleep(interval, signal);
+      } catch {
+        return;
+      }
+    }
+  }
+
+  private async dialBootstrap(signal: AbortSignal): Promise<void> {
+    const self = this.libp2p.peerId;
+    await Promise.all(
+      this.bootstrap.map(async (b) => {
+        if (b.peerId !== undefined && (b.peerId.equals(self) || this.libp2p.getConnections(b.peerId).length > 0)) return;
+        try {
+          await this.libp2p.dial(b.addr, { signal: AbortSignal.any([signal, AbortSignal.timeout(DIAL_TIMEOUT_MS)]) });
+          this.log.debug({ addr: b.addr.toString() }, "bootstrap peer connected");
+        } catch (err) {
+          if (signal.aborted) return;
+          this.log.debug({ addr: b.addr.toString(), err: String(err) }, "bootstrap dial failed");
+        }
+      }),
+    );
+  }
+}
