@@ -15,7 +15,6 @@ import type { Logger } from "../node/logger.js";
 import type { Metrics } from "../node/metrics.js";
 import type { Store } from "../store/store.js";
 import { crashPoint } from "../util/crash-point.js";
-import { toHex } from "../util/hex.js";
 
 /** Receives newly scheduled actions (the action executor). */
 export interface ActionDispatcher {
@@ -62,11 +61,11 @@ export class ResultProcessor {
             type,
             payload: proposal.payload,
             ...actionSchedule(ctx.W, type),
-          });
+          }).id;
         }
       }
       crashPoint("follower.accept.inside-tx");
-      store.windows.update(ctx.wallet, ctx.W, { status: "done", result: final, resultDigest: toHex(digest) });
+      store.windows.update(ctx.wallet, ctx.W, { status: "done", result: final, resultDigest: digest });
     });
     this.announce(ctx, final, proposal.actionType, actionId);
     if (actionId !== undefined) this.dispatcher?.scheduled(actionId);

@@ -1,5 +1,7 @@
 // Every selector and event topic of src/chain/abi.ts against the tables of contracts.md
 // §2.1, §2.3, §2.4, §2.5, §2.6–2.11, §3.1–3.3.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { AbiCoder, Interface, ZeroHash, id } from "ethers";
 import {
@@ -206,4 +208,31 @@ describe("watchtowerAbi", () => {
       "isSafeRedemption(bytes20,bytes,address,address)",
     );
   });
+});
+
+// The hand-written fragments against what solc produced (artifacts come from `hardhat build`, the pretest step).
+describe("compiled artifacts", () => {
+  const root = join(import.meta.dirname, "..", "..");
+  const artifact = (file: string, name: string): Interface =>
+    new Interface(JSON.parse(readFileSync(join(root, "artifacts", "contracts", "bridge", file, `${name}.json`), "utf8")).abi);
+
+  // Names may differ; types, outputs, mutability and indexed flags may not.
+  function shape(iface: Interface): Map<string, string> {
+    const out = new Map<string, string>();
+    iface.forEachFunction((f) =>
+      out.set(f.selector, `${f.format("sighash")} ${f.stateMutability} -> ${f.outputs.map((o) => o.format("sighash")).join(",")}`),
+    );
+    iface.forEachEvent((e) => out.set(e.topicHash, `${e.format("sighash")} indexed=${e.inputs.map((i) => i.indexed === true).join(",")}`));
+    return out;
+  }
+
+  for (const [file, name, mine] of [
+    ["Bridge.sol", "Bridge", bridgeInterface],
+    ["WalletProposalValidator.sol", "WalletProposalValidator", validatorInterface],
+    ["IRedemptionWatchtower.sol", "IRedemptionWatchtower", new Interface(watchtowerAbi)],
+  ] as const) {
+    it(`${name}: same functions and events, same shapes`, () => {
+      expect(Object.fromEntries(shape(mine))).toEqual(Object.fromEntries(shape(artifact(file, name))));
+    });
+  }
 });
