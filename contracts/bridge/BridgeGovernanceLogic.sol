@@ -11,7 +11,8 @@ import "./BitcoinScripts.sol";
 ///         the Bridge's own storage. It exists only to keep the Bridge's
 ///         deployed code under 24 576 bytes; the Bridge deploys it in its
 ///         constructor. Called directly, it acts on its own empty storage,
-///         where no governance is set, so every governance call reverts.
+///         where no governance is set and no wallet exists, so every call
+///         reverts.
 contract BridgeGovernanceLogic is BridgeState {
     // ------------------------------------------------------------------
     // Parameters

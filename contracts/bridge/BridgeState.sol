@@ -13,7 +13,7 @@ abstract contract BridgeState {
     /// @notice All Bridge storage, shared by the Bridge and its delegate
     ///         logic contract so that both see the same layout.
     struct Storage {
-        // Roles
+        // --- Roles ---
         // Governance: manages roles, parameters, wallets and vaults.
         address governance;
         // Accounts allowed to record Bitcoin outcomes.
@@ -22,7 +22,7 @@ abstract contract BridgeState {
         mapping(address => bool) isRedemptionRequester;
         // Vaults deposits may target.
         mapping(address => bool) isVaultTrusted;
-        // Wallets, deposits, redemptions, moved funds
+        // --- Wallets, deposits, redemptions, moved funds ---
         mapping(bytes20 => Wallet) registeredWallets;
         mapping(bytes20 => address[]) operators;
         mapping(bytes20 => bytes) publicKeys;
@@ -36,7 +36,7 @@ abstract contract BridgeState {
         uint32 liveWalletsCount;
         // Optional redemption watchtower; 0 means none.
         address redemptionWatchtower;
-        // Parameters (contracts.md 2.3)
+        // --- Parameters (contracts.md 2.3), in getter order ---
         uint64 depositDustThreshold;
         uint64 depositTreasuryFeeDivisor;
         uint64 depositTxMaxFee;

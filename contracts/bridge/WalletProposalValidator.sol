@@ -361,6 +361,8 @@ contract WalletProposalValidator {
     /// @dev Requirements:
     ///      - The message must be a valid heartbeat message (16 bytes, the
     ///        first 8 of them 0xff).
+    ///      Declared `view` although it reads no state, like every validate*
+    ///      function and like tBTC's ABI (the compiler warns about it).
     function validateHeartbeatProposal(HeartbeatProposal calldata proposal)
         external
         view

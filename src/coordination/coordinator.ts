@@ -78,20 +78,17 @@ export class Coordinator {
    * Closing, latest state) and unsubscribes from the others. Run at start and every window.
    */
   async refreshWallets(signal?: AbortSignal): Promise<void> {
-    const latest = await this.c.chain.block("latest", { signal });
-    const at = { blockHash: latest.hash, blockNumber: latest.number };
     await this.c.registry.sync({ signal });
     let coordinated = 0;
-    for (const pkh of this.c.registry.knownWallets()) {
-      const wallet = toHex(pkh);
-      const seats = await this.c.registry.seatsAt(pkh, at);
-      this.seats.set(wallet, seats);
-      const state = await this.c.registry.stateAt(pkh, at);
-      if (seats.includes(this.operator) && ELIGIBLE_STATES.has(state)) {
-        this.c.network.subscribeWallet(pkh);
+    // Event-derived seat lists and states are hints, good enough for subscriptions and gossip check
+    // A10; every decision of a window re-reads them pinned at W−32.
+    for (const w of this.c.registry.knownWallets()) {
+      this.seats.set(toHex(w.walletPkh), w.operators);
+      if (w.operators.includes(this.operator) && ELIGIBLE_STATES.has(w.state)) {
+        this.c.network.subscribeWallet(w.walletPkh);
         coordinated++;
       } else {
-        this.c.network.unsubscribeWallet(pkh);
+        this.c.network.unsubscribeWallet(w.walletPkh);
       }
     }
     this.c.metrics?.walletsCoordinated.set(coordinated);

@@ -84,8 +84,10 @@ export function sortedTestWallets(first: number, count: number): TestWallet[] {
   return ws.sort((a, b) => (BigInt(a.pubKeyHash) < BigInt(b.pubKeyHash) ? -1 : 1));
 }
 
-export async function send(tx: Promise<{ wait(): Promise<ContractTransactionReceipt | null> }>): Promise<ContractTransactionReceipt> {
-  const receipt = await (await tx).wait();
+/** Awaits a contract transaction and its receipt. */
+export async function send(tx: Promise<unknown>): Promise<ContractTransactionReceipt> {
+  const sent = (await tx) as { wait(): Promise<ContractTransactionReceipt | null> };
+  const receipt = await sent.wait();
   if (receipt === null) throw new Error("no receipt");
   return receipt;
 }

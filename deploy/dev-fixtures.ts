@@ -1,0 +1,171 @@
+// Development-only fixtures: real deposits, sweeps and redemption requests on a dev Bridge, built
+// byte for byte per contracts.md §1.3–1.4 (used by the gas bench, integration tests and devnets).
+import { Contract, getBytes, keccak256, solidityPacked, type Signer } from "ethers";
+import { ripemd160 } from "@noble/hashes/legacy.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bridgeAbi } from "../src/chain/abi.js";
+import type { BitcoinTxInfo, BitcoinUtxo, DepositExtraInfo, DepositKey } from "../src/chain/types.js";
+import { concatBytes, fromHex } from "../src/util/hex.js";
+
+export function hash256(b: Uint8Array): Uint8Array {
+  return sha256(sha256(b));
+}
+
+export function hash160(b: Uint8Array): Uint8Array {
+  return ripemd160(sha256(b));
+}
+
+function u32le(n: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, n, true);
+  return b;
+}
+
+function u64le(n: bigint): Uint8Array {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setBigUint64(0, n, true);
+  return b;
+}
+
+export interface DepositScriptParts {
+  depositor: Uint8Array; // 20 bytes: the revealer's address
+  blindingFactor: Uint8Array; // 8
+  walletPubKeyHash: Uint8Array; // 20
+  refundPubKeyHash: Uint8Array; // 20
+  refundLocktime: Uint8Array; // 4, little-endian
+  extraData?: Uint8Array; // 32; absent or zero for a regular deposit
+}
+
+/** The 92-byte (or 126-byte with extra data) deposit script of §1.4. */
+export function depositScript(p: DepositScriptParts): Uint8Array {
+  const extra = p.extraData && p.extraData.some((x) => x !== 0) ? concatBytes(fromHex("20"), p.extraData, fromHex("75")) : new Uint8Array();
+  return concatBytes(
+    fromHex("14"), p.depositor, fromHex("75"),
+    extra,
+    fromHex("08"), p.blindingFactor, fromHex("75"),
+    fromHex("76a914"), p.walletPubKeyHash, fromHex("87"),
+    fromHex("63ac67"),
+    fromHex("76a914"), p.refundPubKeyHash, fromHex("88"),
+    fromHex("04"), p.refundLocktime, fromHex("b175ac68"),
+  );
+}
+
+/** One-input, one-output funding transaction paying `amount` sat to the script (P2WSH or P2SH). */
+export function fundingTx(script: Uint8Array, amount: bigint, prevTxHash: Uint8Array, p2sh = false): BitcoinTxInfo {
+  const lockingScript = p2sh
+    ? concatBytes(fromHex("17a914"), hash160(script), fromHex("87"))
+    : concatBytes(fromHex("220020"), sha256(script));
+  return {
+    version: fromHex("01000000"),
+    inputVector: concatBytes(fromHex("01"), prevTxHash, fromHex("00000000"), fromHex("00"), fromHex("ffffffff")),
+    outputVector: concatBytes(fromHex("01"), u64le(amount), lockingScript),
+    locktime: fromHex("00000000"),
+  };
+}
+
+export function txHash(tx: BitcoinTxInfo): Uint8Array {
+  return hash256(concatBytes(tx.version, tx.inputVector, tx.outputVector, tx.locktime));
+}
+
+export function depositKey(fundingTxHash: Uint8Array, outputIndex: number): bigint {
+  return BigInt(keccak256(solidityPacked(["bytes32", "uint32"], [fundingTxHash, outputIndex])));
+}
+
+/** `script` is length-prefixed, as the Bridge keys it. */
+export function redemptionKey(script: Uint8Array, walletPubKeyHash: Uint8Array): bigint {
+  return BigInt(keccak256(solidityPacked(["bytes32", "bytes20"], [keccak256(script), walletPubKeyHash])));
+}
+
+/** Length-prefixed P2WPKH output script paying `pkh`. */
+export function p2wpkhScript(pkh: Uint8Array): Uint8Array {
+  return concatBytes(fromHex("160014"), pkh);
+}
+
+export interface RevealedDeposit {
+  key: DepositKey;
+  depositKey: bigint;
+  extraInfo: DepositExtraInfo;
+  amount: bigint;
+}
+
+async function send(contract: Contract, fn: string, args: unknown[]): Promise<void> {
+  await (await contract.getFunction(fn)(...args)).wait();
+}
+
+/** Calldata-ready arguments of a reveal; `nonce` makes the funding transaction unique. */
+export async function depositRevealArgs(
+  depositor: Signer,
+  walletPubKeyHash: Uint8Array,
+  amount: bigint,
+  refundLocktime: number,
+  nonce: number,
+): Promise<{ fundingTx: BitcoinTxInfo; reveal: Record<string, unknown>; deposit: RevealedDeposit }> {
+  const seed = getBytes(keccak256(solidityPacked(["string", "uint256"], ["wcoord-dev-deposit", nonce])));
+  const parts: DepositScriptParts = {
+    depositor: getBytes(await depositor.getAddress()),
+    blindingFactor: seed.slice(0, 8),
+    walletPubKeyHash,
+    refundPubKeyHash: seed.slice(8, 28),
+    refundLocktime: u32le(refundLocktime),
+  };
+  const tx = fundingTx(depositScript(parts), amount, hash256(seed), nonce % 2 === 1);
+  const fundingTxHash = txHash(tx);
+  const reveal = {
+    fundingOutputIndex: 0,
+    blindingFactor: parts.blindingFactor,
+    walletPubKeyHash,
+    refundPubKeyHash: parts.refundPubKeyHash,
+    refundLocktime: parts.refundLocktime,
+    vault: "0x0000000000000000000000000000000000000000",
+  };
+  const deposit: RevealedDeposit = {
+    key: { fundingTxHash, fundingOutputIndex: 0 },
+    depositKey: depositKey(fundingTxHash, 0),
+    extraInfo: { fundingTx: tx, ...parts },
+    amount,
+  };
+  return { fundingTx: tx, reveal, deposit };
+}
+
+/** Reveals a deposit of `amount` sat to the wallet; the depositor is the signer. */
+export async function revealDevDeposit(
+  bridge: string,
+  depositor: Signer,
+  walletPubKeyHash: Uint8Array,
+  amount: bigint,
+  refundLocktime: number,
+  nonce: number,
+): Promise<RevealedDeposit> {
+  const { fundingTx: tx, reveal, deposit } = await depositRevealArgs(depositor, walletPubKeyHash, amount, refundLocktime, nonce);
+  await send(new Contract(bridge, bridgeAbi, depositor), "revealDeposit", [tx, reveal]);
+  return deposit;
+}
+
+/** Records a sweep of the deposits (maintainer) and returns the wallet's new main UTXO. */
+export async function recordDevSweep(
+  bridge: string,
+  maintainer: Signer,
+  walletPubKeyHash: Uint8Array,
+  deposits: DepositKey[],
+  mainUtxoValue: bigint,
+  nonce: number,
+): Promise<BitcoinUtxo> {
+  const sweepTxHash = hash256(getBytes(solidityPacked(["string", "uint256"], ["wcoord-dev-sweep", nonce])));
+  const mainUtxo: BitcoinUtxo = { txHash: sweepTxHash, txOutputIndex: 0, txOutputValue: mainUtxoValue };
+  await send(new Contract(bridge, bridgeAbi, maintainer), "recordDepositSweep", [walletPubKeyHash, sweepTxHash, deposits, mainUtxo]);
+  return mainUtxo;
+}
+
+/** Requests a redemption to a P2WPKH script derived from `nonce`; returns the length-prefixed script. */
+export async function requestDevRedemption(
+  bridge: string,
+  requester: Signer,
+  walletPubKeyHash: Uint8Array,
+  mainUtxo: BitcoinUtxo,
+  amount: bigint,
+  nonce: number,
+): Promise<Uint8Array> {
+  const script = p2wpkhScript(getBytes(keccak256(solidityPacked(["string", "uint256"], ["wcoord-dev-redeemer", nonce]))).slice(0, 20));
+  await send(new Contract(bridge, bridgeAbi, requester), "requestRedemption", [walletPubKeyHash, mainUtxo, script, amount]);
+  return script;
+}

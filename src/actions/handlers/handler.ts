@@ -1,0 +1,59 @@
+// What every action type implements for the executor (reliability.md §3.4–§3.8). The executor owns
+// the state machine, persistence, the wallet lock, signing and verification; a handler supplies only
+// the type-specific parts. Bitcoin-transaction types add `build` and `bitcoin`; Heartbeat needs neither.
+import type { ActionType } from "../../coordination/constants.js";
+import type { ActionData, ActionRow } from "../../store/repos/actions-repo.js";
+import type { BlockRef } from "../../chain/ethereum-chain.js";
+import type { ActionState, Effect, Heights, StartValidation } from "../state-machine.js";
+
+export interface HandlerCallContext {
+  /** The current head, to which every Ethereum read is pinned. */
+  readonly at: BlockRef;
+  readonly heights: Heights;
+  /** Fires at the relevant block deadline or at shutdown. */
+  readonly signal: AbortSignal;
+}
+
+/** §3.4 step 5 result, persisted with `built`. */
+export interface BuildResult {
+  readonly unsignedTx: Uint8Array;
+  readonly outpoints: NonNullable<ActionRow["outpoints"]>;
+  /** One digest per input, in input order: what the wallet signs. */
+  readonly sighashes: readonly Uint8Array[];
+  readonly fee: bigint;
+}
+
+/** A state change a handler asks for; the executor applies it through advance() (R2). */
+export interface HandlerTransition {
+  readonly to: ActionState;
+  readonly data?: ActionData;
+  /** Goes into the transition log. */
+  readonly detail?: Record<string, unknown>;
+}
+
+/** Bitcoin-side steps from `signed` on (§3.6–§3.8); returns null when nothing changed this block. */
+export interface BitcoinStateHandler {
+  continue(effect: Exclude<Effect, "validate" | "sign">, row: ActionRow, ctx: HandlerCallContext): Promise<HandlerTransition | null>;
+  /** `signed → broadcast_pending`: the tracker row is written in the same transaction (§3.6). */
+  enterBroadcastPending(row: ActionRow): HandlerTransition;
+}
+
+export interface ActionHandler {
+  readonly type: ActionType;
+  /**
+   * §3.4 steps 1–4: the follower's content validation pinned at `ctx.at`, then the type's
+   * preconditions. Transient failures are `unverified` (retried next block until the deadline).
+   */
+  validateAtStart(row: ActionRow, ctx: HandlerCallContext): Promise<StartValidation>;
+  /** §3.4 step 5. Absent: the action signs `digests` directly (Heartbeat) and skips `built`. */
+  build?(row: ActionRow, ctx: HandlerCallContext): Promise<BuildResult>;
+  /** The digests to sign, from the persisted row only (so a rejoin signs the same bytes). */
+  digests(row: ActionRow): Uint8Array[];
+  /** Every signature verified against the wallet key: the state to enter (`done` or `signed`) and what to persist. */
+  signed(row: ActionRow, signatures: readonly Uint8Array[]): HandlerTransition;
+  /** Bitcoin-transaction types only. */
+  readonly bitcoin?: BitcoinStateHandler;
+}
+
+/** Handlers by action type; the executor waits (and logs) on an action whose type has none. */
+export type ActionHandlers = ReadonlyMap<ActionType, ActionHandler>;

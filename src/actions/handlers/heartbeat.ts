@@ -1,0 +1,75 @@
+// Heartbeat (reliability.md §3.1 path `scheduled → validating → signing → done`): re-validated with
+// the follower's function, then the wallet signs hash256(message) (coordination.md §13.7). No
+// Bitcoin transaction, so no `built` and nothing after `done`.
+import { sha256 } from "@noble/hashes/sha2.js";
+import { ActionType } from "../../coordination/constants.js";
+import type { ContentValidator } from "../../coordination/content-validation.js";
+import type { WindowContext } from "../../coordination/window-context.js";
+import { decodePayload } from "../../network/payloads.js";
+import type { ActionRow } from "../../store/repos/actions-repo.js";
+import { fromHex, toHex } from "../../util/hex.js";
+import type { StartValidation } from "../state-machine.js";
+import type { ActionHandler, HandlerCallContext, HandlerTransition } from "./handler.js";
+
+/** Double SHA-256. */
+export function hash256(bytes: Uint8Array): Uint8Array {
+  return sha256(sha256(bytes));
+}
+
+/**
+ * The window context the content validator reads for an action. Content validation uses only the
+ * wallet and W; the seat-related fields belong to the window routine and are left empty here.
+ */
+export function actionWindowContext(row: Pick<ActionRow, "walletPkh" | "W">): WindowContext {
+  return {
+    W: row.W,
+    walletPkh: fromHex(row.walletPkh),
+    wallet: toHex(fromHex(row.walletPkh)),
+    seats: [],
+    ownSeats: [],
+    leader: "",
+    checklist: [],
+    seedHex: "",
+    safeBlockHash: "",
+    profileHash: "",
+    joinedAtBlock: row.W,
+  };
+}
+
+export class HeartbeatHandler implements ActionHandler {
+  readonly type = ActionType.Heartbeat;
+
+  constructor(private readonly deps: { contentValidator: ContentValidator }) {}
+
+  private message(row: ActionRow): Uint8Array | null {
+    const decoded = decodePayload(ActionType.Heartbeat, row.payload);
+    return decoded.ok ? decoded.payload.message : null;
+  }
+
+  async validateAtStart(row: ActionRow, ctx: HandlerCallContext): Promise<StartValidation> {
+    const decoded = decodePayload(ActionType.Heartbeat, row.payload);
+    // The payload was accepted in the window, so this only trips on a damaged row.
+    if (!decoded.ok) return { class: "invalid", reason: `PAYLOAD_INVALID: ${decoded.reason}` };
+    try {
+      return await this.deps.contentValidator(
+        { ctx: actionWindowContext(row), actionType: ActionType.Heartbeat, payload: decoded.payload, at: ctx.at },
+        ctx.signal,
+      );
+    } catch (err) {
+      // A validator that throws could not check: retry, never abort on it.
+      return { class: "unverified", error: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
+  digests(row: ActionRow): Uint8Array[] {
+    if (row.sighashes !== null) return [...row.sighashes];
+    const message = this.message(row);
+    if (message === null) throw new Error(`action ${row.id}: heartbeat payload does not decode`);
+    return [hash256(message)];
+  }
+
+  signed(_row: ActionRow, signatures: readonly Uint8Array[]): HandlerTransition {
+    const hex = signatures.map(toHex);
+    return { to: "done", data: { extra: { signatures: hex } }, detail: { signatures: hex } };
+  }
+}

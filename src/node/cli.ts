@@ -1,0 +1,32 @@
+// `wcoord` command dispatcher. Each command lives in its own module, loaded on demand so that quick
+// commands (window, faults) do not pay for libp2p or Hardhat start-up.
+type Command = (argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream) => Promise<number>;
+
+const COMMANDS: Record<string, { about: string; load: () => Promise<Command> }> = {
+  devnet: { about: "run a whole local network: chain, contracts, operator nodes (npm start)", load: async () => (await import("../devnet/devnet-command.js")).runDevnetCommand },
+  start: { about: "run an operator node", load: async () => (await import("./start-command.js")).runStartCommand },
+  window: { about: "print the index, seed, leader and checklist of a window", load: async () => (await import("../coordination/window-command.js")).runWindowCommand },
+  logs: { about: "show the coordination timeline from the node's records", load: async () => (await import("./logs-command.js")).runLogsCommand },
+  faults: { about: "list recorded faults", load: async () => (await import("./faults-command.js")).runFaultsCommand },
+  keys: { about: "create or import an encrypted operator keystore", load: async () => (await import("./keys-command.js")).runKeysCommand },
+  db: { about: "check or back up the node database", load: async () => (await import("../store/db-command.js")).runDbCommand },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)} ${c.about}`);
+  return `usage: wcoord <command> [options]\n\ncommands:\n${lines.join("\n")}\n\nRun 'wcoord <command> --help' for a command's options.\n`;
+}
+
+export async function main(argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    (name === undefined ? err : out).write(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    err.write(`wcoord: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  return (await command.load())(rest, out, err);
+}

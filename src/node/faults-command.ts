@@ -1,0 +1,95 @@
+// `wcoord faults`: the recorded faults (coordination.md §11.3), read from the node's database.
+import { parseArgs } from "node:util";
+import { FaultType } from "../coordination/constants.js";
+import type { Store } from "../store/store.js";
+import { openRecords, parseNonNegativeInt, parseWallet, resolveDataDir, shortHex, type TextOut } from "./records-reader.js";
+import { faultView, type FaultDetailView } from "./status-source.js";
+
+const USAGE = `usage: wcoord faults [--wallet PKH] [--type TYPE] [--since-block N] [--limit N] [--json] [--data-dir DIR]
+       wcoord faults --id N [--json] [--data-dir DIR]
+
+Lists recorded faults, newest first (read-only; works while the node runs). --json prints them with
+their evidence. TYPE is LeaderIdleness, LeaderMistake, LeaderImpersonation, LeaderEquivocation or InvalidProposal.
+`;
+
+function parseType(v: string): FaultType {
+  const names = Object.keys(FaultType).filter((k) => Number.isNaN(Number(k)) && k !== "Unknown");
+  const hit = names.find((n) => n.toLowerCase() === v.toLowerCase());
+  if (!hit) throw new Error(`--type: expected one of ${names.join(", ")}, got ${JSON.stringify(v)}`);
+  return FaultType[hit as keyof typeof FaultType];
+}
+
+function table(rows: FaultDetailView[]): string {
+  const head = ["id", "W", "wallet", "type", "culprit", "detected", "reason"];
+  const cells = rows.map((f) => [String(f.id), String(f.W), shortHex(f.wallet), f.type, f.culprit, String(f.detectedBlock), f.reason]);
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const line = (c: string[]): string =>
+    c
+      .map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i])))
+      .join("  ")
+      .trimEnd();
+  return [line(head), ...cells.map(line)].join("\n") + "\n";
+}
+
+/** Runs `wcoord faults …`; returns the exit code (0 ok, 1 failure or not found, 2 usage). */
+export async function runFaultsCommand(argv: string[], out: TextOut, err: TextOut, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let values;
+  let query: { wallet?: string; type?: FaultType; sinceBlock?: number; limit?: number; id?: number };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        wallet: { type: "string" },
+        type: { type: "string" },
+        "since-block": { type: "string" },
+        limit: { type: "string" },
+        id: { type: "string" },
+        json: { type: "boolean", default: false },
+        "data-dir": { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }));
+    if (values.help) {
+      out.write(USAGE);
+      return 0;
+    }
+    query = {
+      wallet: values.wallet === undefined ? undefined : parseWallet(values.wallet),
+      type: values.type === undefined ? undefined : parseType(values.type),
+      sinceBlock: values["since-block"] === undefined ? undefined : parseNonNegativeInt("--since-block", values["since-block"]),
+      limit: values.limit === undefined ? undefined : parseNonNegativeInt("--limit", values.limit),
+      id: values.id === undefined ? undefined : parseNonNegativeInt("--id", values.id),
+    };
+  } catch (e) {
+    err.write(`wcoord faults: ${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  let store: Store;
+  try {
+    store = openRecords(resolveDataDir(values["data-dir"], env));
+  } catch (e) {
+    err.write(`wcoord faults: ${(e as Error).message}\n`);
+    return 1;
+  }
+  try {
+    if (query.id !== undefined) {
+      const f = store.faults.get(query.id);
+      if (!f) {
+        err.write(`wcoord faults: no fault ${query.id}\n`);
+        return 1;
+      }
+      const view = { ...faultView(f), evidence: f.evidence };
+      out.write(values.json ? JSON.stringify(view, null, 2) + "\n" : table([view]) + `evidence: ${JSON.stringify(f.evidence, null, 2)}\n`);
+      return 0;
+    }
+    const rows = store.faults.list(query).map((f) => ({ ...faultView(f), evidence: f.evidence }));
+    if (values.json) out.write(JSON.stringify(rows, null, 2) + "\n");
+    else out.write(rows.length === 0 ? "no faults recorded\n" : table(rows));
+    return 0;
+  } catch (e) {
+    err.write(`wcoord faults: ${(e as Error).message}\n`);
+    return 1;
+  } finally {
+    store.close();
+  }
+}

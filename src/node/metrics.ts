@@ -1,0 +1,214 @@
+// Every metric of the project, in one file (style.md §1.11): prom-client on a dedicated Registry,
+// names prefixed wcoord_, label values typed as bounded unions. Components get `Metrics | null`.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { ActionName, FaultName } from "../coordination/constants.js";
+import type { WindowResult } from "../coordination/events.js";
+import type { MalformedReason } from "../coordination/message.js";
+import type { GossipAction, GossipReason } from "../network/gossip-validator.js";
+
+type Labels = Record<string, string>;
+
+/** A counter whose label values are checked by the compiler. */
+export interface TypedCounter<L extends Labels> {
+  inc(labels: L, value?: number): void;
+}
+export interface PlainCounter {
+  inc(value?: number): void;
+}
+export interface TypedGauge<L extends Labels> {
+  set(labels: L, value: number): void;
+  inc(labels: L, value?: number): void;
+  dec(labels: L, value?: number): void;
+  remove(labels: L): void;
+}
+export interface PlainGauge {
+  set(value: number): void;
+  inc(value?: number): void;
+  dec(value?: number): void;
+}
+export interface TypedHistogram<L extends Labels> {
+  observe(labels: L, seconds: number): void;
+  /** Returns a stop function that observes the elapsed seconds. */
+  startTimer(labels: L): () => number;
+}
+
+export type WindowOutcome = "opened" | "missed" | "caught_up";
+export type GenerationOutcome = "ok" | "fallback_noop" | "error";
+export type ValidationResult = "valid" | "invalid" | "unverified";
+export type PublishResult = "first" | "republish" | "error";
+export type Chain = "eth" | "btc";
+/** Well-known cursor names (reliability.md §4.2). */
+export type CursorName = "eth.events" | "eth.windowWatch" | "btc.tip";
+export type QueueDropReason = "queue_full" | "sender_cap" | "shutdown";
+export type BroadcastResult = "accepted" | "already_known" | "missing_inputs" | "conflict" | "invalid" | "error";
+
+/** One row of the `wcoord_actions` gauge: how many actions of a type are in a state. */
+export interface ActionCount {
+  type: ActionName;
+  state: string;
+  count: number;
+}
+
+/** Values computed at scrape time from the database (cheap aggregate queries). */
+export interface ScrapeSources {
+  /** Actions by type and state (reliability.md §8). */
+  actions: () => ActionCount[];
+  /** Faults detected in the last 24 h of blocks, by type (coordination.md §11.3). */
+  faultsRecent: () => Partial<Record<FaultName, number>>;
+  /** Bitcoin trackers by status. */
+  btcTrackers: () => Record<string, number>;
+  /** Ethereum intents by status. */
+  ethIntents: () => Record<string, number>;
+}
+
+export interface Metrics {
+  readonly registry: Registry;
+  /** Prometheus text exposition of the whole registry. */
+  text(): Promise<string>;
+  readonly contentType: string;
+  /** Registers (or replaces) the callbacks read at scrape time; until set, those gauges are empty. */
+  setScrapeSources(sources: Partial<ScrapeSources>): void;
+
+  // coordination
+  windows: TypedCounter<{ outcome: WindowOutcome }>;
+  walletsCoordinated: PlainGauge;
+  leaderWindows: PlainCounter;
+  proposals: TypedCounter<{ action: ActionName }>;
+  proposalGeneration: TypedCounter<{ outcome: GenerationOutcome }>;
+  /** `code` is a ProposalTaskError code (bounded set), never an error message. */
+  proposalTaskErrors: TypedCounter<{ task: ActionName; code: string }>;
+  validations: TypedCounter<{ result: ValidationResult }>;
+  /** `culprit` is an EIP-55 operator address: bounded by the wallets' seat lists. */
+  faults: TypedCounter<{ type: FaultName; culprit: string }>;
+  leaderPublish: TypedCounter<{ result: PublishResult }>;
+  windowResults: TypedCounter<{ result: WindowResult }>;
+
+  // network
+  gossipPeers: PlainGauge;
+  /** `wallet` is the wallet PKH in hex: the wallet set is small and known. */
+  gossipMeshPeers: TypedGauge<{ wallet: string }>;
+  gossipMessages: TypedCounter<{ verdict: GossipAction; reason: GossipReason }>;
+  malformedMessages: TypedCounter<{ reason: MalformedReason }>;
+  queueDropped: TypedCounter<{ reason: QueueDropReason }>;
+
+  // chains
+  /** `method` is an RPC method name from the code, never user input. */
+  rpcCalls: TypedCounter<{ method: string; ok: "true" | "false" }>;
+  rpcLatency: TypedHistogram<{ method: string }>;
+  /** `endpoint` is a configured endpoint label (host:port), never a URL with credentials. */
+  rpcErrors: TypedCounter<{ endpoint: string; method: string }>;
+  chainHead: TypedGauge<{ chain: Chain }>;
+  cursorHeight: TypedGauge<{ cursor: CursorName }>;
+
+  // actions and reliability
+  actionTransitions: TypedCounter<{ type: ActionName; to: string }>;
+  btcBroadcast: TypedCounter<{ result: BroadcastResult }>;
+  btcRebroadcast: PlainCounter;
+  walletUnknownSpend: TypedCounter<{ wallet: string }>;
+  recoverySeconds: PlainGauge;
+  dbErrors: PlainCounter;
+}
+
+export interface CreateMetricsOptions {
+  /** Node process metrics (CPU, memory, event-loop lag) under the same prefix. Default true. */
+  processMetrics?: boolean;
+}
+
+export const METRIC_PREFIX = "wcoord_";
+
+/** Builds every metric on a fresh Registry (so several nodes in one test process never collide). */
+export function createMetrics(opts: CreateMetricsOptions = {}): Metrics {
+  const registry = new Registry();
+  const sources: Partial<ScrapeSources> = {};
+
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> =>
+    new Counter<L>({ name: METRIC_PREFIX + name, help, labelNames, registers: [registry] });
+  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[] = []): Gauge<L> =>
+    new Gauge<L>({ name: METRIC_PREFIX + name, help, labelNames, registers: [registry] });
+
+  // Scrape-time gauge: reset, then refill from the source; a failing source leaves it empty, never fails the scrape.
+  const collected = <L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    fill: (g: Gauge<L>) => void,
+  ): Gauge<L> =>
+    new Gauge<L>({
+      name: METRIC_PREFIX + name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        this.reset();
+        try {
+          fill(this);
+        } catch {
+          dbErrors.inc();
+        }
+      },
+    });
+
+  const dbErrors = counter("db_errors_total", "Database errors (failed statements or transactions).");
+
+  collected("actions", "Actions by type and state, read at scrape time.", ["type", "state"] as const, (g) => {
+    for (const row of sources.actions?.() ?? []) g.set({ type: row.type, state: row.state }, row.count);
+  });
+  collected("faults_recent", "Faults detected in the last 24 h of blocks, by type.", ["type"] as const, (g) => {
+    for (const [type, n] of Object.entries(sources.faultsRecent?.() ?? {})) g.set({ type }, n ?? 0);
+  });
+  collected("btc_trackers", "Bitcoin transaction trackers by status.", ["status"] as const, (g) => {
+    for (const [status, n] of Object.entries(sources.btcTrackers?.() ?? {})) g.set({ status }, n);
+  });
+  collected("eth_intents", "Ethereum transaction intents by status.", ["status"] as const, (g) => {
+    for (const [status, n] of Object.entries(sources.ethIntents?.() ?? {})) g.set({ status }, n);
+  });
+
+  const rpcLatency = new Histogram<"method">({
+    name: METRIC_PREFIX + "rpc_latency_seconds",
+    help: "Latency of RPC calls (Ethereum JSON-RPC and Electrum) by method.",
+    labelNames: ["method"],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15],
+    registers: [registry],
+  });
+
+  if (opts.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
+
+  return {
+    registry,
+    text: () => registry.metrics(),
+    contentType: registry.contentType,
+    setScrapeSources(s) {
+      Object.assign(sources, s);
+    },
+
+    windows: counter("windows_total", "Coordination windows seen, by how they were seen.", ["outcome"]),
+    walletsCoordinated: gauge("wallets_coordinated", "Wallets this node coordinates in the current window."),
+    leaderWindows: counter("leader_windows_total", "Windows in which this node was the leader of a wallet."),
+    proposals: counter("proposals_total", "Proposals generated as leader, by action type.", ["action"]),
+    proposalGeneration: counter("proposal_generation_total", "Proposal generation attempts by outcome.", ["outcome"]),
+    proposalTaskErrors: counter("proposal_task_errors_total", "Proposal tasks that threw, by task and error code.", ["task", "code"]),
+    validations: counter("validations_total", "Follower content validations by result.", ["result"]),
+    faults: counter("faults_total", "Faults recorded, by type and culprit.", ["type", "culprit"]),
+    leaderPublish: counter("leader_publish_total", "Leader publishes of the coordination message.", ["result"]),
+    windowResults: counter("window_results_total", "Window results by result.", ["result"]),
+
+    gossipPeers: gauge("gossip_peers", "Connected libp2p peers."),
+    gossipMeshPeers: gauge("gossip_mesh_peers", "Gossipsub mesh peers per wallet topic.", ["wallet"]),
+    gossipMessages: counter("gossip_messages_total", "Gossip validation verdicts by reason code.", ["verdict", "reason"]),
+    malformedMessages: counter("malformed_messages_total", "Messages that failed strict decoding, by reason.", ["reason"]),
+    queueDropped: counter("queue_dropped_total", "Accepted messages dropped before processing, by reason.", ["reason"]),
+
+    rpcCalls: counter("rpc_calls_total", "RPC calls by method and success.", ["method", "ok"]),
+    rpcLatency,
+    rpcErrors: counter("rpc_errors_total", "RPC errors by endpoint and method.", ["endpoint", "method"]),
+    chainHead: gauge("chain_head", "Latest height seen per chain.", ["chain"]),
+    cursorHeight: gauge("cursor_height", "Height of each persisted cursor.", ["cursor"]),
+
+    actionTransitions: counter("action_transitions_total", "Action state transitions by type and target state.", ["type", "to"]),
+    btcBroadcast: counter("btc_broadcast_total", "Bitcoin broadcasts by classified result.", ["result"]),
+    btcRebroadcast: counter("btc_rebroadcast_total", "Rebroadcasts of transactions stuck in the mempool."),
+    walletUnknownSpend: counter("wallet_unknown_spend_total", "Main UTXO spends by a transaction the node does not track.", ["wallet"]),
+    recoverySeconds: gauge("recovery_seconds", "Duration of the last boot recovery sequence, in seconds."),
+    dbErrors,
+  };
+}

@@ -1,0 +1,211 @@
+// Composition root (style.md §1.1): builds every component in dependency order, runs the boot and
+// recovery sequence (reliability.md §5) and shuts down in a fixed order.
+import { setMaxListeners } from "node:events";
+import { getAddress, type BaseWallet } from "ethers";
+import { BlockClock, type WindowEvent } from "../chain/block-clock.js";
+import { EthersChain } from "../chain/ethers-chain.js";
+import { ValidatorClient } from "../chain/validator-client.js";
+import { WalletRegistry } from "../chain/wallet-registry.js";
+import { onChainContentValidator, type ContentValidator } from "../coordination/content-validation.js";
+import { Coordinator } from "../coordination/coordinator.js";
+import type { CoordinationObserver } from "../coordination/events.js";
+import { FaultRecorder } from "../coordination/faults.js";
+import type { CoordinationProposal, MalformedReason } from "../coordination/message.js";
+import { profileHash as computeProfileHash, type ProtocolProfile } from "../coordination/profile.js";
+import { ResultProcessor } from "../coordination/result-processor.js";
+import { CoordinationNetwork } from "../network/coordination-network.js";
+import { coordinationDomain } from "../network/eip712.js";
+import { createLibp2pNode, type CoordinationLibp2p } from "../network/libp2p.js";
+import { ProposalGenerator, type GenerationRequest, type ProposalTask } from "../proposals/generator.js";
+import { HeartbeatTask } from "../proposals/heartbeat-task.js";
+import { META_KEYS } from "../store/repos/meta-repo.js";
+import { CURSOR } from "../store/repos/cursors-repo.js";
+import { Store } from "../store/store.js";
+import { fromHex, toHex } from "../util/hex.js";
+import type { Logger } from "./logger.js";
+import { createMetrics, type Metrics } from "./metrics.js";
+import { profileFromConfig, type NodeConfig } from "./options.js";
+
+export interface NodeOverrides {
+  logger?: Logger;
+  metrics?: Metrics | null;
+  observer?: CoordinationObserver;
+  /** Replaces proposal generation (tests: a misbehaving leader). */
+  generate?: (req: GenerationRequest, signal: AbortSignal) => Promise<CoordinationProposal>;
+  tasks?: ProposalTask[];
+  validateContent?: ContentValidator;
+  pollIntervalMs?: number;
+  gossipHeartbeatMs?: number;
+  acceptProfileChange?: boolean;
+}
+
+type Status = "created" | "recovering" | "ready" | "closing" | "closed";
+
+export class WcoordNode {
+  status: Status = "created";
+  readonly operator: string;
+  readonly metrics: Metrics | null;
+  readonly controller = new AbortController();
+  store: Store | undefined;
+  chain: EthersChain | undefined;
+  clock: BlockClock | undefined;
+  libp2p: CoordinationLibp2p | undefined;
+  network: CoordinationNetwork | undefined;
+  coordinator: Coordinator | undefined;
+  profile: ProtocolProfile | undefined;
+  profileHash: string | undefined;
+  private readonly log: Logger;
+
+  constructor(
+    readonly config: NodeConfig,
+    private readonly operatorKey: BaseWallet,
+    private readonly overrides: NodeOverrides & { logger: Logger },
+  ) {
+    this.operator = getAddress(operatorKey.address);
+    this.metrics = overrides.metrics === undefined ? createMetrics() : overrides.metrics;
+    this.log = overrides.logger.child({ module: "node" });
+    setMaxListeners(Infinity, this.controller.signal);
+  }
+
+  /** Boot and recovery (reliability.md §5). Coordination work starts only at the end. */
+  async start(): Promise<void> {
+    if (this.status !== "created") return;
+    this.status = "recovering";
+    const { config, overrides, metrics } = this;
+    const logger = overrides.logger;
+
+    // 1. Lock and open the database.
+    const store = (this.store = Store.open(config.dataDir));
+
+    // 3. Connect to the chain (retries inside until reachable).
+    const chain = (this.chain = new EthersChain(
+      { logger: logger.child({ module: "chain" }) },
+      {
+        rpcUrl: config.eth.rpcUrl!,
+        wsUrl: config.eth.wsUrl,
+        pollIntervalMs: overrides.pollIntervalMs,
+        chainId: config.eth.chainId === undefined ? undefined : BigInt(config.eth.chainId),
+        onRpc: (method, ms, ok) => {
+          metrics?.rpcCalls.inc({ method, ok: ok ? "true" : "false" });
+          metrics?.rpcLatency.observe({ method }, ms / 1000);
+        },
+      },
+    ));
+    await chain.start();
+    const chainId = (await chain.provider.getNetwork()).chainId;
+    if (config.eth.chainId !== undefined && BigInt(config.eth.chainId) !== chainId) {
+      throw new Error(`eth.rpcUrl serves chain ${chainId}, but the configuration expects chain ${config.eth.chainId}`);
+    }
+    const profile = (this.profile = profileFromConfig(config, chainId));
+    const profileHash = (this.profileHash = computeProfileHash(profile));
+    logger.info({ profile: { ...profile, chainId: profile.chainId.toString() }, profileHash }, "protocol profile");
+    store.checkIdentity({ chainId, bridge: profile.bridge, profileHash }, { acceptProfileChange: overrides.acceptProfileChange });
+    const head = await chain.block("latest");
+    if (store.meta.get(META_KEYS.freshSince) === undefined) store.meta.set(META_KEYS.freshSince, String(head.number));
+    const freshSinceHead = Number(store.meta.get(META_KEYS.freshSince));
+
+    // 4. Wallet index and the clock (listening starts before catch-up; windows are buffered).
+    const registry = new WalletRegistry({ chain, logger: logger.child({ module: "wallets" }) }, { bridgeAddress: profile.bridge, deployBlock: config.bridge.deployBlock, chunkBlocks: config.indexer.chunkBlocks });
+    const validator = new ValidatorClient(chain, profile.walletProposalValidator);
+    const clock = (this.clock = new BlockClock({
+      chain,
+      logger,
+      cursorStore: {
+        load: () => store.cursors.get(CURSOR.ethWindowWatch)?.height,
+        commit: (windows: WindowEvent[], cursor: number) =>
+          store.transaction(() => {
+            for (const w of windows) if (w.type === "windowMissed") this.coordinator?.windowMissed(w.W);
+            store.cursors.set(CURSOR.ethWindowWatch, { height: cursor, hash: "" });
+          }),
+      },
+    }));
+
+    // 7. Coordination: libp2p, topics, routines.
+    const domain = coordinationDomain(chainId, profile.bridge);
+    const observer = overrides.observer;
+    const faults = new FaultRecorder({ store, logger: logger.child({ module: "faults" }), metrics, observer });
+    const results = new ResultProcessor({ store, logger: logger.child({ module: "coordination" }), metrics, observer });
+    const generator = new ProposalGenerator(overrides.tasks ?? [new HeartbeatTask({ validator, logger })], { logger, metrics });
+    this.libp2p = await createLibp2pNode({
+      operatorPrivateKey: fromHex(this.operatorKey.privateKey),
+      listen: config.network.listen,
+      mdns: config.network.mdns,
+      gossipHeartbeatMs: overrides.gossipHeartbeatMs,
+    });
+    let coordinator: Coordinator | undefined;
+    const netLog = logger.child({ module: "network" });
+    const network = (this.network = new CoordinationNetwork(
+      { libp2p: this.libp2p, logger: logger.child({ module: "network" }) },
+      {
+        chainId,
+        profileHash: fromHex(profileHash),
+        domain,
+        currentWindow: () => Math.floor(Math.max(clock.head, 0) / 900) * 900,
+        seatsOf: (pkh) => coordinator?.seatsOf(pkh),
+        bootstrapPeers: config.network.bootstrapPeers,
+        beforeEnqueue: (item) => {
+          // The transcript (R8): written before the follower sees the message.
+          store.inboundMessages.append({
+            wire: item.wire,
+            fromPeer: item.fromPeer,
+            walletPkh: toHex(item.message.walletPubKeyHash),
+            W: item.message.coordinationBlock,
+            receivedAtBlock: clock.head,
+            verdict: "accept",
+            reason: "ok",
+          });
+        },
+        onVerdict: (verdict, reason) => {
+          metrics?.gossipMessages.inc({ verdict, reason });
+          if (verdict !== "accept") netLog.debug({ verdict, reason }, "gossip message not accepted");
+        },
+        onMalformed: (reason) => metrics?.malformedMessages.inc({ reason: reason as MalformedReason }),
+      },
+    ));
+    coordinator = this.coordinator = new Coordinator(
+      {
+        store,
+        chain,
+        clock,
+        registry,
+        network,
+        generator: overrides.generate ? ({ generate: overrides.generate } as ProposalGenerator) : generator,
+        validateContent: overrides.validateContent ?? onChainContentValidator(validator),
+        faults,
+        results,
+        operatorKey: this.operatorKey,
+        logger,
+        metrics,
+        observer,
+      },
+      { profile, profileHash, domain, freshSinceHead },
+    );
+    await network.start();
+    await coordinator.refreshWallets(this.controller.signal);
+    clock.on("windowOpened", (w) => coordinator!.windowOpened(w.W, w.head));
+    clock.on("block", (h) => metrics?.chainHead.set({ chain: "eth" }, h));
+    await clock.start();
+    coordinator.resumeRunning();
+
+    this.status = "ready";
+    this.log.info({ operator: this.operator, peerId: this.libp2p.peerId.toString(), addrs: this.listenAddresses(), head: clock.head }, "node ready");
+  }
+
+  listenAddresses(): string[] {
+    return this.libp2p?.getMultiaddrs().map((a) => a.toString()) ?? [];
+  }
+
+  /** Shutdown order of style.md §1.1: gossip, watchers, coordination, libp2p, abort, database. */
+  async stop(): Promise<void> {
+    if (this.status === "closing" || this.status === "closed") return;
+    this.status = "closing";
+    await this.network?.stop();
+    await this.clock?.stop();
+    await this.coordinator?.stop();
+    await this.libp2p?.stop();
+    await this.chain?.stop();
+    this.controller.abort();
+    this.store?.close();
+    this.status = "closed";
+  }
+}

@@ -1,0 +1,140 @@
+// `wcoord db check|backup` (reliability.md §4.3). Both open the database read-only and without
+// the data-dir lock, so they also work next to a running node.
+import path from "node:path";
+import { checkRows, DATABASE_FILE_NAME, openDatabase, type Database } from "./db.js";
+import { sqliteBackup } from "./sqlite.js";
+import { isStoreError, sqliteCode, SQLITE_CORRUPT, SQLITE_NOTADB } from "./store-error.js";
+
+export interface TextSink {
+  write(text: string): unknown;
+}
+
+export const DB_HELP = `Usage: wcoord db <command> --data-dir DIR
+
+Commands:
+  check                 Run SQLite's full integrity_check on DIR/${DATABASE_FILE_NAME}.
+                        Prints "ok" (exit 0) or every problem found (exit 3).
+  backup <file>         Write a consistent copy of the database to <file> using SQLite's
+                        online backup; safe while the node is running.
+
+Options:
+  --data-dir DIR        The node's data directory (required).
+  -h, --help            Show this help.
+
+When the node refuses to start with "database corrupted":
+  1. Stop the node and keep the damaged data directory for inspection.
+  2. Either restore a backup: create an empty data directory, copy the backup file into it as
+     ${DATABASE_FILE_NAME}, and start the node with --data-dir pointing at it; on start, recovery
+     reconciles the restored rows with both chains before acting (cursors, trackers, intents).
+  3. Or start with a fresh (empty) data directory. The node then runs in fresh-database mode:
+     it does not lead the window in progress, records no idleness faults until it has observed a
+     full window, and treats wallets with an unknown spend as not synced until the Bridge catches
+     up. The event index is rebuilt from bridge.deployBlock. Leader statements, actions, trackers,
+     Ethereum intents and faults of the lost database cannot be rebuilt.
+`;
+
+interface ParsedArgs {
+  readonly positional: string[];
+  readonly dataDir: string | undefined;
+  readonly help: boolean;
+}
+
+function parseArgs(argv: readonly string[]): ParsedArgs | string {
+  const positional: string[] = [];
+  let dataDir: string | undefined;
+  let help = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "-h" || a === "--help") help = true;
+    else if (a === "--data-dir") {
+      const v = argv[++i];
+      if (v === undefined) return "--data-dir needs a value";
+      dataDir = v;
+    } else if (a.startsWith("--data-dir=")) dataDir = a.slice("--data-dir=".length);
+    else if (a.startsWith("-")) return `unknown option ${a}`;
+    else positional.push(a);
+  }
+  return { positional, dataDir, help };
+}
+
+/** Runs `wcoord db …` with the arguments after "db". Returns the process exit code. */
+export async function runDbCommand(argv: readonly string[], out: TextSink, err: TextSink): Promise<number> {
+  const args = parseArgs(argv);
+  if (typeof args === "string") {
+    err.write(`wcoord db: ${args}\n\n${DB_HELP}`);
+    return 1;
+  }
+  if (args.help) {
+    out.write(DB_HELP);
+    return 0;
+  }
+  const [command, ...rest] = args.positional;
+  if (command === undefined) {
+    err.write(DB_HELP);
+    return 1;
+  }
+  if (command !== "check" && command !== "backup") {
+    err.write(`wcoord db: unknown command ${command}\n\n${DB_HELP}`);
+    return 1;
+  }
+  if (args.dataDir === undefined) {
+    err.write(`wcoord db ${command}: --data-dir is required\n`);
+    return 1;
+  }
+  if (command === "check") {
+    if (rest.length > 0) {
+      err.write(`wcoord db check: unexpected argument ${rest[0]}\n`);
+      return 1;
+    }
+    return check(args.dataDir, out, err);
+  }
+  if (rest.length !== 1) {
+    err.write("wcoord db backup: expected exactly one <file>\n");
+    return 1;
+  }
+  return backup(args.dataDir, rest[0]!, out, err);
+}
+
+function check(dataDir: string, out: TextSink, err: TextSink): number {
+  const file = path.join(path.resolve(dataDir), DATABASE_FILE_NAME);
+  let db: Database | undefined;
+  try {
+    db = openDatabase(dataDir, { readonly: true });
+    const problems = checkRows(db.raw, "integrity_check");
+    if (problems.length === 0) {
+      out.write(`${file}: ok\n`);
+      return 0;
+    }
+    err.write(`${file}: ${problems.length} problem(s) found:\n${problems.map((p) => `  ${p}\n`).join("")}`);
+    return 3;
+  } catch (e) {
+    if (isStoreError(e, "CORRUPT")) {
+      err.write(`${e.message}\n`);
+      return 3;
+    }
+    const code = sqliteCode(e);
+    if (code === SQLITE_CORRUPT || code === SQLITE_NOTADB) {
+      err.write(`database corrupted: ${file}: ${(e as Error).message}\n`);
+      return 3;
+    }
+    err.write(`wcoord db check: ${(e as Error).message}\n`);
+    return isStoreError(e) ? e.exitCode : 1;
+  } finally {
+    db?.close();
+  }
+}
+
+async function backup(dataDir: string, target: string, out: TextSink, err: TextSink): Promise<number> {
+  let db: Database | undefined;
+  try {
+    db = openDatabase(dataDir, { readonly: true });
+    const pages = await sqliteBackup(db.raw, path.resolve(target));
+    out.write(`backup of ${db.file} written to ${path.resolve(target)} (${pages} pages)\n`);
+    return 0;
+  } catch (e) {
+    err.write(`wcoord db backup: ${(e as Error).message}\n`);
+    return isStoreError(e) ? e.exitCode : 1;
+  } finally {
+    db?.close();
+  }
+}

@@ -1,0 +1,67 @@
+// Table `ev_deposits`: DepositRevealed events plus their deposit key (coordination.md §13.2, §13.4).
+import { col, decodeRow, hex0x, type RowSchema } from "../columns.js";
+import { EventRepoBase, positionSchema, type EventListOptions, type EventPosition } from "./event-repo-base.js";
+import type { RepoContext } from "./repo-context.js";
+
+/** Byte fields are lowercase 0x-hex as decoded from the log; walletPkh is the bare key form. */
+export interface EvDepositRow extends EventPosition {
+  /** uint256 deposit key as 0x-hex (32 bytes). */
+  readonly depositKey: string;
+  /** Internal byte order, as in the event. */
+  readonly fundingTxHash: string;
+  readonly fundingOutputIndex: number;
+  readonly depositor: string;
+  readonly amount: bigint;
+  readonly blindingFactor: string;
+  readonly walletPkh: string;
+  readonly refundPkh: string;
+  /** 4 raw bytes (little-endian as in the funding script). */
+  readonly refundLocktime: string;
+  readonly vault: string;
+}
+
+const schema: RowSchema<EvDepositRow> = {
+  ...positionSchema,
+  depositKey: col.hex("deposit_key"),
+  fundingTxHash: col.hex("funding_tx_hash"),
+  fundingOutputIndex: col.int("funding_output_index"),
+  depositor: col.address("depositor"),
+  amount: col.sats("amount"),
+  blindingFactor: col.hex("blinding_factor"),
+  walletPkh: col.pkh("wallet_pkh"),
+  refundPkh: col.hex("refund_pkh"),
+  refundLocktime: col.hex("refund_locktime"),
+  vault: col.address("vault"),
+};
+
+export class EvDepositsRepo extends EventRepoBase<EvDepositRow> {
+  constructor(ctx: RepoContext) {
+    super(ctx, "ev_deposits", schema);
+  }
+
+  byWallet(walletPkh: string, opts: Omit<EventListOptions, "wallet"> = {}): EvDepositRow[] {
+    return this.list({ ...opts, wallet: walletPkh });
+  }
+
+  /**
+   * Sweep candidates (coordination.md §13.4.1 step 3): the wallet's reveals whose deposit key has
+   * no final `deposit_status`, oldest first (reveal block, then log index).
+   */
+  sweepCandidates(walletPkh: string): EvDepositRow[] {
+    return this.query("deposit_key NOT IN (SELECT deposit_key FROM deposit_status)", {}, { wallet: walletPkh });
+  }
+
+  byKey(depositKey: string): EvDepositRow[] {
+    return this.query("deposit_key = :key", { key: hex0x(depositKey) });
+  }
+
+  byFundingOutpoint(fundingTxHash: string, fundingOutputIndex: number): EvDepositRow | undefined {
+    const raw = this.ctx.db
+      .prepare(
+        `SELECT ${this.columns} FROM ev_deposits WHERE funding_tx_hash = ? AND funding_output_index = ?
+         ORDER BY block_number DESC, log_index DESC LIMIT 1`,
+      )
+      .get(hex0x(fundingTxHash), fundingOutputIndex);
+    return raw === undefined ? undefined : decodeRow(schema, raw);
+  }
+}
