@@ -2,7 +2,7 @@
 // wallet (R9), every state change through store.actions.advance (R2) committed before the side
 // effect it leads to (R1), and a stall monitor that applies nextStep to every non-terminal action
 // on every new head (§3.2), so deadlines are blocks read from persisted rows and survive restarts (R3).
-import type { BlockRef } from "../chain/ethereum-chain.js";
+import type { BlockRef, Startable } from "../chain/ethereum-chain.js";
 import type { ChainClock } from "../coordination/clock.js";
 import { actionName } from "../coordination/constants.js";
 import type { ActionDispatcher } from "../coordination/result-processor.js";
@@ -107,7 +107,7 @@ function raceAbort<T>(p: Promise<T>, signal: AbortSignal, late: (outcome: "resol
   });
 }
 
-export class ActionExecutor implements ActionDispatcher {
+export class ActionExecutor implements ActionDispatcher, Startable {
   private readonly store: Store;
   private readonly clock: ChainClock;
   private readonly blocks: BlockSource;

@@ -27,6 +27,8 @@ export class Timeline {
   private readonly windows = new Map<number, Map<string, WalletWindowSummary>>();
   /** Operator address → node label, for readable lines. */
   readonly labels = new Map<string, string>();
+  /** Wallet hex → number of followers (distinct operators but the leader). */
+  readonly followers = new Map<string, number>();
 
   constructor(private readonly print: Printer) {}
 
@@ -40,7 +42,6 @@ export class Timeline {
           ww.leader = e.leader;
           this.print(`W=${e.W} wallet ${short(e.wallet)}  seed ${short(e.seed)}  leader ${this.name(e.leader)}  checklist [${e.checklist.join(", ")}]`);
         }
-        if (e.role === "follower") ww.followers++;
         break;
       case "proposal_sent":
         ww.action = e.action;
@@ -92,7 +93,7 @@ export class Timeline {
     if (!m) this.windows.set(W, (m = new Map()));
     let s = m.get(wallet);
     if (!s) {
-      s = { wallet: "0x" + wallet, leader: "", action: null, followers: 0, accepted: 0, validated: 0, faults: [], results: {} };
+      s = { wallet: "0x" + wallet, leader: "", action: null, followers: this.followers.get(wallet) ?? 0, accepted: 0, validated: 0, faults: [], results: {} };
       m.set(wallet, s);
     }
     return s;

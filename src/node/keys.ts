@@ -42,6 +42,8 @@ export interface LoadOperatorKeyOptions {
 type KeysConfig = Pick<NodeConfig, "keys">;
 
 function readText(path: string, key: string, missing: KeyErrorCode): string {
+  // A key pasted where a path belongs must not be echoed back in the error.
+  if (parsePrivateKeyHex(path) !== null) throw new KeyError("BAD_PRIVATE_KEY", key, "expected a file path, got what looks like a private key");
   try {
     return readFileSync(path, "utf8");
   } catch (e) {

@@ -1,6 +1,7 @@
 // Composition root (style.md §1.1): builds every component in dependency order, runs the boot and
 // recovery sequence (reliability.md §5) and shuts down in a fixed order.
 import { setMaxListeners } from "node:events";
+import { createRequire } from "node:module";
 import { getAddress, type BaseWallet } from "ethers";
 import { BlockClock, type WindowEvent } from "../chain/block-clock.js";
 import { EthersChain } from "../chain/ethers-chain.js";
@@ -25,6 +26,9 @@ import { fromHex, toHex } from "../util/hex.js";
 import type { Logger } from "./logger.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { profileFromConfig, type NodeConfig } from "./options.js";
+import { StatusServer, storeStatusSource } from "./status-server.js";
+
+const VERSION: string = createRequire(import.meta.url)("../../package.json").version;
 
 export interface NodeOverrides {
   logger?: Logger;
@@ -52,6 +56,7 @@ export class WcoordNode {
   libp2p: CoordinationLibp2p | undefined;
   network: CoordinationNetwork | undefined;
   coordinator: Coordinator | undefined;
+  statusServer: StatusServer | undefined;
   profile: ProtocolProfile | undefined;
   profileHash: string | undefined;
   private readonly log: Logger;
@@ -72,10 +77,38 @@ export class WcoordNode {
     if (this.status !== "created") return;
     this.status = "recovering";
     const { config, overrides, metrics } = this;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- getters below read fields set later in boot
+    const self = this;
     const logger = overrides.logger;
 
     // 1. Lock and open the database.
     const store = (this.store = Store.open(config.dataDir));
+
+    // 2. The status server answers from the start, with health `recovering` until boot is done.
+    this.statusServer = new StatusServer(
+      {
+        source: storeStatusSource(store, {
+          health: () => (this.status === "ready" ? "ready" : "recovering"),
+          ethHead: () => (this.clock && this.clock.head >= 0 ? this.clock.head : null),
+          btcTip: () => null,
+          operator: this.operator,
+          peerId: () => this.libp2p?.peerId.toString() ?? null,
+          get profile() {
+            return self.profile as unknown as Record<string, unknown> | undefined;
+          },
+          get profileHash() {
+            return self.profileHash;
+          },
+          wallets: () => this.network?.subscribedWallets().map(toHex) ?? [],
+          peers: () => this.network?.connectedPeers() ?? 0,
+          version: VERSION,
+        }),
+        metrics,
+        logger,
+      },
+      { listen: config.status.listen },
+    );
+    await this.statusServer.start();
 
     // 3. Connect to the chain (retries inside until reachable).
     const chain = (this.chain = new EthersChain(
@@ -191,6 +224,11 @@ export class WcoordNode {
     this.log.info({ operator: this.operator, peerId: this.libp2p.peerId.toString(), addrs: this.listenAddresses(), head: clock.head }, "node ready");
   }
 
+  /** Base URL of the status API and page, once started. */
+  get statusUrl(): string | undefined {
+    return this.statusServer?.address() ? this.statusServer.url : undefined;
+  }
+
   listenAddresses(): string[] {
     return this.libp2p?.getMultiaddrs().map((a) => a.toString()) ?? [];
   }
@@ -203,6 +241,7 @@ export class WcoordNode {
     await this.clock?.stop();
     await this.coordinator?.stop();
     await this.libp2p?.stop();
+    await this.statusServer?.stop();
     await this.chain?.stop();
     this.controller.abort();
     this.store?.close();

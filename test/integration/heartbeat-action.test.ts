@@ -315,4 +315,33 @@ describe("Heartbeat action", () => {
     expect(row.signingAttempt).toBe(1);
     await second.stop();
   });
+
+  it("recovery checks expiry first: a validating action found past its deadline expires without any effect", async () => {
+    let validations = 0;
+    const counting: ContentValidator = async () => {
+      validations++;
+      return { class: "unverified", error: "rpc down" };
+    };
+    const first = harness(new LocalKeySigner([WALLET_KEY]), counting).executor;
+    const W = nextWindow();
+    const created = schedule(W);
+    await mineTo(W + 100);
+    await first.kick(created.id)!.done;
+    expect(store.actions.get(created.id)!.state).toBe("validating");
+    expect(validations).toBe(1);
+    await first.stop();
+
+    // Down until past the signing deadline.
+    await mineTo(W + 450);
+    const signer = new CountingSigner(new LocalKeySigner([WALLET_KEY]));
+    const second = harness(signer, counting).executor;
+    const report = await recoverActions({ store, clock, executor: second });
+    expect(report.plan).toEqual([{ actionId: created.id, state: "validating", step: { kind: "advance", to: "expired", reason: "signing_deadline" } }]);
+    await second.idle();
+    const row = store.actions.get(created.id)!;
+    expect(row).toMatchObject({ state: "expired", reason: "signing_deadline", holdsLock: false });
+    expect(validations).toBe(1);
+    expect(signer.calls).toHaveLength(0);
+    await second.stop();
+  });
 });

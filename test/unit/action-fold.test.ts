@@ -229,7 +229,16 @@ describe("transcript fold", () => {
           }
         },
       ),
-      { numRuns: 40 },
+      {
+        numRuns: 40,
+        // Fixed runs that reach every heartbeat edge whatever the random seed.
+        examples: [
+          [[{ op: "schedule", wallet: 0 }, { op: "advance", by: 100 }], ["invalid"], ["ok"]],
+          [[{ op: "schedule", wallet: 0 }, { op: "advance", by: 100 }, { op: "advance", by: 1 }], ["valid"], ["fail", "ok"]],
+          [[{ op: "schedule", wallet: 1 }, { op: "advance", by: 100 }, { op: "restart" }, { op: "advance", by: 300 }], ["valid"], ["bad"]],
+          [[{ op: "schedule", wallet: 2 }, { op: "equivocate", wallet: 2 }, { op: "advance", by: 100 }], ["valid"], ["ok"]],
+        ],
+      },
     );
     for (const edge of ["scheduled→validating", "validating→signing", "signing→done", "signing→signing", "signing→expired", "validating→aborted", "scheduled→aborted"]) {
       expect(seen, edge).toContain(edge);

@@ -88,6 +88,12 @@ describe("plaintext keys", () => {
     expect(e2.key).toBe("keys.keystore");
   });
 
+  it("a key pasted in place of a file path is not echoed", async () => {
+    const e = await keyError(loadOperatorKey({ keys: { keystore: KEY } }, { insecurePlaintextKey: true, env: {} }));
+    expect(e.code).toBe("BAD_PRIVATE_KEY");
+    expect(e.message).not.toContain("4242");
+  });
+
   it("are accepted with the flag", async () => {
     const privateKeyFile = file("plain2.hex", KEY);
     const k = await loadOperatorKey({ keys: { privateKeyFile } }, { insecurePlaintextKey: true, env: {} });

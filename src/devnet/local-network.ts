@@ -1,0 +1,159 @@
+// A whole local network in one process: a `hardhat node` child, the contracts deployed with the
+// project's deploy code, dev wallets with overlapping signing groups and N operator nodes on loopback.
+// The devnet drives it for people; integration tests drive it for assertions.
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { JsonRpcProvider, Network, Wallet, getAddress, keccak256, toUtf8Bytes } from "ethers";
+import { pino } from "pino";
+import type { DevWallet } from "../../deploy/dev-bootstrap.js";
+import type { Deployment } from "../chain/deployment-file.js";
+import type { CoordinationEvent } from "../coordination/events.js";
+import { selectLeader } from "../coordination/leader.js";
+import { computeSeed } from "../coordination/seed.js";
+import { WcoordNode, type NodeOverrides } from "../node/node.js";
+import { loadConfig, type ConfigInput } from "../node/options.js";
+import { fromHex, toHex } from "../util/hex.js";
+import { startHardhatNode, type HardhatNode } from "./hardhat-node.js";
+import { Miner } from "./miner.js";
+
+export interface LocalNetworkOptions {
+  nodes: number;
+  wallets: number;
+  /** Same seed, same operator keys, wallets and therefore leaders. */
+  seed: string;
+  dataDir: string;
+  blockMs: number;
+  /** Protocol profile of every node; the devnet proposes a heartbeat in every window. */
+  profile?: ConfigInput["profile"];
+  logLevel?: string;
+}
+
+export interface RecordedEvent {
+  node: number;
+  event: CoordinationEvent;
+}
+
+/** Devnet operators: deterministic keys from the scenario seed (test keys, never for real funds). */
+export function devnetOperatorKey(seed: string, i: number): string {
+  return keccak256(toUtf8Bytes(`wcoord-devnet-operator-${seed}-${i}`));
+}
+
+export class LocalNetwork {
+  readonly nodes: (WcoordNode | undefined)[] = [];
+  readonly events: RecordedEvent[] = [];
+  private readonly listeners: ((e: RecordedEvent) => void)[] = [];
+  private journal: string | undefined;
+
+  private constructor(
+    readonly opts: LocalNetworkOptions,
+    readonly chain: HardhatNode,
+    readonly deployment: Deployment,
+    readonly operators: Wallet[],
+    readonly wallets: DevWallet[],
+    readonly provider: JsonRpcProvider,
+    readonly miner: Miner,
+  ) {}
+
+  static async start(opts: LocalNetworkOptions): Promise<LocalNetwork> {
+    mkdirSync(opts.dataDir, { recursive: true });
+    const chain = await startHardhatNode();
+    // A journal of its own: a devnet chain is new every run, so its Ignition record is thrown away after.
+    const journal = join(process.cwd(), "ignition", "deployments", `devnet-${process.pid}-${Date.now()}`);
+    try {
+      process.env.WCOORD_LOCALHOST_URL = chain.url;
+      const { default: hre } = await import("hardhat");
+      const { deployWalletCoordinator } = await import("../../deploy/deploy-lib.js");
+      const { registerDevWallets } = await import("../../deploy/dev-bootstrap.js");
+      const conn = await hre.network.create("localhost");
+      const deployment = await deployWalletCoordinator(conn, { deploymentId: journal.split("/").pop() });
+      const operators = Array.from({ length: opts.nodes }, (_, i) => new Wallet(devnetOperatorKey(opts.seed, i)));
+      const [governance] = await conn.ethers.getSigners();
+      const wallets = await registerDevWallets(deployment.bridge, governance, {
+        count: opts.wallets,
+        operatorsPerWallet: Math.max(2, Math.min(opts.nodes - 1, 4)),
+        operators: operators.map((o) => o.address),
+        seed: opts.seed,
+      });
+      await conn.close?.();
+      const provider = new JsonRpcProvider(chain.url, Network.from(deployment.chainId), { staticNetwork: true, cacheTimeout: -1 });
+      const net = new LocalNetwork(opts, chain, deployment, operators, wallets, provider, new Miner(provider, { blockMs: opts.blockMs }));
+      net.journal = journal;
+      return net;
+    } catch (err) {
+      await chain.stop();
+      rmSync(journal, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  onEvent(fn: (e: RecordedEvent) => void): void {
+    this.listeners.push(fn);
+  }
+
+  operatorAddress(i: number): string {
+    return getAddress(this.operators[i].address);
+  }
+
+  nodeIndexOf(operator: string): number {
+    return this.operators.findIndex((o) => getAddress(o.address) === getAddress(operator));
+  }
+
+  walletHex(w: number): string {
+    return toHex(this.wallets[w].walletPubKeyHash);
+  }
+
+  /** Starts (or restarts, on the same data directory) node i; it dials every other running node. */
+  async startNode(i: number, overrides: Partial<NodeOverrides> = {}, config: ConfigInput = {}): Promise<WcoordNode> {
+    const nodeDir = join(this.opts.dataDir, `node${i}`);
+    mkdirSync(nodeDir, { recursive: true });
+    // Gossip only travels between subscribers of a topic, so every node dials every other one.
+    const peers = this.nodes.filter((n, j) => j !== i && n?.status === "ready").flatMap((n) => n!.listenAddresses().slice(0, 1));
+    const { deployment } = this;
+    const cfg = loadConfig({
+      env: {},
+      overrides: {
+        ...config,
+        dataDir: nodeDir,
+        eth: { rpcUrl: this.chain.url, wsUrl: this.chain.wsUrl, chainId: deployment.chainId, ...config.eth },
+        bridge: { address: deployment.bridge, validator: deployment.walletProposalValidator, deployBlock: deployment.deployBlock },
+        network: { listen: ["/ip4/127.0.0.1/tcp/0"], bootstrapPeers: peers },
+        status: { listen: "127.0.0.1:0" },
+        profile: this.opts.profile,
+      },
+    });
+    const logger = pino({ level: this.opts.logLevel ?? "debug" }, pino.destination({ dest: join(nodeDir, "wcoord.log"), sync: false }));
+    const node = new WcoordNode(cfg, this.operators[i], {
+      logger,
+      observer: (event) => {
+        const e = { node: i, event };
+        this.events.push(e);
+        for (const l of this.listeners) l(e);
+      },
+      pollIntervalMs: 100,
+      gossipHeartbeatMs: 200,
+      ...overrides,
+    });
+    this.nodes[i] = node;
+    await node.start();
+    return node;
+  }
+
+  async stopNode(i: number): Promise<void> {
+    await this.nodes[i]?.stop();
+  }
+
+  /** The leader of wallet `w` for window W, computed like every node does (W−32 must be mined). */
+  async leaderOf(w: number, W: number): Promise<string> {
+    const safe = await this.provider.getBlock(W - 32);
+    if (!safe?.hash) throw new Error(`block ${W - 32} is not mined yet`);
+    const seed = computeSeed(this.wallets[w].walletPubKeyHash, fromHex(safe.hash));
+    return selectLeader(this.wallets[w].operators, seed, this.opts.profile?.rngScheme ?? "seedrandom").leader;
+  }
+
+  async stop(): Promise<void> {
+    for (const n of this.nodes) await n?.stop().catch(() => undefined);
+    await this.provider.destroy();
+    await this.chain.stop();
+    if (this.journal) rmSync(this.journal, { recursive: true, force: true });
+  }
+}
