@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { JsonRpcProvider, Network, Wallet, getAddress, keccak256, toUtf8Bytes } from "ethers";
 import { pino } from "pino";
 import type { DevWallet } from "../../deploy/dev-bootstrap.js";
+import { LocalKeySigner } from "../actions/signer.js";
 import type { Deployment } from "../chain/deployment-file.js";
 import type { CoordinationEvent } from "../coordination/events.js";
 import { selectLeader } from "../coordination/leader.js";
@@ -131,6 +132,8 @@ export class LocalNetwork {
       },
       pollIntervalMs: 100,
       gossipHeartbeatMs: 200,
+      // Stands in for threshold signing on the devnet: every node holds the dev wallets' keys.
+      signer: new LocalKeySigner(this.wallets.map((w) => w.privateKey)),
       ...overrides,
     });
     this.nodes[i] = node;

@@ -10,7 +10,7 @@ export interface MinerOptions {
   blockMs: number;
   /** Single blocks start this many blocks before W (the safe block W−32 is mined in the burst). */
   leadBlocks?: number;
-  /** ...and continue this many blocks after W+100, so results settle before the next burst. */
+  /** ...and continue this many blocks after W+100, so results settle and actions started at W+100 finish. */
   tailBlocks?: number;
 }
 
@@ -36,7 +36,7 @@ export class Miner {
    */
   async nextWindow(hooks: { beforeWindow?: WindowHook; afterWindow?: WindowHook }, signal: AbortSignal): Promise<number> {
     const lead = this.opts.leadBlocks ?? 8;
-    const tail = this.opts.tailBlocks ?? 4;
+    const tail = this.opts.tailBlocks ?? 12;
     let head = await this.head();
     const W = (Math.floor((head + lead) / COORDINATION_FREQUENCY_BLOCKS) + 1) * COORDINATION_FREQUENCY_BLOCKS;
     // Hardhat serves no state at blocks strictly inside a hardhat_mine range, so the safe block W−32

@@ -3,7 +3,13 @@
 import { setMaxListeners } from "node:events";
 import { createRequire } from "node:module";
 import { getAddress, type BaseWallet } from "ethers";
+import { ActionExecutor } from "../actions/executor.js";
+import { HeartbeatHandler } from "../actions/handlers/heartbeat.js";
+import { recoverActions } from "../actions/recovery.js";
+import { LocalKeySigner, type WalletSigner } from "../actions/signer.js";
 import { BlockClock, type WindowEvent } from "../chain/block-clock.js";
+import { BridgeClient } from "../chain/bridge-client.js";
+import { ActionType } from "../coordination/constants.js";
 import { EthersChain } from "../chain/ethers-chain.js";
 import { ValidatorClient } from "../chain/validator-client.js";
 import { WalletRegistry } from "../chain/wallet-registry.js";
@@ -41,6 +47,7 @@ export interface NodeOverrides {
   pollIntervalMs?: number;
   gossipHeartbeatMs?: number;
   acceptProfileChange?: boolean;
+  signer?: WalletSigner;
 }
 
 type Status = "created" | "recovering" | "ready" | "closing" | "closed";
@@ -57,6 +64,7 @@ export class WcoordNode {
   network: CoordinationNetwork | undefined;
   coordinator: Coordinator | undefined;
   statusServer: StatusServer | undefined;
+  executor: ActionExecutor | undefined;
   profile: ProtocolProfile | undefined;
   profileHash: string | undefined;
   private readonly log: Logger;
@@ -158,6 +166,7 @@ export class WcoordNode {
     const observer = overrides.observer;
     const faults = new FaultRecorder({ store, logger: logger.child({ module: "faults" }), metrics, observer });
     const results = new ResultProcessor({ store, logger: logger.child({ module: "coordination" }), metrics, observer });
+    const validateContent = overrides.validateContent ?? onChainContentValidator(validator);
     const generator = new ProposalGenerator(overrides.tasks ?? [new HeartbeatTask({ validator, logger })], { logger, metrics });
     this.libp2p = await createLibp2pNode({
       operatorPrivateKey: fromHex(this.operatorKey.privateKey),
@@ -203,7 +212,7 @@ export class WcoordNode {
         registry,
         network,
         generator: overrides.generate ? ({ generate: overrides.generate } as ProposalGenerator) : generator,
-        validateContent: overrides.validateContent ?? onChainContentValidator(validator),
+        validateContent,
         faults,
         results,
         operatorKey: this.operatorKey,
@@ -215,9 +224,30 @@ export class WcoordNode {
     );
     await network.start();
     await coordinator.refreshWallets(this.controller.signal);
-    clock.on("windowOpened", (w) => coordinator!.windowOpened(w.W, w.head));
+    // Windows found while actions are still recovering wait for it (R6: nothing new before recovery).
+    const early: { W: number; head: number }[] = [];
+    let coordinating = false;
+    clock.on("windowOpened", (w) => (coordinating ? coordinator!.windowOpened(w.W, w.head) : early.push(w)));
     clock.on("block", (h) => metrics?.chainHead.set({ chain: "eth" }, h));
     await clock.start();
+
+    // 5–6. Actions: watch before acting, then resume each with at most one side effect.
+    const executor = (this.executor = new ActionExecutor({
+      store,
+      clock,
+      blocks: chain,
+      bridge: new BridgeClient(chain, profile.bridge),
+      signer: overrides.signer ?? (config.signer.localKeysFile ? LocalKeySigner.fromFile(config.signer.localKeysFile) : new LocalKeySigner([])),
+      handlers: new Map([[ActionType.Heartbeat, new HeartbeatHandler({ contentValidator: validateContent })]]),
+      logger,
+      metrics,
+    }));
+    results.dispatcher = executor;
+    await recoverActions({ store, clock, executor, logger }, { signal: this.controller.signal });
+    await executor.start();
+
+    coordinating = true;
+    for (const w of early) coordinator.windowOpened(w.W, w.head);
     coordinator.resumeRunning();
 
     this.status = "ready";
@@ -240,6 +270,7 @@ export class WcoordNode {
     await this.network?.stop();
     await this.clock?.stop();
     await this.coordinator?.stop();
+    await this.executor?.stop();
     await this.libp2p?.stop();
     await this.statusServer?.stop();
     await this.chain?.stop();

@@ -239,6 +239,11 @@ export const configSchema = z.strictObject({
     chunkBlocks: int(5000, 100, 1_000_000, "Initial `eth_getLogs` block range."),
     rewindBlocks: int(128, 1, 100_000, "Rewind on cursor mismatch."),
   }),
+  signer: section({
+    localKeysFile: optPath(
+      "Development only: JSON `{ \"<wallet PKH hex>\": \"0x<private key>\" }` for the local-key wallet signer. Without it, actions that need a wallet signature expire.",
+    ),
+  }),
   maintainer: section({
     enabled: bool(false, "Record outcomes on the Bridge when this operator is a maintainer (reliability.md §3.8)."),
   }),

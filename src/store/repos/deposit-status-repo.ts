@@ -50,6 +50,14 @@ export class DepositStatusRepo {
     return rows.map(toRow);
   }
 
+  /**
+   * Reorg rewind of the event index: removes observations made at blocks > `blockNumber`, which
+   * may belong to the abandoned branch. They are re-observed by the next pinned read.
+   */
+  deleteAbove(blockNumber: number): number {
+    return Number(this.ctx.db.prepare("DELETE FROM deposit_status WHERE observed_block > ?").run(blockNumber).changes);
+  }
+
   /** For `wcoord db reindex`: the cache is rebuildable. */
   clear(): number {
     return Number(this.ctx.db.prepare("DELETE FROM deposit_status").run().changes);
