@@ -78,7 +78,9 @@ export async function startTestNetwork(opts: { nodes: number; wallets: number; s
     startWithProfile,
     close: async () => {
       await net.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      // WCOORD_IT_KEEP=1 keeps the node logs and databases for a failing run.
+      if (process.env.WCOORD_IT_KEEP) console.log(`data kept in ${dataDir}`);
+      else rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
