@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { LocalNetwork } from "./local-network.js";
+import { Scenario } from "./scenario.js";
 import { Timeline, type Printer, type WindowSummary } from "./timeline.js";
 
 export interface DevnetOptions {
@@ -57,6 +58,7 @@ export async function runDevnet(opts: DevnetOptions): Promise<DevnetSummary> {
     for (let i = 0; i < opts.nodes; i++) await net.startNode(i);
     print(`nodes: ${opts.nodes} operators connected over libp2p on 127.0.0.1; status pages: ${net.nodes.map((n) => n!.statusUrl ?? "-").join(" ")}`);
 
+    const scenario = await Scenario.create(net, print);
     let killed: number | undefined;
     for (let n = 1; opts.windows === 0 || n <= opts.windows; n++) {
       const W = await net.miner.nextWindow(
@@ -68,6 +70,7 @@ export async function runDevnet(opts: DevnetOptions): Promise<DevnetSummary> {
             await net!.stopNode(killed);
           },
           afterWindow: async () => {
+            await scenario.step(n);
             if (killed === undefined) return;
             print(`restarting node${killed} on its data directory`);
             await net!.startNode(killed);
