@@ -107,7 +107,8 @@ class FollowerRoutine {
       await idleness;
       await this.validation;
     }
-    if (signal.aborted) return this.result ?? "observation_incomplete";
+    // Shutdown (not the end of the window): leave the row `running`, a restart resumes it (§10.7).
+    if (signal.aborted && this.deps.clock.head < this.windowEnd) return this.result ?? "observation_incomplete";
     return this.finish();
   }
 

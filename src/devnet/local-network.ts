@@ -119,7 +119,7 @@ export class LocalNetwork {
         bridge: { address: deployment.bridge, validator: deployment.walletProposalValidator, deployBlock: deployment.deployBlock },
         network: { listen: ["/ip4/127.0.0.1/tcp/0"], bootstrapPeers: peers },
         status: { listen: "127.0.0.1:0" },
-        profile: this.opts.profile,
+        profile: { ...this.opts.profile, ...config.profile },
       },
     });
     const logger = pino({ level: this.opts.logLevel ?? "debug" }, pino.destination({ dest: join(nodeDir, "wcoord.log"), sync: false }));

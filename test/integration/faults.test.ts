@@ -109,11 +109,7 @@ describe("fault scenarios on a local network", () => {
     }
   }, 30_000);
 
-  // BUG (src/coordination/coordinator.ts:152 + src/coordination/follower-routine.ts:110): the follower's
-  // signal includes the W+100 deadline, and run() treats any aborted signal as shutdown and returns
-  // without finish(), so a window with only faulty leader statements never gets its `rejected` result
-  // (row stays `running`). Remove `.fails` once fixed.
-  it.fails("leader mistake: an action not on the checklist is LeaderMistake", async () => {
+  it("leader mistake: an action not on the checklist is LeaderMistake", async () => {
     const { net } = t;
     let leader = "";
     let W = 0;
@@ -144,11 +140,7 @@ describe("fault scenarios on a local network", () => {
     }
   }, 40_000);
 
-  // BUG (src/coordination/coordinator.ts:152 + src/coordination/follower-routine.ts:110): the follower's
-  // signal includes the W+100 deadline, and run() treats any aborted signal as shutdown and returns
-  // without finish(), so a window with only faulty leader statements never gets its `rejected` result
-  // (row stays `running`). Remove `.fails` once fixed.
-  it.fails("invalid proposal: a heartbeat failing the contract rule is InvalidProposal with the revert string", async () => {
+  it("invalid proposal: a heartbeat failing the contract rule is InvalidProposal with the revert string", async () => {
     const { net } = t;
     let leader = "";
     const W = await runWindow(net, {
