@@ -215,3 +215,12 @@ function httpStatusOf(e: Record<string, unknown>): number | undefined {
   }
   return undefined;
 }
+
+/**
+ * The eth_getLogs span to retry with after `err` (coordination.md §13.2: halve on "range too large",
+ * down to `minSpan`), or undefined when the error is not one that a smaller range fixes.
+ */
+export function halvedLogRange(err: unknown, span: number, minSpan: number): number | undefined {
+  if (err instanceof RpcError && err.code === RpcErrorCode.RANGE_TOO_LARGE && span > minSpan) return Math.max(minSpan, Math.floor(span / 2));
+  return undefined;
+}

@@ -15,7 +15,7 @@ import type { Store } from "../store/store.js";
 import { crashPoint } from "../util/crash-point.js";
 import { backoffMs, sleep } from "../util/sleep.js";
 import { bridgeInterface } from "./abi.js";
-import { RpcError, RpcErrorCode, isTransientError } from "./errors.js";
+import { halvedLogRange, isTransientError } from "./errors.js";
 import type { AbortOptions, BlockHeader, ChainLog, EthereumChain, Startable } from "./ethereum-chain.js";
 
 export interface EventIndexerComponents {
@@ -329,13 +329,11 @@ export class EventIndexer implements Startable {
           signal,
         );
       } catch (err) {
-        const span = to - from + 1;
-        if (err instanceof RpcError && err.code === RpcErrorCode.RANGE_TOO_LARGE && span > this.minChunk) {
-          this.chunk = Math.max(this.minChunk, Math.floor(span / 2));
-          this.log.warn({ from, to, chunk: this.chunk }, "eth_getLogs range too large; halving the chunk");
-          continue;
-        }
-        throw err;
+        const smaller = halvedLogRange(err, to - from + 1, this.minChunk);
+        if (smaller === undefined) throw err;
+        this.chunk = smaller;
+        this.log.warn({ from, to, chunk: this.chunk }, "eth_getLogs range too large; halving the chunk");
+        continue;
       }
       const hash = header.hash.toLowerCase();
       const stale = logs.find(

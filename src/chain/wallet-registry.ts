@@ -6,7 +6,7 @@ import { safeBlockNumber } from "../coordination/window.js";
 import { silentLogger, type Logger } from "../node/logger.js";
 import { fromHex, to0x, toHex } from "../util/hex.js";
 import { bridgeInterface } from "./abi.js";
-import { RpcError, RpcErrorCode } from "./errors.js";
+import { halvedLogRange } from "./errors.js";
 import type { AbortOptions, BlockRef, ChainLog, EthereumChain } from "./ethereum-chain.js";
 
 export interface WalletRegistryComponents {
@@ -179,13 +179,11 @@ export class WalletRegistry {
       try {
         logs = await this.chain.logs({ address: this.bridge, topics: [this.topics], fromBlock: from, toBlock: to }, { signal: o.signal });
       } catch (err) {
-        const span = to - from + 1;
-        if (err instanceof RpcError && err.code === RpcErrorCode.RANGE_TOO_LARGE && span > this.minChunk) {
-          this.chunk = Math.max(this.minChunk, Math.floor(span / 2));
-          this.log.warn({ from, to, chunk: this.chunk }, "getLogs range too large; halving the chunk");
-          continue;
-        }
-        throw err;
+        const smaller = halvedLogRange(err, to - from + 1, this.minChunk);
+        if (smaller === undefined) throw err;
+        this.chunk = smaller;
+        this.log.warn({ from, to, chunk: this.chunk }, "getLogs range too large; halving the chunk");
+        continue;
       }
       logs.sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
       for (const l of logs) this.apply(l, changes);

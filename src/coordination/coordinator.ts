@@ -7,10 +7,11 @@ import { checklist as computeChecklist } from "./checklist.js";
 import type { ChainClock } from "./clock.js";
 import type { ContentValidator } from "./content-validation.js";
 import type { CoordinationObserver, WindowResult } from "./events.js";
+import type { CoordinationProposal } from "./message.js";
 import type { FaultRecorder } from "./faults.js";
 import { runFollower } from "./follower-routine.js";
 import { runLeader } from "./leader-routine.js";
-import { selectLeader } from "./leader.js";
+import { seatsOf, selectLeader } from "./leader.js";
 import type { ProtocolProfile } from "./profile.js";
 import type { ResultProcessor } from "./result-processor.js";
 import { computeSeed } from "./seed.js";
@@ -21,7 +22,7 @@ import type { CoordinationNetwork } from "../network/coordination-network.js";
 import type { CoordinationDomain } from "../network/eip712.js";
 import type { Logger } from "../node/logger.js";
 import type { Metrics } from "../node/metrics.js";
-import type { ProposalGenerator } from "../proposals/generator.js";
+import type { GenerationRequest } from "../proposals/generator.js";
 import type { Store } from "../store/store.js";
 import { crashPoint } from "../util/crash-point.js";
 import { fromHex, toHex } from "../util/hex.js";
@@ -33,7 +34,7 @@ export interface CoordinatorComponents {
   clock: ChainClock;
   registry: WalletRegistry;
   network: CoordinationNetwork;
-  generator: ProposalGenerator;
+  generate: (req: GenerationRequest, signal: AbortSignal) => Promise<CoordinationProposal>;
   validateContent: ContentValidator;
   faults: FaultRecorder;
   results: ResultProcessor;
@@ -171,7 +172,7 @@ export class Coordinator {
     const seedHex = toHex(seed);
     const { leader } = selectLeader(inputs.seats, seed, this.init.profile.rngScheme);
     const list: ActionType[] = computeChecklist(W, seed, this.init.profile);
-    const ownSeats = inputs.seats.flatMap((s, i) => (s === this.operator ? [i + 1] : []));
+    const ownSeats = seatsOf(inputs.seats, this.operator);
     const role = leader === this.operator ? "leader" : "follower";
     this.c.store.windows.update(wallet, W, {
       seedHex,
@@ -211,7 +212,7 @@ export class Coordinator {
           store: this.c.store,
           chain: this.c.chain,
           clock: this.c.clock,
-          generate: (req, s) => this.c.generator.generate(req, s),
+          generate: this.c.generate,
           publish: (wire) => this.c.network.publish(walletPkh, wire),
           waitForPeers: (s) => this.c.network.waitForPeers(walletPkh, { signal: s }),
           results: this.c.results,

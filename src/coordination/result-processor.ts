@@ -53,7 +53,7 @@ export class ResultProcessor {
         const holder = store.actions.lockHolder(ctx.wallet);
         if (holder !== undefined) {
           final = "wallet_busy";
-          this.deps.logger.warn({ wallet: ctx.wallet, W: ctx.W, busyWith: holder }, "wallet busy: proposal not scheduled");
+          this.deps.logger.warn({ wallet: ctx.wallet, W: ctx.W, busyWith: holder.id }, "wallet busy: proposal not scheduled");
         } else {
           actionId = store.actions.create({
             walletPkh: ctx.wallet,

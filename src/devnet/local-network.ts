@@ -59,14 +59,15 @@ export class LocalNetwork {
     mkdirSync(opts.dataDir, { recursive: true });
     const chain = await startHardhatNode();
     // A journal of its own: a devnet chain is new every run, so its Ignition record is thrown away after.
-    const journal = join(process.cwd(), "ignition", "deployments", `devnet-${process.pid}-${Date.now()}`);
+    const deploymentId = `devnet-${process.pid}-${Date.now()}`;
+    const journal = join(process.cwd(), "ignition", "deployments", deploymentId);
     try {
       process.env.WCOORD_LOCALHOST_URL = chain.url;
       const { default: hre } = await import("hardhat");
       const { deployWalletCoordinator } = await import("../../deploy/deploy-lib.js");
       const { registerDevWallets } = await import("../../deploy/dev-bootstrap.js");
       const conn = await hre.network.create("localhost");
-      const deployment = await deployWalletCoordinator(conn, { deploymentId: journal.split("/").pop() });
+      const deployment = await deployWalletCoordinator(conn, { deploymentId });
       const operators = Array.from({ length: opts.nodes }, (_, i) => new Wallet(devnetOperatorKey(opts.seed, i)));
       const [governance] = await conn.ethers.getSigners();
       const wallets = await registerDevWallets(deployment.bridge, governance, {

@@ -20,6 +20,7 @@ import { FaultRecorder } from "../coordination/faults.js";
 import type { CoordinationProposal, MalformedReason } from "../coordination/message.js";
 import { profileHash as computeProfileHash, type ProtocolProfile } from "../coordination/profile.js";
 import { ResultProcessor } from "../coordination/result-processor.js";
+import { currentWindowBlock } from "../coordination/window.js";
 import { CoordinationNetwork } from "../network/coordination-network.js";
 import { coordinationDomain } from "../network/eip712.js";
 import { createLibp2pNode, type CoordinationLibp2p } from "../network/libp2p.js";
@@ -182,7 +183,7 @@ export class WcoordNode {
         chainId,
         profileHash: fromHex(profileHash),
         domain,
-        currentWindow: () => Math.floor(Math.max(clock.head, 0) / 900) * 900,
+        currentWindow: () => currentWindowBlock(Math.max(clock.head, 0)),
         seatsOf: (pkh) => coordinator?.seatsOf(pkh),
         bootstrapPeers: config.network.bootstrapPeers,
         beforeEnqueue: (item) => {
@@ -211,7 +212,7 @@ export class WcoordNode {
         clock,
         registry,
         network,
-        generator: overrides.generate ? ({ generate: overrides.generate } as ProposalGenerator) : generator,
+        generate: overrides.generate ?? ((req, signal) => generator.generate(req, signal)),
         validateContent,
         faults,
         results,

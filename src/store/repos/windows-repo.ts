@@ -1,5 +1,6 @@
 // Table `windows`: one row per (wallet, W), claimed before any window work (coordination.md §3.2, §3.4).
 import type { ActionName } from "../../coordination/constants.js";
+import type { WindowResult } from "../../coordination/events.js";
 import { col, decodeRow, encodeFields, insertSql, pkhKey, selectList, type RowSchema } from "../columns.js";
 import { StoreError } from "../store-error.js";
 import { limitOf, type RepoContext } from "./repo-context.js";
@@ -7,18 +8,7 @@ import { limitOf, type RepoContext } from "./repo-context.js";
 /** `running` until a result is persisted; `leader_signed` once the own statement is stored (§9.1). */
 export type WindowStatus = "running" | "leader_signed" | "done" | "missed";
 export type WindowRole = "leader" | "follower";
-/** coordination.md §10.6. */
-export type WindowResult =
-  | "accepted_own"
-  | "accepted"
-  | "idle"
-  | "equivocated"
-  | "rejected"
-  | "unverified"
-  | "observation_incomplete"
-  | "skipped_fresh_db"
-  | "missed"
-  | "wallet_busy";
+export type { WindowResult };
 
 export interface WindowRow {
   readonly walletPkh: string;
