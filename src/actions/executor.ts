@@ -2,6 +2,7 @@
 // wallet (R9), every state change through store.actions.advance (R2) committed before the side
 // effect it leads to (R1), and a stall monitor that applies nextStep to every non-terminal action
 // on every new head (§3.2), so deadlines are blocks read from persisted rows and survive restarts (R3).
+import type { BitcoinChain } from "../bitcoin/bitcoin-chain.js";
 import type { BlockRef, Startable } from "../chain/ethereum-chain.js";
 import type { ChainClock } from "../coordination/clock.js";
 import { actionName } from "../coordination/constants.js";
@@ -45,6 +46,8 @@ export interface ActionExecutorComponents {
   bridge: WalletKeySource;
   signer: WalletSigner;
   handlers: ActionHandlers;
+  /** Bitcoin backend: its tip goes into the heights, and every new tip triggers a sweep (§3.2). */
+  bitcoin?: BitcoinChain | null;
   logger?: Logger;
   metrics?: Metrics | null;
 }
@@ -114,6 +117,8 @@ export class ActionExecutor implements ActionDispatcher, Startable {
   private readonly bridge: WalletKeySource;
   private readonly signer: WalletSigner;
   private readonly handlers: ActionHandlers;
+  private readonly bitcoin: BitcoinChain | null;
+  private unsubscribeTip: (() => void) | undefined;
   private readonly log: Logger;
   private readonly metrics: Metrics | null;
   private readonly maxSteps: number;
@@ -137,6 +142,7 @@ export class ActionExecutor implements ActionDispatcher, Startable {
     this.bridge = components.bridge;
     this.signer = components.signer;
     this.handlers = components.handlers;
+    this.bitcoin = components.bitcoin ?? null;
     this.log = (components.logger ?? silentLogger).child({ module: "actions" });
     this.metrics = components.metrics ?? null;
     this.maxSteps = init.maxStepsPerRun ?? DEFAULT_MAX_STEPS_PER_RUN;
@@ -147,11 +153,14 @@ export class ActionExecutor implements ActionDispatcher, Startable {
     if (this.monitor !== undefined) return;
     if (this.life.signal.aborted) this.life = new AbortController();
     this.monitor = this.monitorLoop(this.life.signal);
+    this.unsubscribeTip = this.bitcoin?.onTip(() => this.sweep());
   }
 
   /** Aborts every loop and waits for the running passes to end. Idempotent; legal without start. */
   async stop(): Promise<void> {
     this.life.abort(new DOMException("action executor stopped", "AbortError"));
+    this.unsubscribeTip?.();
+    this.unsubscribeTip = undefined;
     const monitor = this.monitor;
     this.monitor = undefined;
     await monitor;
@@ -225,7 +234,7 @@ export class ActionExecutor implements ActionDispatcher, Startable {
   }
 
   private heights(): Heights {
-    return { ethHead: this.clock.head };
+    return { ethHead: this.clock.head, btcTip: this.bitcoin?.tip()?.height ?? null };
   }
 
   /**
@@ -282,7 +291,7 @@ export class ActionExecutor implements ActionDispatcher, Startable {
       const bitcoin = this.handlerOf(row)?.bitcoin;
       if (bitcoin === undefined) return this.missing(row, "bitcoin handler");
       const t = bitcoin.enterBroadcastPending(row);
-      this.transition(row, t.to, t.data ?? {}, t.detail ?? {});
+      this.transition(row, t.to, t.data ?? {}, t.detail ?? {}, t.writes);
       crashPoint("action.broadcast_pending.committed");
       return true;
     }
@@ -305,7 +314,7 @@ export class ActionExecutor implements ActionDispatcher, Startable {
         hooks.effectStarted();
         const t = await bitcoin.continue(effect, row, ctx);
         if (t === null) return false;
-        this.transition(row, t.to, t.data ?? {}, t.detail ?? {});
+        this.transition(row, t.to, t.data ?? {}, t.detail ?? {}, t.writes);
         return true;
       }
     }
@@ -446,7 +455,7 @@ export class ActionExecutor implements ActionDispatcher, Startable {
       return true;
     }
     const t = handler.signed(now, signatures);
-    this.transition(now, t.to, { ...t.data, stateHeight: this.clock.head }, { ...t.detail, roundId: toHex(roundId), attempt });
+    this.transition(now, t.to, { ...t.data, stateHeight: this.clock.head }, { ...t.detail, roundId: toHex(roundId), attempt }, t.writes);
     crashPoint(`action.${t.to}.committed`);
     return true;
   }
@@ -508,13 +517,24 @@ export class ActionExecutor implements ActionDispatcher, Startable {
   }
 
   /** advance() plus the structured log line and the metric of §8 (R14). */
-  private transition(row: ActionRow, to: ActionState, data: ActionData, detail: Record<string, unknown>): ActionRow {
+  private transition(
+    row: ActionRow,
+    to: ActionState,
+    data: ActionData,
+    detail: Record<string, unknown>,
+    writes?: () => void,
+  ): ActionRow {
     if (!canTransition(row.state, to)) throw new Error(`action ${row.id}: illegal transition ${row.state} → ${to}`);
     const ethHead = this.clock.head;
-    const next = this.store.actions.advance(row.id, row.state, to, data, { ethHead, btcTip: null, detail });
+    const btcTip = this.bitcoin?.tip()?.height ?? null;
+    const next = this.store.transaction(() => {
+      const advanced = this.store.actions.advance(row.id, row.state, to, data, { ethHead, btcTip, detail });
+      writes?.();
+      return advanced;
+    });
     const reorg = isReorgEdge(row.state, to) ? { reorg: true } : {};
     this.log.info(
-      { ...this.ids(row), from: row.state, to, ethHead, btcTip: null, ...reorg, ...(data.reason != null ? { reason: data.reason } : {}) },
+      { ...this.ids(row), from: row.state, to, ethHead, btcTip, ...(next.txid !== null ? { txid: next.txid } : {}), ...reorg, ...(data.reason != null ? { reason: data.reason } : {}) },
       "action transition",
     );
     this.metrics?.actionTransitions.inc({ type: actionName(row.type), to });

@@ -29,6 +29,11 @@ export interface HandlerTransition {
   readonly data?: ActionData;
   /** Goes into the transition log. */
   readonly detail?: Record<string, unknown>;
+  /**
+   * Other rows written in the same DB transaction as the state change (R1): e.g. the
+   * `btc_trackers` row with `broadcast_pending`. Must be synchronous store writes only.
+   */
+  readonly writes?: () => void;
 }
 
 /** Bitcoin-side steps from `signed` on (§3.6–§3.8); returns null when nothing changed this block. */
