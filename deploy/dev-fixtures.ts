@@ -1,19 +1,15 @@
 // Development-only fixtures: real deposits, sweeps and redemption requests on a dev Bridge, built
 // byte for byte per contracts.md §1.3–1.4 (used by the gas bench, integration tests and devnets).
 import { Contract, getBytes, keccak256, solidityPacked, type Signer } from "ethers";
-import { ripemd160 } from "@noble/hashes/legacy.js";
-import { sha256 } from "@noble/hashes/sha2.js";
 import { bridgeAbi } from "../src/chain/abi.js";
+import { depositLockingScripts, depositScript, p2wpkhScript as bareP2wpkhScript, type DepositScriptParts } from "../src/bitcoin/scripts.js";
+import { hash256 } from "../src/bitcoin/tx.js";
 import type { BitcoinTxInfo, BitcoinUtxo, DepositExtraInfo, DepositKey } from "../src/chain/types.js";
 import { concatBytes, fromHex } from "../src/util/hex.js";
 
-export function hash256(b: Uint8Array): Uint8Array {
-  return sha256(sha256(b));
-}
-
-export function hash160(b: Uint8Array): Uint8Array {
-  return ripemd160(sha256(b));
-}
+// Moved to src/bitcoin; re-exported for the bench, devnet scenario and tests.
+export { hash160, depositScript, type DepositScriptParts } from "../src/bitcoin/scripts.js";
+export { hash256 } from "../src/bitcoin/tx.js";
 
 function u32le(n: number): Uint8Array {
   const b = new Uint8Array(4);
@@ -27,34 +23,11 @@ function u64le(n: bigint): Uint8Array {
   return b;
 }
 
-export interface DepositScriptParts {
-  depositor: Uint8Array; // 20 bytes: the revealer's address
-  blindingFactor: Uint8Array; // 8
-  walletPubKeyHash: Uint8Array; // 20
-  refundPubKeyHash: Uint8Array; // 20
-  refundLocktime: Uint8Array; // 4, little-endian
-  extraData?: Uint8Array; // 32; absent or zero for a regular deposit
-}
-
-/** The 92-byte (or 126-byte with extra data) deposit script of §1.4. */
-export function depositScript(p: DepositScriptParts): Uint8Array {
-  const extra = p.extraData && p.extraData.some((x) => x !== 0) ? concatBytes(fromHex("20"), p.extraData, fromHex("75")) : new Uint8Array();
-  return concatBytes(
-    fromHex("14"), p.depositor, fromHex("75"),
-    extra,
-    fromHex("08"), p.blindingFactor, fromHex("75"),
-    fromHex("76a914"), p.walletPubKeyHash, fromHex("87"),
-    fromHex("63ac67"),
-    fromHex("76a914"), p.refundPubKeyHash, fromHex("88"),
-    fromHex("04"), p.refundLocktime, fromHex("b175ac68"),
-  );
-}
-
 /** One-input, one-output funding transaction paying `amount` sat to the script (P2WSH or P2SH). */
 export function fundingTx(script: Uint8Array, amount: bigint, prevTxHash: Uint8Array, p2sh = false): BitcoinTxInfo {
-  const lockingScript = p2sh
-    ? concatBytes(fromHex("17a914"), hash160(script), fromHex("87"))
-    : concatBytes(fromHex("220020"), sha256(script));
+  const locking = depositLockingScripts(script);
+  const bare = p2sh ? locking.p2sh : locking.p2wsh;
+  const lockingScript = concatBytes(Uint8Array.of(bare.length), bare);
   return {
     version: fromHex("01000000"),
     inputVector: concatBytes(fromHex("01"), prevTxHash, fromHex("00000000"), fromHex("00"), fromHex("ffffffff")),
@@ -78,7 +51,8 @@ export function redemptionKey(script: Uint8Array, walletPubKeyHash: Uint8Array):
 
 /** Length-prefixed P2WPKH output script paying `pkh`. */
 export function p2wpkhScript(pkh: Uint8Array): Uint8Array {
-  return concatBytes(fromHex("160014"), pkh);
+  const bare = bareP2wpkhScript(pkh);
+  return concatBytes(Uint8Array.of(bare.length), bare);
 }
 
 export interface RevealedDeposit {

@@ -5,6 +5,7 @@
 import type { BitcoinChain } from "../bitcoin/bitcoin-chain.js";
 import type { BlockRef, Startable } from "../chain/ethereum-chain.js";
 import type { ChainClock } from "../coordination/clock.js";
+import type { CoordinationObserver } from "../coordination/events.js";
 import { actionName } from "../coordination/constants.js";
 import type { ActionDispatcher } from "../coordination/result-processor.js";
 import { silentLogger, type Logger } from "../node/logger.js";
@@ -48,6 +49,8 @@ export interface ActionExecutorComponents {
   handlers: ActionHandlers;
   /** Bitcoin backend: its tip goes into the heights, and every new tip triggers a sweep (§3.2). */
   bitcoin?: BitcoinChain | null;
+  /** Told of every transition (the devnet timeline). */
+  observer?: CoordinationObserver;
   logger?: Logger;
   metrics?: Metrics | null;
 }
@@ -118,6 +121,7 @@ export class ActionExecutor implements ActionDispatcher, Startable {
   private readonly signer: WalletSigner;
   private readonly handlers: ActionHandlers;
   private readonly bitcoin: BitcoinChain | null;
+  private readonly observer: CoordinationObserver | undefined;
   private unsubscribeTip: (() => void) | undefined;
   private readonly log: Logger;
   private readonly metrics: Metrics | null;
@@ -143,6 +147,7 @@ export class ActionExecutor implements ActionDispatcher, Startable {
     this.signer = components.signer;
     this.handlers = components.handlers;
     this.bitcoin = components.bitcoin ?? null;
+    this.observer = components.observer;
     this.log = (components.logger ?? silentLogger).child({ module: "actions" });
     this.metrics = components.metrics ?? null;
     this.maxSteps = init.maxStepsPerRun ?? DEFAULT_MAX_STEPS_PER_RUN;
@@ -538,6 +543,19 @@ export class ActionExecutor implements ActionDispatcher, Startable {
       "action transition",
     );
     this.metrics?.actionTransitions.inc({ type: actionName(row.type), to });
+    this.observer?.({
+      type: "action",
+      W: row.W,
+      wallet: row.walletPkh,
+      action: actionName(row.type),
+      actionId: row.id,
+      from: row.state,
+      to,
+      ethHead,
+      btcTip,
+      ...(next.txid !== null ? { txid: next.txid } : {}),
+      ...(data.reason != null ? { reason: data.reason } : {}),
+    });
     return next;
   }
 

@@ -22,6 +22,8 @@ export type CoordinationEvent =
   | { type: "accepted"; W: number; wallet: string; leader: string; action: ActionName; digest: string }
   | { type: "validated"; W: number; wallet: string; action: ActionName; outcome: "valid" | "invalid" | "unverified"; reason?: string; block: number }
   | { type: "fault"; W: number; wallet: string; fault: FaultName; culprit: string; reason: string }
-  | { type: "result"; W: number; wallet: string; result: WindowResult; action?: ActionName; actionId?: number };
+  | { type: "result"; W: number; wallet: string; result: WindowResult; action?: ActionName; actionId?: number }
+  /** An action state change (reliability.md §8 log line); `from` is null for the row's creation. */
+  | { type: "action"; W: number; wallet: string; action: ActionName; actionId: number; from: string | null; to: string; ethHead: number; btcTip: number | null; txid?: string; reason?: string };
 
 export type CoordinationObserver = (event: CoordinationEvent) => void;

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { LocalNetwork } from "./local-network.js";
 import { Scenario } from "./scenario.js";
-import { Timeline, type Printer, type WindowSummary } from "./timeline.js";
+import { Timeline, type ActionSummary, type Printer, type WindowSummary } from "./timeline.js";
 
 export interface DevnetOptions {
   nodes: number;
@@ -22,6 +22,8 @@ export interface DevnetOptions {
 
 export interface DevnetSummary {
   windows: WindowSummary[];
+  /** Every wallet action with its state history (as seen when the devnet stopped). */
+  actions: ActionSummary[];
   nodes: number;
   wallets: number;
 }
@@ -33,7 +35,7 @@ export async function runDevnet(opts: DevnetOptions): Promise<DevnetSummary> {
   const print = opts.print;
   const ownDir = opts.dataDir === undefined;
   const dataDir = ownDir ? mkdtempSync(join(tmpdir(), "wcoord-devnet-")) : resolve(opts.dataDir!);
-  const summary: DevnetSummary = { windows: [], nodes: opts.nodes, wallets: opts.wallets };
+  const summary: DevnetSummary = { windows: [], actions: [], nodes: opts.nodes, wallets: opts.wallets };
   let net: LocalNetwork | undefined;
   try {
     net = await LocalNetwork.start({
@@ -81,6 +83,7 @@ export async function runDevnet(opts: DevnetOptions): Promise<DevnetSummary> {
       );
       timeline.printWindow(W);
       summary.windows.push(timeline.summary(W));
+      summary.actions = timeline.actions();
     }
     return summary;
   } finally {

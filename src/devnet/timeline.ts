@@ -14,6 +14,19 @@ export interface WalletWindowSummary {
   results: Partial<Record<WindowResult, number>>;
 }
 
+/** One wallet action of one window across the nodes that run it (issue: devnet summary `actions`). */
+export interface ActionSummary {
+  wallet: string;
+  window: number;
+  type: ActionName;
+  /** The state most nodes are in (ties: the furthest along in `history`). */
+  state: string;
+  /** Every state any node entered, in the order first seen. */
+  history: string[];
+  /** Node label → its current state. */
+  nodes: Record<string, string>;
+}
+
 export interface WindowSummary {
   block: number;
   wallets: WalletWindowSummary[];
@@ -25,6 +38,7 @@ const short = (hex: string): string => (hex.length > 14 ? `${hex.slice(0, 6)}…
 
 export class Timeline {
   private readonly windows = new Map<number, Map<string, WalletWindowSummary>>();
+  private readonly actionRows = new Map<string, ActionSummary>();
   /** Operator address → node label, for readable lines. */
   readonly labels = new Map<string, string>();
   /** Wallet hex → number of followers (distinct operators but the leader). */
@@ -66,8 +80,32 @@ export class Timeline {
       }
       case "result":
         ww.results[e.result] = (ww.results[e.result] ?? 0) + 1;
+        if (e.actionId !== undefined && e.action !== undefined) this.actionState(e.W, e.wallet, e.action, who, "scheduled");
+        break;
+      case "action":
+        this.actionState(e.W, e.wallet, e.action, who, e.to, e.txid, e.reason);
         break;
     }
+  }
+
+  /** Actions seen so far, oldest window first. */
+  actions(): ActionSummary[] {
+    return [...this.actionRows.values()].sort((a, b) => a.window - b.window || (a.wallet < b.wallet ? -1 : 1));
+  }
+
+  private actionState(W: number, wallet: string, type: ActionName, node: string, state: string, txid?: string, reason?: string): void {
+    const key = `${W}:${wallet}`;
+    let a = this.actionRows.get(key);
+    if (!a) this.actionRows.set(key, (a = { wallet: "0x" + wallet, window: W, type, state, history: [], nodes: {} }));
+    a.nodes[node] = state;
+    if (!a.history.includes(state)) {
+      a.history.push(state);
+      const extra = `${txid ? ` txid ${short(txid)}` : ""}${reason ? ` (${reason})` : ""}`;
+      this.print(`W=${W} wallet ${short(wallet)}  ${type} action → ${state}${extra} (first: ${node})`);
+    }
+    const counts = new Map<string, number>();
+    for (const s of Object.values(a.nodes)) counts.set(s, (counts.get(s) ?? 0) + 1);
+    a.state = [...counts.entries()].sort((x, y) => y[1] - x[1] || a!.history.indexOf(y[0]) - a!.history.indexOf(x[0]))[0][0];
   }
 
   /** Prints the tally line of a finished window. */

@@ -240,6 +240,7 @@ export class WcoordNode {
       bridge: new BridgeClient(chain, profile.bridge),
       signer: overrides.signer ?? (config.signer.localKeysFile ? LocalKeySigner.fromFile(config.signer.localKeysFile) : new LocalKeySigner([])),
       handlers: new Map([[ActionType.Heartbeat, new HeartbeatHandler({ contentValidator: validateContent })]]),
+      observer,
       logger,
       metrics,
     }));

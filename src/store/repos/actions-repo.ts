@@ -15,6 +15,8 @@ export interface SpentOutpoint {
   readonly index: number;
   readonly value: bigint;
   readonly script: Uint8Array;
+  /** The deposit script of a P2WSH/P2SH input (its witness/redeem script); absent for wallet outputs. */
+  readonly redeemScript?: Uint8Array;
 }
 
 export interface ActionRow {
@@ -71,16 +73,26 @@ export interface NewAction {
   readonly signingDeadline: number;
 }
 
+// `redeemScript` is written only when present, so rows stored before it existed decode unchanged.
 const outpointsColumn: Column<readonly SpentOutpoint[]> = {
   col: "outpoints",
   enc: (v) =>
-    JSON.stringify(v.map((o) => ({ txHash: o.txHash.toLowerCase(), index: o.index, value: o.value.toString(), script: toHex(o.script) }))),
+    JSON.stringify(
+      v.map((o) => ({
+        txHash: o.txHash.toLowerCase(),
+        index: o.index,
+        value: o.value.toString(),
+        script: toHex(o.script),
+        ...(o.redeemScript === undefined ? {} : { redeemScript: toHex(o.redeemScript) }),
+      })),
+    ),
   dec: (v) =>
-    (JSON.parse(v as string) as { txHash: string; index: number; value: string; script: string }[]).map((o) => ({
+    (JSON.parse(v as string) as { txHash: string; index: number; value: string; script: string; redeemScript?: string }[]).map((o) => ({
       txHash: o.txHash,
       index: o.index,
       value: BigInt(o.value),
       script: fromHex(o.script),
+      ...(o.redeemScript === undefined ? {} : { redeemScript: fromHex(o.redeemScript) }),
     })),
 };
 

@@ -1,0 +1,318 @@
+// Wallet transaction building (reliability.md §3.4 step 5): the unsigned transaction and one
+// SIGHASH_ALL digest per input, then the signed transaction once the wallet's signatures are back,
+// plus the per-type input/output plans of the §3.4 table. Pure and deterministic: the same inputs
+// always give the same bytes and digests, so a restarted node rejoins the same signing round.
+import { sha256 } from "@noble/hashes/sha2.js";
+import { script as bscript, Transaction } from "bitcoinjs-lib";
+import { equalShares } from "../proposals/fees.js";
+import { bytesEqual, concatBytes, toHex } from "../util/hex.js";
+import type { MainUtxo } from "./main-utxo.js";
+import { hash160, outputScriptKind, p2pkhScript, p2shScript, p2wpkhScript, p2wshScript } from "./scripts.js";
+import { txidFromHash } from "./tx.js";
+
+export interface TxInput {
+  /** Internal byte order. */
+  readonly txHash: Uint8Array;
+  readonly index: number;
+  readonly value: bigint;
+  /** The prevout's locking script. */
+  readonly script: Uint8Array;
+  /** The deposit script, for P2WSH and P2SH inputs only. */
+  readonly redeemScript?: Uint8Array;
+}
+
+export interface TxOutput {
+  readonly script: Uint8Array;
+  readonly value: bigint;
+}
+
+export interface TxPlan {
+  readonly inputs: TxInput[];
+  readonly outputs: TxOutput[];
+}
+
+export type TxBuildErrorCode = "TX_NEGATIVE_OUTPUT" | "TX_INVALID_INPUT" | "TX_INVALID_OUTPUT" | "TX_MISMATCH";
+
+/** The plan or the data to finalize is inconsistent; building it would give an invalid transaction. */
+export class TxBuildError extends Error {
+  override readonly name = "TxBuildError";
+  constructor(
+    readonly code: TxBuildErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const VERSION = 1;
+const LOCKTIME = 0;
+const SEQUENCE = 0xffffffff;
+const SIGHASH_ALL = Transaction.SIGHASH_ALL;
+/** Consensus limit of a P2SH redeem script (a single stack push). */
+const MAX_REDEEM_SCRIPT = 520;
+
+type SpendKind = "p2wpkh" | "p2pkh" | "p2wsh" | "p2sh";
+
+/** How the input is spent; checks that a deposit input carries the script its prevout commits to. */
+function spendKind(input: TxInput, i: number): SpendKind {
+  const kind = outputScriptKind(input.script);
+  if (kind === null) throw new TxBuildError("TX_INVALID_INPUT", `input ${i}: prevout script ${toHex(input.script)} is not P2PKH, P2WPKH, P2SH or P2WSH`);
+  const rs = input.redeemScript;
+  if (kind === "p2pkh" || kind === "p2wpkh") {
+    if (rs !== undefined) throw new TxBuildError("TX_INVALID_INPUT", `input ${i}: a ${kind} input takes no redeem script`);
+    return kind;
+  }
+  if (rs === undefined) throw new TxBuildError("TX_INVALID_INPUT", `input ${i}: a ${kind} input needs its deposit script`);
+  if (rs.length > MAX_REDEEM_SCRIPT) throw new TxBuildError("TX_INVALID_INPUT", `input ${i}: redeem script of ${rs.length} bytes exceeds ${MAX_REDEEM_SCRIPT}`);
+  const expected = kind === "p2wsh" ? p2wshScript(sha256(rs)) : p2shScript(hash160(rs));
+  if (!bytesEqual(expected, input.script)) {
+    throw new TxBuildError("TX_INVALID_INPUT", `input ${i}: the deposit script does not hash to the ${kind} prevout script ${toHex(input.script)}`);
+  }
+  return kind;
+}
+
+/** The digest input `i` signs: BIP-143 for witness inputs (P2WPKH scriptCode = P2PKH template), legacy otherwise. */
+function sighashOf(tx: Transaction, i: number, input: TxInput, kind: SpendKind): Uint8Array {
+  switch (kind) {
+    case "p2wpkh":
+      return tx.hashForWitnessV0(i, p2pkhScript(input.script.subarray(2, 22)), input.value, SIGHASH_ALL);
+    case "p2wsh":
+      return tx.hashForWitnessV0(i, input.redeemScript!, input.value, SIGHASH_ALL);
+    case "p2pkh":
+      return tx.hashForSignature(i, input.script, SIGHASH_ALL);
+    case "p2sh":
+      return tx.hashForSignature(i, input.redeemScript!, SIGHASH_ALL);
+  }
+}
+
+/** The unsigned transaction (no scriptSigs, no witnesses) as a bitcoinjs object. */
+function unsignedTransaction(inputs: readonly TxInput[], outputs: readonly TxOutput[]): { tx: Transaction; kinds: SpendKind[] } {
+  if (inputs.length === 0) throw new TxBuildError("TX_INVALID_INPUT", "a transaction needs at least one input");
+  if (outputs.length === 0) throw new TxBuildError("TX_INVALID_OUTPUT", "a transaction needs at least one output");
+  const seen = new Set<string>();
+  let total = 0n;
+  const kinds = inputs.map((input, i) => {
+    if (input.txHash.length !== 32) throw new TxBuildError("TX_INVALID_INPUT", `input ${i}: tx hash must be 32 bytes, got ${input.txHash.length}`);
+    if (!Number.isInteger(input.index) || input.index < 0 || input.index > 0xffffffff) {
+      throw new TxBuildError("TX_INVALID_INPUT", `input ${i}: invalid output index ${input.index}`);
+    }
+    if (input.value <= 0n) throw new TxBuildError("TX_INVALID_INPUT", `input ${i}: value must be positive, got ${input.value}`);
+    const key = `${toHex(input.txHash)}:${input.index}`;
+    if (seen.has(key)) throw new TxBuildError("TX_INVALID_INPUT", `input ${i}: outpoint ${key} is spent twice`);
+    seen.add(key);
+    total += input.value;
+    return spendKind(input, i);
+  });
+  let spent = 0n;
+  outputs.forEach((o, i) => {
+    if (o.value < 0n) throw new TxBuildError("TX_NEGATIVE_OUTPUT", `output ${i}: negative value ${o.value}`);
+    if (o.script.length === 0) throw new TxBuildError("TX_INVALID_OUTPUT", `output ${i}: empty script`);
+    spent += o.value;
+  });
+  if (spent > total) throw new TxBuildError("TX_NEGATIVE_OUTPUT", `outputs (${spent}) exceed inputs (${total}): negative fee`);
+
+  const tx = new Transaction();
+  tx.version = VERSION;
+  tx.locktime = LOCKTIME;
+  for (const input of inputs) tx.addInput(input.txHash, input.index, SEQUENCE);
+  for (const o of outputs) tx.addOutput(o.script, o.value);
+  return { tx, kinds };
+}
+
+/** The unsigned transaction bytes and, per input in order, the 32-byte SIGHASH_ALL digest to sign. */
+export function buildUnsigned(inputs: readonly TxInput[], outputs: readonly TxOutput[]): { unsignedTx: Uint8Array; sighashes: Uint8Array[] } {
+  const { tx, kinds } = unsignedTransaction(inputs, outputs);
+  const sighashes = inputs.map((input, i) => sighashOf(tx, i, input, kinds[i]!));
+  return { unsignedTx: tx.toBuffer(), sighashes };
+}
+
+/** A minimal data push: direct up to 75 bytes, OP_PUSHDATA1 up to 255, OP_PUSHDATA2 up to 520. */
+function push(data: Uint8Array): Uint8Array {
+  const n = data.length;
+  if (n <= 75) return concatBytes(Uint8Array.of(n), data);
+  if (n <= 0xff) return concatBytes(Uint8Array.of(0x4c, n), data);
+  return concatBytes(Uint8Array.of(0x4d, n & 0xff, n >> 8), data);
+}
+
+/**
+ * The signed transaction: `signatures[i]` (64-byte r ‖ s, low-s, already verified by the caller)
+ * becomes DER + SIGHASH_ALL. P2WPKH witness [sig, pubkey]; P2WSH witness [sig, pubkey, script];
+ * P2PKH scriptSig sig pubkey; P2SH scriptSig sig pubkey script (the deposit script's IF branch).
+ * `txid`/`wtxid` are display-order hex; a P2SH input makes the txid depend on the signature.
+ */
+export function finalizeSigned(
+  unsignedTx: Uint8Array,
+  inputs: readonly TxInput[],
+  signatures: readonly Uint8Array[],
+  walletPublicKey: Uint8Array,
+): { raw: Uint8Array; txid: string; wtxid: string } {
+  if (walletPublicKey.length !== 33 || (walletPublicKey[0] !== 0x02 && walletPublicKey[0] !== 0x03)) {
+    throw new TxBuildError("TX_MISMATCH", "the wallet public key must be 33 bytes, compressed");
+  }
+  const tx = Transaction.fromBuffer(unsignedTx);
+  if (tx.ins.length !== inputs.length || signatures.length !== inputs.length) {
+    throw new TxBuildError(
+      "TX_MISMATCH",
+      `the unsigned transaction has ${tx.ins.length} inputs, ${inputs.length} inputs and ${signatures.length} signatures were given`,
+    );
+  }
+  const walletPkh = hash160(walletPublicKey);
+  inputs.forEach((input, i) => {
+    const txIn = tx.ins[i]!;
+    if (!bytesEqual(txIn.hash, input.txHash) || txIn.index !== input.index) {
+      throw new TxBuildError("TX_MISMATCH", `input ${i}: the unsigned transaction spends another outpoint`);
+    }
+    if (txIn.script.length !== 0 || txIn.witness.length !== 0) throw new TxBuildError("TX_MISMATCH", `input ${i}: the transaction is already signed`);
+    const sig = signatures[i]!;
+    if (sig.length !== 64) throw new TxBuildError("TX_MISMATCH", `input ${i}: signature must be 64 bytes (r ‖ s), got ${sig.length}`);
+    const kind = spendKind(input, i);
+    // A wrong key would only surface as a rejected broadcast; catch it here with a clear message.
+    const keyed = kind === "p2pkh" ? input.script.subarray(3, 23) : kind === "p2wpkh" ? input.script.subarray(2, 22) : null;
+    if (keyed !== null && !bytesEqual(keyed, walletPkh)) throw new TxBuildError("TX_MISMATCH", `input ${i}: the prevout does not pay the wallet key`);
+    if (keyed === null && !containsWalletBranch(input.redeemScript!, walletPkh)) {
+      throw new TxBuildError("TX_MISMATCH", `input ${i}: the deposit script is not spendable by the wallet key`);
+    }
+    const der = bscript.signature.encode(sig, SIGHASH_ALL);
+    switch (kind) {
+      case "p2wpkh":
+        tx.setWitness(i, [der, walletPublicKey]);
+        break;
+      case "p2wsh":
+        tx.setWitness(i, [der, walletPublicKey, input.redeemScript!]);
+        break;
+      case "p2pkh":
+        tx.setInputScript(i, concatBytes(push(der), push(walletPublicKey)));
+        break;
+      case "p2sh":
+        tx.setInputScript(i, concatBytes(push(der), push(walletPublicKey), push(input.redeemScript!)));
+        break;
+    }
+  });
+  return { raw: tx.toBuffer(), txid: txidFromHash(tx.getHash(false)), wtxid: txidFromHash(tx.getHash(true)) };
+}
+
+/** The deposit script's wallet branch: OP_DUP OP_HASH160 <walletPKH> OP_EQUAL OP_IF OP_CHECKSIG (contracts.md §1.4). */
+function containsWalletBranch(script: Uint8Array, walletPkh: Uint8Array): boolean {
+  const needle = concatBytes(Uint8Array.of(0x76, 0xa9, 0x14), walletPkh, Uint8Array.of(0x87, 0x63, 0xac, 0x67));
+  outer: for (let i = 0; i + needle.length <= script.length; i++) {
+    for (let k = 0; k < needle.length; k++) if (script[i + k] !== needle[k]) continue outer;
+    return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-type plans (§3.4 table). They take decoded proposal data plus chain data and only arrange
+// inputs and outputs; fee rules and limits are the proposal tasks' and the validator's business.
+
+function requirePkh(pkh: Uint8Array, what: string): Uint8Array {
+  if (pkh.length !== 20) throw new TxBuildError("TX_INVALID_OUTPUT", `${what} must be a 20-byte PKH, got ${pkh.length} bytes`);
+  return pkh;
+}
+
+function requireFee(fee: bigint): bigint {
+  if (fee < 0n) throw new TxBuildError("TX_NEGATIVE_OUTPUT", `negative fee ${fee}`);
+  return fee;
+}
+
+/** Throws TX_NEGATIVE_OUTPUT unless `value` is positive (a zero output would be dust). */
+function positive(value: bigint, what: string): bigint {
+  if (value <= 0n) throw new TxBuildError("TX_NEGATIVE_OUTPUT", `${what} would be ${value} sat`);
+  return value;
+}
+
+function mainInput(m: MainUtxo): TxInput {
+  return { txHash: m.txHash, index: m.index, value: m.value, script: m.script };
+}
+
+function sum(inputs: readonly TxInput[]): bigint {
+  return inputs.reduce((acc, i) => acc + i.value, 0n);
+}
+
+export interface DepositToSweep {
+  /** Funding tx hash, internal byte order. */
+  readonly txHash: Uint8Array;
+  readonly index: number;
+  readonly value: bigint;
+  /** The 92- or 126-byte deposit script. */
+  readonly redeemScript: Uint8Array;
+  /** The funding output is P2SH (else P2WSH) of the script. */
+  readonly p2sh: boolean;
+}
+
+/** Main UTXO (if any) then the deposits in proposal order → one P2WPKH(wallet) = Σ inputs − fee. */
+export function depositSweepTx(p: {
+  walletPkh: Uint8Array;
+  mainUtxo: MainUtxo | null;
+  deposits: readonly DepositToSweep[];
+  fee: bigint;
+}): TxPlan {
+  if (p.deposits.length === 0) throw new TxBuildError("TX_INVALID_INPUT", "a deposit sweep needs at least one deposit");
+  const inputs: TxInput[] = p.mainUtxo === null ? [] : [mainInput(p.mainUtxo)];
+  for (const d of p.deposits) {
+    const script = d.p2sh ? p2shScript(hash160(d.redeemScript)) : p2wshScript(sha256(d.redeemScript));
+    inputs.push({ txHash: d.txHash, index: d.index, value: d.value, script, redeemScript: d.redeemScript });
+  }
+  const value = positive(sum(inputs) - requireFee(p.fee), "the sweep output");
+  return { inputs, outputs: [{ script: p2wpkhScript(requirePkh(p.walletPkh, "walletPkh")), value }] };
+}
+
+export interface RedemptionToPay {
+  /** The redeemer's output script, without a length prefix. */
+  readonly script: Uint8Array;
+  readonly requestedAmount: bigint;
+  readonly treasuryFee: bigint;
+}
+
+/**
+ * Main UTXO → change P2WPKH(wallet) first (only if > 0), then per request in proposal order
+ * requestedAmount − treasuryFee − share_i (fee split equally, remainder on the last).
+ */
+export function redemptionTx(p: { walletPkh: Uint8Array; mainUtxo: MainUtxo; requests: readonly RedemptionToPay[]; fee: bigint }): TxPlan {
+  if (p.requests.length === 0) throw new TxBuildError("TX_INVALID_OUTPUT", "a redemption needs at least one request");
+  const shares = equalShares(requireFee(p.fee), p.requests.length);
+  const payments = p.requests.map((r, i) => ({
+    script: r.script,
+    value: positive(r.requestedAmount - r.treasuryFee - shares[i]!, `redemption output ${i}`),
+  }));
+  const change = p.mainUtxo.value - payments.reduce((acc, o) => acc + o.value, 0n) - p.fee;
+  if (change < 0n) throw new TxBuildError("TX_NEGATIVE_OUTPUT", `the change would be ${change} sat: the main UTXO cannot pay these requests`);
+  const outputs = change > 0n ? [{ script: p2wpkhScript(requirePkh(p.walletPkh, "walletPkh")), value: change }, ...payments] : payments;
+  return { inputs: [mainInput(p.mainUtxo)], outputs };
+}
+
+/** Main UTXO → P2WPKH(target_i) in commitment order, each floor((value − fee) / k), remainder on the last. */
+export function movingFundsTx(p: { mainUtxo: MainUtxo; targets: readonly Uint8Array[]; fee: bigint }): TxPlan {
+  if (p.targets.length === 0) throw new TxBuildError("TX_INVALID_OUTPUT", "moving funds needs at least one target wallet");
+  const available = positive(p.mainUtxo.value - requireFee(p.fee), "the amount to move");
+  const shares = equalShares(available, p.targets.length);
+  const outputs = p.targets.map((t, i) => ({
+    script: p2wpkhScript(requirePkh(t, `target ${i}`)),
+    value: positive(shares[i]!, `moving-funds output ${i}`),
+  }));
+  return { inputs: [mainInput(p.mainUtxo)], outputs };
+}
+
+export interface MovedFundsOutpoint {
+  /** The moving-funds tx hash, internal byte order. */
+  readonly txHash: Uint8Array;
+  readonly index: number;
+  /** Read from the moving-funds transaction. */
+  readonly value: bigint;
+  /** P2WPKH (or P2PKH) of this wallet. */
+  readonly script: Uint8Array;
+}
+
+/** The moved-funds outpoint first, then the main UTXO if any → one P2WPKH(wallet) = Σ inputs − fee. */
+export function movedFundsSweepTx(p: {
+  walletPkh: Uint8Array;
+  movedFunds: MovedFundsOutpoint;
+  mainUtxo: MainUtxo | null;
+  fee: bigint;
+}): TxPlan {
+  const m = p.movedFunds;
+  const inputs: TxInput[] = [{ txHash: m.txHash, index: m.index, value: m.value, script: m.script }];
+  if (p.mainUtxo !== null) inputs.push(mainInput(p.mainUtxo));
+  const value = positive(sum(inputs) - requireFee(p.fee), "the sweep output");
+  return { inputs, outputs: [{ script: p2wpkhScript(requirePkh(p.walletPkh, "walletPkh")), value }] };
+}
