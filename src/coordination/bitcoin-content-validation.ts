@@ -1,0 +1,176 @@
+// Follower content validation with a Bitcoin backend (coordination.md §10.3): deposit sweeps need
+// the funding transactions and the reveal events, moving funds the main UTXO and the safety margin.
+// Every other type goes to the on-chain validator. Failures to look something up are `unverified`
+// (no fault); only deterministic defects of the proposal are `invalid`.
+import { getBytes, zeroPadBytes } from "ethers";
+import type { BitcoinChain } from "../bitcoin/bitcoin-chain.js";
+import { findMainUtxo, toBitcoinUtxo } from "../bitcoin/main-utxo.js";
+import { txHashOf, txInfoOf, txidFromHash } from "../bitcoin/tx.js";
+import { bridgeInterface } from "../chain/abi.js";
+import type { BridgeClient } from "../chain/bridge-client.js";
+import type { EthereumChain } from "../chain/ethereum-chain.js";
+import type { BlockRef } from "../chain/pinned-call.js";
+import type { BitcoinUtxo, DepositExtraInfo } from "../chain/types.js";
+import type { ValidationOutcome, ValidatorClient } from "../chain/validator-client.js";
+import { movingFundsMarginInForce } from "../proposals/moving-funds-margin.js";
+import type { PayloadOf } from "../network/payloads.js";
+import type { Store } from "../store/store.js";
+import { bytesEqual, toHex } from "../util/hex.js";
+import { ActionType, WINDOW_DURATION_BLOCKS } from "./constants.js";
+import { onChainContentValidator, type ContentOutcome, type ContentValidationInput, type ContentValidator } from "./content-validation.js";
+import type { ProtocolProfile } from "./profile.js";
+
+export interface BitcoinContentValidatorDeps {
+  validator: ValidatorClient;
+  bridge: BridgeClient;
+  btc: BitcoinChain;
+  chain: EthereumChain;
+  bridgeAddress: string;
+  profile: Pick<ProtocolProfile, "fundingTxMinConfirmations">;
+  /** The local event index (MovingFundsCommitmentSubmitted rows for the safety margin, §13.9.3). */
+  store: Store;
+}
+
+const ZERO_UTXO: BitcoinUtxo = { txHash: new Uint8Array(32), txOutputIndex: 0, txOutputValue: 0n };
+const DEPOSIT_REVEALED = bridgeInterface.getEvent("DepositRevealed")!;
+
+function fromValidator(o: ValidationOutcome): ContentOutcome {
+  if (o.outcome === "valid") return { class: "valid" };
+  if (o.outcome === "invalid") return { class: "invalid", reason: o.reason };
+  return { class: "unverified", error: o.error };
+}
+
+export function bitcoinContentValidator(deps: BitcoinContentValidatorDeps): ContentValidator {
+  const onChain = onChainContentValidator(deps.validator);
+  return async (input, signal) => {
+    try {
+      switch (input.actionType) {
+        case ActionType.DepositSweep:
+          return await depositSweep(deps, input, signal);
+        case ActionType.MovingFunds:
+          return await movingFunds(deps, input, signal);
+        default:
+          return await onChain(input, signal);
+      }
+    } catch (err) {
+      if (signal.aborted) throw err;
+      return { class: "unverified", error: err instanceof Error ? err.message : String(err) };
+    }
+  };
+}
+
+async function depositSweep(deps: BitcoinContentValidatorDeps, input: ContentValidationInput, signal: AbortSignal): Promise<ContentOutcome> {
+  const p = input.payload as PayloadOf<ActionType.DepositSweep>;
+  const { ctx, at } = input;
+  if (p.depositsKeys.length !== p.depositsRevealBlocks.length) {
+    return { class: "invalid", reason: "REVEAL_BLOCKS_MISMATCH", facts: { keys: p.depositsKeys.length, revealBlocks: p.depositsRevealBlocks.length } };
+  }
+  const extraInfo: DepositExtraInfo[] = [];
+  for (const [i, key] of p.depositsKeys.entries()) {
+    const txid = txidFromHash(key.fundingTxHash);
+    const raw = await deps.btc.getTransaction(txid, { signal });
+    if (raw === null) return { class: "invalid", reason: "FUNDING_TX_NOT_FOUND", facts: { index: i, txid } };
+
+    const confirmations = await deps.btc.confirmations(txid, { signal });
+    const min = deps.profile.fundingTxMinConfirmations;
+    if (confirmations < min) {
+      // Confirmations may still come: only a shortfall lasting to the window's end is a defect.
+      if (at.blockNumber < ctx.W + WINDOW_DURATION_BLOCKS) {
+        return { class: "unverified", error: `funding tx ${txid} has ${confirmations} of ${min} confirmations` };
+      }
+      const tip = deps.btc.tip()?.height ?? null;
+      const txHeight = confirmations > 0 && tip !== null ? tip - confirmations + 1 : null;
+      return { class: "invalid", reason: "FUNDING_TX_UNCONFIRMED", facts: { index: i, txid, confirmations, btcTip: tip, txHeight } };
+    }
+
+    let fundingTx;
+    try {
+      fundingTx = txInfoOf(raw);
+      if (!bytesEqual(txHashOf(raw), key.fundingTxHash)) throw new Error("hash256 of the stripped transaction differs");
+    } catch (err) {
+      return { class: "invalid", reason: "FUNDING_TX_MISMATCH", facts: { index: i, txid, detail: (err as Error).message } };
+    }
+
+    const revealBlock = p.depositsRevealBlocks[i]!;
+    const event = await revealEvent(deps, ctx.walletPkh, revealBlock, key.fundingTxHash, key.fundingOutputIndex, signal);
+    if (event === null) {
+      return { class: "invalid", reason: "REVEAL_EVENT_NOT_FOUND", facts: { index: i, txid, fundingOutputIndex: key.fundingOutputIndex, revealBlock } };
+    }
+    extraInfo.push({ fundingTx, ...event });
+  }
+  const proposal = {
+    walletPubKeyHash: ctx.walletPkh,
+    depositsKeys: p.depositsKeys,
+    sweepTxFee: p.sweepTxFee,
+    depositsRevealBlocks: p.depositsRevealBlocks.map(BigInt),
+  };
+  return fromValidator(await deps.validator.validateDepositSweep(proposal, extraInfo, at));
+}
+
+/**
+ * The DepositRevealed event of the outpoint in exactly block `revealBlock`, filtered by the Bridge,
+ * the event topic and the wallet topic. Read from the chain, not the lagging local index.
+ */
+async function revealEvent(
+  deps: BitcoinContentValidatorDeps,
+  walletPkh: Uint8Array,
+  revealBlock: number,
+  fundingTxHash: Uint8Array,
+  fundingOutputIndex: number,
+  signal: AbortSignal,
+): Promise<Omit<DepositExtraInfo, "fundingTx"> | null> {
+  // bytes20 indexed: the topic is the value left-aligned in 32 bytes.
+  const walletTopic = zeroPadBytes(walletPkh, 32);
+  const logs = await deps.chain.logs(
+    { address: deps.bridgeAddress, topics: [DEPOSIT_REVEALED.topicHash, null, walletTopic], fromBlock: revealBlock, toBlock: revealBlock },
+    { signal, retry: false },
+  );
+  for (const log of logs) {
+    if (log.removed) continue;
+    const parsed = bridgeInterface.parseLog({ topics: log.topics, data: log.data });
+    if (parsed === null || parsed.name !== "DepositRevealed") continue;
+    const a = parsed.args;
+    if (!bytesEqual(getBytes(a.fundingTxHash as string), fundingTxHash) || Number(a.fundingOutputIndex) !== fundingOutputIndex) continue;
+    return {
+      blindingFactor: getBytes(a.blindingFactor as string),
+      walletPubKeyHash: getBytes(a.walletPubKeyHash as string),
+      refundPubKeyHash: getBytes(a.refundPubKeyHash as string),
+      refundLocktime: getBytes(a.refundLocktime as string),
+    };
+  }
+  return null;
+}
+
+async function movingFunds(deps: BitcoinContentValidatorDeps, input: ContentValidationInput, signal: AbortSignal): Promise<ContentOutcome> {
+  const p = input.payload as PayloadOf<ActionType.MovingFunds>;
+  const { ctx, at } = input;
+  const wallet = await deps.bridge.wallets(ctx.walletPkh, at);
+  let mainUtxo: BitcoinUtxo;
+  try {
+    const found = await findMainUtxo(deps.btc, ctx.walletPkh, wallet.mainUtxoHash, { signal });
+    mainUtxo = found === null ? ZERO_UTXO : toBitcoinUtxo(found);
+  } catch (err) {
+    if ((err as { code?: unknown }).code === "MAIN_UTXO_NOT_FOUND") {
+      return { class: "invalid", reason: "MAIN_UTXO_NOT_FOUND", facts: { mainUtxoHash: "0x" + toHex(wallet.mainUtxoHash) } };
+    }
+    throw err;
+  }
+  const now = await timestampOf(deps.chain, at, signal);
+  if (await movingFundsMarginInForce(deps, ctx.walletPkh, wallet, at, now)) {
+    return { class: "invalid", reason: "SAFETY_MARGIN", facts: { movingFundsRequestedAt: wallet.movingFundsRequestedAt, now } };
+  }
+  return fromValidator(
+    await deps.validator.validateMovingFunds(
+      { walletPubKeyHash: ctx.walletPkh, targetWallets: p.targetWallets, movingFundsTxFee: p.movingFundsTxFee },
+      mainUtxo,
+      at,
+    ),
+  );
+}
+
+/** timestamp(V); the block must still be the pinned one. */
+async function timestampOf(chain: EthereumChain, at: BlockRef, signal: AbortSignal): Promise<number> {
+  const b = await chain.block(at.blockNumber, { signal, retry: false });
+  if (b.hash.toLowerCase() !== at.blockHash.toLowerCase()) throw new Error(`block ${at.blockNumber} is no longer ${at.blockHash}`);
+  return b.timestamp;
+}

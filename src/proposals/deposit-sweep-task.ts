@@ -1,0 +1,210 @@
+// Deposit sweep task (coordination.md §13.4): picks the wallet's oldest sweepable deposits from the
+// local index, re-checks each at L and on Bitcoin, prices the sweep and validates it at L.
+import { getBytes } from "ethers";
+import { BitcoinUnavailableError, type BitcoinChain } from "../bitcoin/bitcoin-chain.js";
+import { depositLockingScripts, depositScript } from "../bitcoin/scripts.js";
+import { txHashOf, txInfoOf, txOutputs, txidFromHash } from "../bitcoin/tx.js";
+import { OUTPUT_SCRIPT_LENGTH, vsize, type InputShape } from "../bitcoin/vsize.js";
+import type { BridgeClient } from "../chain/bridge-client.js";
+import type { EthereumChain } from "../chain/ethereum-chain.js";
+import type { DepositExtraInfo, DepositRequest, DepositSweepProposal } from "../chain/types.js";
+import type { ValidatorClient } from "../chain/validator-client.js";
+import { ActionType, WalletState } from "../coordination/constants.js";
+import { DEFAULT_FUNDING_TX_MIN_CONFIRMATIONS } from "../coordination/profile.js";
+import { encodePayload } from "../network/payloads.js";
+import type { Logger } from "../node/logger.js";
+import type { EvDepositRow } from "../store/repos/ev-deposits-repo.js";
+import type { Store } from "../store/store.js";
+import { bytesEqual, fromHex, toHex } from "../util/hex.js";
+import { appliedFeeRate, DEFAULT_FEE_POLICY, equalShares, feeFor, type FeePolicy } from "./fees.js";
+import type { ProposalTask, ProposalTaskContext } from "./generator.js";
+import { tHigh, tLow } from "./time-refs.js";
+import { checkWalletPreconditions } from "./wallet-preconditions.js";
+
+/** Locktimes below this are block heights (or dates before 1985): the validator cannot accept them. */
+export const LOCKTIME_THRESHOLD = 500_000_000;
+const DEFAULT_EXTRA_SAFETY_MARGIN_SEC = 3600;
+
+export interface DepositSweepTaskDeps {
+  bridge: BridgeClient;
+  validator: ValidatorClient;
+  btc: BitcoinChain;
+  store: Store;
+  logger: Logger;
+  /** Block timestamps (W). */
+  chain: EthereumChain;
+  fee?: FeePolicy;
+  extraSafetyMarginSec?: number;
+  /** profile.fundingTxMinConfirmations. */
+  fundingTxMinConfirmations?: number;
+}
+
+/** A deposit that passed every selection check (§13.4.1 step 4). */
+interface Selected {
+  row: EvDepositRow;
+  deposit: DepositRequest;
+  extraInfo: DepositExtraInfo;
+  input: InputShape;
+}
+
+/** The refund locktime integer: the 4 event bytes are little-endian. */
+export function locktimeInt(le: Uint8Array): number {
+  if (le.length !== 4) throw new Error(`refund locktime must be 4 bytes, got ${le.length}`);
+  return new DataView(le.buffer, le.byteOffset, 4).getUint32(0, true);
+}
+
+export class DepositSweepTask implements ProposalTask {
+  readonly action = ActionType.DepositSweep;
+
+  constructor(private readonly deps: DepositSweepTaskDeps) {}
+
+  async propose(ctx: ProposalTaskContext): Promise<Uint8Array | null> {
+    const { bridge, validator } = this.deps;
+    const { walletPkh, L, signal } = ctx;
+    const skip = (reason: string, extra: Record<string, unknown> = {}): null => {
+      this.deps.logger.info({ task: "DepositSweep", wallet: ctx.wallet, W: ctx.W, reason, ...extra }, "deposit sweep task yields nothing");
+      return null;
+    };
+
+    const wallet = await bridge.wallets(walletPkh, L);
+    if (wallet.state !== WalletState.Live && wallet.state !== WalletState.MovingFunds) return skip("WALLET_STATE", { state: wallet.state });
+    const pre = await checkWalletPreconditions(this.deps, walletPkh, L, { signal });
+    if (pre !== null) return skip(pre);
+
+    const constants = await validator.constants(L);
+    const { depositTxMaxFee } = await bridge.depositParameters(L);
+    const low = tLow((await this.deps.chain.block(ctx.W, { signal })).timestamp);
+    const high = tHigh(L, ctx.W, ActionType.DepositSweep, this.deps.extraSafetyMarginSec ?? DEFAULT_EXTRA_SAFETY_MARGIN_SEC);
+
+    const selected = await this.select(ctx, constants.DEPOSIT_SWEEP_MAX_SIZE, constants.DEPOSIT_MIN_AGE, constants.DEPOSIT_REFUND_SAFETY_MARGIN, low, high);
+    if (selected.length === 0) return skip("NO_SWEEPABLE_DEPOSITS");
+
+    // §13.4.2: main UTXO input only when the wallet has one; one P2WPKH output.
+    const hasMainUtxo = wallet.mainUtxoHash.some((b) => b !== 0);
+    const inputs: InputShape[] = [...(hasMainUtxo ? [{ kind: "p2wpkh" } as const] : []), ...selected.map((s) => s.input)];
+    const rate = appliedFeeRate(await this.deps.btc.estimateSatPerVByte({ signal }), this.deps.fee ?? DEFAULT_FEE_POLICY);
+    const fee = feeFor(rate, vsize(inputs, [OUTPUT_SCRIPT_LENGTH.p2wpkh]));
+    const shares = equalShares(fee, selected.length);
+    // The last share carries the remainder, which is what the contract bounds.
+    if (shares[shares.length - 1]! > depositTxMaxFee) return skip("FEE_ABOVE_MAX", { fee: fee.toString(), depositTxMaxFee: depositTxMaxFee.toString() });
+
+    const depositsKeys = selected.map((s) => ({ fundingTxHash: getBytes(s.row.fundingTxHash), fundingOutputIndex: s.row.fundingOutputIndex }));
+    const depositsRevealBlocks = selected.map((s) => s.row.blockNumber);
+    const proposal: DepositSweepProposal = {
+      walletPubKeyHash: walletPkh,
+      depositsKeys,
+      sweepTxFee: fee,
+      depositsRevealBlocks: depositsRevealBlocks.map(BigInt),
+    };
+    const outcome = await validator.validateDepositSweep(proposal, selected.map((s) => s.extraInfo), L);
+    if (outcome.outcome === "unverified") throw Object.assign(new Error(outcome.error), { code: "VALIDATION_UNVERIFIED" });
+    if (outcome.outcome === "invalid") {
+      this.deps.logger.warn({ task: "DepositSweep", wallet: ctx.wallet, W: ctx.W, reason: outcome.reason }, "deposit sweep proposal rejected by the validator");
+      return null;
+    }
+    return encodePayload(ActionType.DepositSweep, { depositsKeys, sweepTxFee: fee, depositsRevealBlocks });
+  }
+
+  /** §13.4.1 steps 3–4: walk the candidates oldest first until maxSize are selected. */
+  private async select(
+    ctx: ProposalTaskContext,
+    maxSize: number,
+    minAge: number,
+    refundMargin: number,
+    low: number,
+    high: number,
+  ): Promise<Selected[]> {
+    const { bridge, store } = this.deps;
+    const { L, signal } = ctx;
+    const minConfirmations = this.deps.fundingTxMinConfirmations ?? DEFAULT_FUNDING_TX_MIN_CONFIRMATIONS;
+    const selected: Selected[] = [];
+    const note = (row: EvDepositRow, reason: string, extra: Record<string, unknown> = {}): void =>
+      this.deps.logger.debug({ task: "DepositSweep", wallet: ctx.wallet, W: ctx.W, depositKey: row.depositKey, reason, ...extra }, "deposit skipped");
+
+    for (const row of store.evDeposits.sweepCandidates(toHex(ctx.walletPkh))) {
+      if (selected.length >= maxSize) break;
+      signal.throwIfAborted();
+      const deposit = await bridge.deposits(BigInt(row.depositKey), L);
+      if (deposit.revealedAt === 0) {
+        note(row, "NOT_REVEALED");
+        continue;
+      }
+      if (deposit.sweptAt !== 0) {
+        store.depositStatus.mark(row.depositKey, "swept", L.blockNumber);
+        continue;
+      }
+      if (!(deposit.revealedAt + minAge < low)) {
+        note(row, "MIN_AGE", { revealedAt: deposit.revealedAt, tLow: low });
+        continue;
+      }
+      const refundLocktime = fromHex(row.refundLocktime);
+      const lockInt = locktimeInt(refundLocktime);
+      if (lockInt < LOCKTIME_THRESHOLD) {
+        store.depositStatus.mark(row.depositKey, "unsweepable", L.blockNumber, "LOCKTIME_BELOW_500M");
+        note(row, "LOCKTIME_BELOW_500M", { lockInt });
+        continue;
+      }
+      if (!(high < lockInt - refundMargin)) {
+        note(row, "REFUND_MARGIN", { lockInt, tHigh: high });
+        continue;
+      }
+      if (selected.length > 0 && deposit.vault !== selected[0]!.deposit.vault) {
+        note(row, "OTHER_VAULT", { vault: deposit.vault });
+        continue;
+      }
+
+      const fundingTxHash = fromHex(row.fundingTxHash);
+      const txid = txidFromHash(fundingTxHash);
+      let raw: Uint8Array | null;
+      try {
+        const confirmations = await this.deps.btc.confirmations(txid, { signal });
+        if (confirmations < minConfirmations) {
+          note(row, "FUNDING_TX_UNCONFIRMED", { txid, confirmations });
+          continue;
+        }
+        raw = await this.deps.btc.getTransaction(txid, { signal });
+      } catch (err) {
+        if (signal.aborted) throw err;
+        // One unreachable or failing look-up costs this candidate only (§13.4.1 step 4.5).
+        note(row, err instanceof BitcoinUnavailableError ? "BITCOIN_UNAVAILABLE" : "BITCOIN_ERROR", { txid, error: (err as Error).message });
+        continue;
+      }
+      if (raw === null) {
+        note(row, "FUNDING_TX_NOT_FOUND", { txid });
+        continue;
+      }
+      let outputs: { value: bigint; script: Uint8Array }[];
+      try {
+        // A server answering with another transaction is not the deposit's fault: skip, do not mark.
+        if (!bytesEqual(txHashOf(raw), fundingTxHash)) throw new Error(`transaction ${txid} from the server hashes differently`);
+        outputs = txOutputs(raw);
+      } catch (err) {
+        note(row, "FUNDING_TX_MISMATCH", { txid, error: (err as Error).message });
+        continue;
+      }
+
+      const parts = {
+        blindingFactor: fromHex(row.blindingFactor),
+        walletPubKeyHash: fromHex(row.walletPkh),
+        refundPubKeyHash: fromHex(row.refundPkh),
+        refundLocktime,
+      };
+      const script = depositScript({ depositor: getBytes(deposit.depositor), ...parts, extraData: deposit.extraData });
+      const locking = depositLockingScripts(script);
+      const out = outputs[row.fundingOutputIndex]?.script;
+      const kind = out === undefined ? null : bytesEqual(out, locking.p2wsh) ? "p2wsh" : bytesEqual(out, locking.p2sh) ? "p2sh" : null;
+      if (kind === null) {
+        store.depositStatus.mark(row.depositKey, "unsweepable", L.blockNumber, "SCRIPT_MISMATCH");
+        note(row, "SCRIPT_MISMATCH", { txid });
+        continue;
+      }
+      selected.push({
+        row,
+        deposit,
+        extraInfo: { fundingTx: txInfoOf(raw), ...parts },
+        input: { kind, scriptLength: script.length },
+      });
+    }
+    return selected;
+  }
+}

@@ -1,0 +1,2 @@
+// Tests use the devnet's fake Electrum server.
+export { startElectrumServer, type ElectrumServerHandle } from "../../src/devnet/electrum-server.js";
