@@ -2,7 +2,7 @@
 // wallet (R9), every state change through store.actions.advance (R2) committed before the side
 // effect it leads to (R1), and a stall monitor that applies nextStep to every non-terminal action
 // on every new head (§3.2), so deadlines are blocks read from persisted rows and survive restarts (R3).
-import type { BitcoinChain } from "../bitcoin/bitcoin-chain.js";
+import type { BtcTip } from "../bitcoin/bitcoin-chain.js";
 import type { BlockRef, Startable } from "../chain/ethereum-chain.js";
 import type { ChainClock } from "../coordination/clock.js";
 import type { CoordinationObserver } from "../coordination/events.js";
@@ -15,7 +15,7 @@ import type { Store } from "../store/store.js";
 import { crashPoint } from "../util/crash-point.js";
 import { fromHex, toHex } from "../util/hex.js";
 import { isAbortError, sleep } from "../util/sleep.js";
-import type { ActionHandler, ActionHandlers, HandlerCallContext } from "./handlers/handler.js";
+import type { ActionHandler, ActionHandlers, HandlerCallContext, HandlerTransition } from "./handlers/handler.js";
 import { signingRoundId, verifyWalletSignature, type WalletSigner } from "./signer.js";
 import {
   afterValidation,
@@ -47,12 +47,18 @@ export interface ActionExecutorComponents {
   bridge: WalletKeySource;
   signer: WalletSigner;
   handlers: ActionHandlers;
-  /** Bitcoin backend: its tip goes into the heights, and every new tip triggers a sweep (§3.2). */
-  bitcoin?: BitcoinChain | null;
+  /** The node's processed Bitcoin tip: it goes into the heights, and every processed tip triggers a sweep (§3.2). */
+  bitcoinTip?: BitcoinTipSource | null;
   /** Told of every transition (the devnet timeline). */
   observer?: CoordinationObserver;
   logger?: Logger;
   metrics?: Metrics | null;
+}
+
+/** BitcoinTipTracker: trackers are moved (reorgs) before the executor sees the tip. */
+export interface BitcoinTipSource {
+  cursor(): BtcTip | null;
+  onProcessed(listener: () => void): () => void;
 }
 
 export interface ActionExecutorInit {
@@ -120,7 +126,7 @@ export class ActionExecutor implements ActionDispatcher, Startable {
   private readonly bridge: WalletKeySource;
   private readonly signer: WalletSigner;
   private readonly handlers: ActionHandlers;
-  private readonly bitcoin: BitcoinChain | null;
+  private readonly bitcoinTip: BitcoinTipSource | null;
   private readonly observer: CoordinationObserver | undefined;
   private unsubscribeTip: (() => void) | undefined;
   private readonly log: Logger;
@@ -146,7 +152,7 @@ export class ActionExecutor implements ActionDispatcher, Startable {
     this.bridge = components.bridge;
     this.signer = components.signer;
     this.handlers = components.handlers;
-    this.bitcoin = components.bitcoin ?? null;
+    this.bitcoinTip = components.bitcoinTip ?? null;
     this.observer = components.observer;
     this.log = (components.logger ?? silentLogger).child({ module: "actions" });
     this.metrics = components.metrics ?? null;
@@ -158,7 +164,7 @@ export class ActionExecutor implements ActionDispatcher, Startable {
     if (this.monitor !== undefined) return;
     if (this.life.signal.aborted) this.life = new AbortController();
     this.monitor = this.monitorLoop(this.life.signal);
-    this.unsubscribeTip = this.bitcoin?.onTip(() => this.sweep());
+    this.unsubscribeTip = this.bitcoinTip?.onProcessed(() => this.sweep());
   }
 
   /** Aborts every loop and waits for the running passes to end. Idempotent; legal without start. */
@@ -239,7 +245,7 @@ export class ActionExecutor implements ActionDispatcher, Startable {
   }
 
   private heights(): Heights {
-    return { ethHead: this.clock.head, btcTip: this.bitcoin?.tip()?.height ?? null };
+    return { ethHead: this.clock.head, btcTip: this.bitcoinTip?.cursor()?.height ?? null };
   }
 
   /**
@@ -411,6 +417,22 @@ export class ActionExecutor implements ActionDispatcher, Startable {
       return false;
     }
 
+    // §3.5: a transaction another member already broadcast is adopted, not signed again.
+    const bitcoin = handler.bitcoin;
+    if (bitcoin?.adopt !== undefined) {
+      let adopted: HandlerTransition | null = null;
+      try {
+        adopted = await bitcoin.adopt(row, await this.callContext(row, heights, row.signingDeadline));
+      } catch (err) {
+        if (this.life.signal.aborted) return false;
+        this.log.info({ ...this.ids(row), ...errorInfo(err) }, "adoption check failed; signing");
+      }
+      if (adopted !== null) {
+        this.transition(row, adopted.to, adopted.data ?? {}, { ...adopted.detail, adopted: true }, adopted.writes);
+        return true;
+      }
+    }
+
     let current = row;
     let attempt = row.signingAttempt ?? 1;
     if (this.calledAttempt.get(row.id) === attempt) {
@@ -531,7 +553,7 @@ export class ActionExecutor implements ActionDispatcher, Startable {
   ): ActionRow {
     if (!canTransition(row.state, to)) throw new Error(`action ${row.id}: illegal transition ${row.state} → ${to}`);
     const ethHead = this.clock.head;
-    const btcTip = this.bitcoin?.tip()?.height ?? null;
+    const btcTip = this.bitcoinTip?.cursor()?.height ?? null;
     const next = this.store.transaction(() => {
       const advanced = this.store.actions.advance(row.id, row.state, to, data, { ethHead, btcTip, detail });
       writes?.();

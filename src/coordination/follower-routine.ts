@@ -41,6 +41,8 @@ interface Statement {
 
 const UNVERIFIED_RETRY_START_MS = 1_000;
 const UNVERIFIED_RETRY_CAP_MS = 15_000;
+/** Time allowed for the last check pinned at W+100 (one Electrum call limit). */
+const FINAL_ATTEMPT_MS = 15_000;
 
 export async function runFollower(ctx: WindowContext, deps: FollowerDeps, signal: AbortSignal): Promise<WindowResult> {
   return new FollowerRoutine(ctx, deps).run(signal);
@@ -54,6 +56,8 @@ class FollowerRoutine {
   private result: WindowResult | undefined;
   private faulty = false;
   private unverified = false;
+  /** The routine's own signal (shutdown), as opposed to the end of the window. */
+  private shutdown: AbortSignal = new AbortController().signal;
   private validation: Promise<void> | undefined;
   private minPeers = Number.POSITIVE_INFINITY;
   private maxPeers = 0;
@@ -85,6 +89,7 @@ class FollowerRoutine {
       this.statements.push({ digest: toHex(s.digest), wire: s.wire });
     }
 
+    this.shutdown = signal;
     const untilEnd = AbortSignal.any([signal, this.deps.clock.signalAtBlock(this.windowEnd)]);
     const observing = this.observe(AbortSignal.any([signal, this.deps.clock.signalAtBlock(this.activeEnd)]));
     const idleness = this.deps.clock
@@ -196,43 +201,15 @@ class FollowerRoutine {
     }
   }
 
-  /** B10 in the background, retrying `unverified` with backoff until W+100; B11 on success. */
+  /**
+   * B10 in the background, retrying `unverified` with backoff until W+100; B11 on success. A check
+   * still unverified at W+100 gets one last attempt pinned there, so a rule that turns into a defect
+   * at the window's end (FUNDING_TX_UNCONFIRMED, §10.3) is decided rather than left unverified.
+   */
   private async validate(item: InboundItem, payload: unknown, signal: AbortSignal): Promise<void> {
-    const type = item.message.proposal.actionType;
     let delay = UNVERIFIED_RETRY_START_MS;
     while (!signal.aborted) {
-      const V = this.deps.clock.head;
-      let outcome;
-      let block;
-      try {
-        block = await this.deps.chain.block(V);
-        outcome = await this.deps.validateContent(
-          { ctx: this.ctx, actionType: type, payload: payload as never, at: { blockNumber: block.number, blockHash: block.hash } },
-          signal,
-        );
-      } catch (err) {
-        outcome = { class: "unverified" as const, error: err instanceof Error ? err.message : String(err) };
-      }
-      if (this.result === "equivocated") return;
-      this.deps.metrics?.validations.inc({ result: outcome.class });
-      if (outcome.class === "valid") {
-        this.deps.observer?.({ type: "validated", W: this.ctx.W, wallet: this.ctx.wallet, action: actionName(type), outcome: "valid", block: V });
-        this.deps.observer?.({ type: "accepted", W: this.ctx.W, wallet: this.ctx.wallet, leader: this.ctx.leader, action: actionName(type), digest: toHex(item.digest) });
-        this.result = this.deps.results.accept(this.ctx, "accepted", item.message.proposal, item.digest);
-        return;
-      }
-      if (outcome.class === "invalid") {
-        this.deps.observer?.({ type: "validated", W: this.ctx.W, wallet: this.ctx.wallet, action: actionName(type), outcome: "invalid", reason: outcome.reason, block: V });
-        this.fault(FaultType.InvalidProposal, this.ctx.leader, outcome.reason, {
-          message: toHex(item.wire),
-          validationBlock: { number: block!.number, hash: block!.hash },
-          ...(outcome.facts ? { facts: outcome.facts } : {}),
-        });
-        this.faulty = true;
-        return;
-      }
-      this.log.warn({ error: outcome.error, V }, "proposal could not be verified; retrying");
-      this.unverified = true;
+      if (await this.attempt(item, payload, signal)) return;
       try {
         await sleep(delay, signal);
       } catch {
@@ -240,6 +217,46 @@ class FollowerRoutine {
       }
       delay = Math.min(delay * 2, UNVERIFIED_RETRY_CAP_MS);
     }
+    if (this.shutdown.aborted || this.deps.clock.head < this.windowEnd || this.result === "equivocated") return;
+    await this.attempt(item, payload, AbortSignal.any([this.shutdown, AbortSignal.timeout(FINAL_ATTEMPT_MS)]));
+  }
+
+  /** One content validation pinned at the current head; true when it decided (valid or invalid). */
+  private async attempt(item: InboundItem, payload: unknown, signal: AbortSignal): Promise<boolean> {
+    const type = item.message.proposal.actionType;
+    const V = this.deps.clock.head;
+    let outcome;
+    let block;
+    try {
+      block = await this.deps.chain.block(V);
+      outcome = await this.deps.validateContent(
+        { ctx: this.ctx, actionType: type, payload: payload as never, at: { blockNumber: block.number, blockHash: block.hash } },
+        signal,
+      );
+    } catch (err) {
+      outcome = { class: "unverified" as const, error: err instanceof Error ? err.message : String(err) };
+    }
+    if (this.result === "equivocated") return true;
+    this.deps.metrics?.validations.inc({ result: outcome.class });
+    if (outcome.class === "valid") {
+      this.deps.observer?.({ type: "validated", W: this.ctx.W, wallet: this.ctx.wallet, action: actionName(type), outcome: "valid", block: V });
+      this.deps.observer?.({ type: "accepted", W: this.ctx.W, wallet: this.ctx.wallet, leader: this.ctx.leader, action: actionName(type), digest: toHex(item.digest) });
+      this.result = this.deps.results.accept(this.ctx, "accepted", item.message.proposal, item.digest);
+      return true;
+    }
+    if (outcome.class === "invalid") {
+      this.deps.observer?.({ type: "validated", W: this.ctx.W, wallet: this.ctx.wallet, action: actionName(type), outcome: "invalid", reason: outcome.reason, block: V });
+      this.fault(FaultType.InvalidProposal, this.ctx.leader, outcome.reason, {
+        message: toHex(item.wire),
+        validationBlock: { number: block!.number, hash: block!.hash },
+        ...(outcome.facts ? { facts: outcome.facts } : {}),
+      });
+      this.faulty = true;
+      return true;
+    }
+    this.log.warn({ error: outcome.error, V }, "proposal could not be verified; retrying");
+    this.unverified = true;
+    return false;
   }
 
   /** §10.5, at head ≥ W+80. */

@@ -41,6 +41,11 @@ export interface BitcoinStateHandler {
   continue(effect: Exclude<Effect, "validate" | "sign">, row: ActionRow, ctx: HandlerCallContext): Promise<HandlerTransition | null>;
   /** `signed → broadcast_pending`: the tracker row is written in the same transaction (§3.6). */
   enterBroadcastPending(row: ActionRow): HandlerTransition;
+  /**
+   * §3.5 adoption, checked before each signing attempt: another member already broadcast the built
+   * transaction, so the node moves to `in_mempool`/`confirmed` with its bytes instead of signing.
+   */
+  adopt?(row: ActionRow, ctx: HandlerCallContext): Promise<HandlerTransition | null>;
 }
 
 export interface ActionHandler {
