@@ -28,6 +28,9 @@ export interface DevnetSummary {
   wallets: number;
 }
 
+/** Bitcoin block interval: funding transactions confirm and actions settle within a window or two. */
+const BTC_BLOCK_MS = 250;
+
 /** The window (1-based, counted from the start) in which --kill-leader stops a leader. */
 const KILL_WINDOW = 2;
 
@@ -44,8 +47,9 @@ export async function runDevnet(opts: DevnetOptions): Promise<DevnetSummary> {
       seed: opts.seed,
       dataDir,
       blockMs: opts.blockMs,
-      // Every window proposes a heartbeat, so every window carries a real, validated proposal.
-      profile: { heartbeatProbabilityPpm: 1_000_000 },
+      // Every checklist item every window, and a heartbeat whenever nothing else is due, so every
+      // window carries a real, validated proposal.
+      profile: { heartbeatProbabilityPpm: 1_000_000, frequencyWindows: 1 },
     });
     const { deployment } = net;
     print(`chain: hardhat node ${net.chain.url} (pid ${net.chain.pid}); data in ${dataDir}`);
@@ -60,7 +64,10 @@ export async function runDevnet(opts: DevnetOptions): Promise<DevnetSummary> {
     for (let i = 0; i < opts.nodes; i++) await net.startNode(i);
     print(`nodes: ${opts.nodes} operators connected over libp2p on 127.0.0.1; status pages: ${net.nodes.map((n) => n!.statusUrl ?? "-").join(" ")}`);
 
+    print(`bitcoin: test chain at height ${net.bitcoin.tip().height}, Electrum server ${net.electrum.url}; a block every ${BTC_BLOCK_MS} ms`);
+    net.mineBitcoin(BTC_BLOCK_MS);
     const scenario = await Scenario.create(net, print);
+    await scenario.step(0);
     let killed: number | undefined;
     for (let n = 1; opts.windows === 0 || n <= opts.windows; n++) {
       const W = await net.miner.nextWindow(

@@ -14,6 +14,8 @@ import { computeSeed } from "../coordination/seed.js";
 import { WcoordNode, type NodeOverrides } from "../node/node.js";
 import { loadConfig, type ConfigInput } from "../node/options.js";
 import { fromHex, toHex } from "../util/hex.js";
+import { startElectrumServer, type ElectrumServerHandle } from "./electrum-server.js";
+import { FakeBitcoinChain } from "./fake-bitcoin-chain.js";
 import { startHardhatNode, type HardhatNode } from "./hardhat-node.js";
 import { Miner } from "./miner.js";
 
@@ -44,6 +46,7 @@ export class LocalNetwork {
   readonly events: RecordedEvent[] = [];
   private readonly listeners: ((e: RecordedEvent) => void)[] = [];
   private journal: string | undefined;
+  private btcMiner: NodeJS.Timeout | undefined;
 
   private constructor(
     readonly opts: LocalNetworkOptions,
@@ -53,6 +56,9 @@ export class LocalNetwork {
     readonly wallets: DevWallet[],
     readonly provider: JsonRpcProvider,
     readonly miner: Miner,
+    /** The Bitcoin test chain, served to the nodes by a local Electrum server. */
+    readonly bitcoin: FakeBitcoinChain,
+    readonly electrum: ElectrumServerHandle,
   ) {}
 
   static async start(opts: LocalNetworkOptions): Promise<LocalNetwork> {
@@ -78,7 +84,9 @@ export class LocalNetwork {
       });
       await conn.close?.();
       const provider = new JsonRpcProvider(chain.url, Network.from(deployment.chainId), { staticNetwork: true, cacheTimeout: -1 });
-      const net = new LocalNetwork(opts, chain, deployment, operators, wallets, provider, new Miner(provider, { blockMs: opts.blockMs }));
+      const bitcoin = new FakeBitcoinChain();
+      const electrum = await startElectrumServer(bitcoin);
+      const net = new LocalNetwork(opts, chain, deployment, operators, wallets, provider, new Miner(provider, { blockMs: opts.blockMs }), bitcoin, electrum);
       net.journal = journal;
       return net;
     } catch (err) {
@@ -86,6 +94,12 @@ export class LocalNetwork {
       rmSync(journal, { recursive: true, force: true });
       throw err;
     }
+  }
+
+  /** Mines a Bitcoin block every `ms` (0 stops it). */
+  mineBitcoin(ms: number): void {
+    clearInterval(this.btcMiner);
+    this.btcMiner = ms > 0 ? setInterval(() => this.bitcoin.mine(1), ms) : undefined;
   }
 
   onEvent(fn: (e: RecordedEvent) => void): void {
@@ -118,6 +132,8 @@ export class LocalNetwork {
         dataDir: nodeDir,
         eth: { rpcUrl: this.chain.url, wsUrl: this.chain.wsUrl, chainId: deployment.chainId, ...config.eth },
         bridge: { address: deployment.bridge, validator: deployment.walletProposalValidator, deployBlock: deployment.deployBlock },
+        btc: { electrumUrls: [this.electrum.url] },
+        maintainer: { enabled: true },
         network: { listen: ["/ip4/127.0.0.1/tcp/0"], bootstrapPeers: peers },
         status: { listen: "127.0.0.1:0" },
         profile: { ...this.opts.profile, ...config.profile },
@@ -155,7 +171,9 @@ export class LocalNetwork {
   }
 
   async stop(): Promise<void> {
+    this.mineBitcoin(0);
     for (const n of this.nodes) await n?.stop().catch(() => undefined);
+    await this.electrum.close();
     await this.provider.destroy();
     await this.chain.stop();
     if (this.journal) rmSync(this.journal, { recursive: true, force: true });

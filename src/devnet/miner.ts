@@ -2,7 +2,7 @@
 // mined in one `hardhat_mine` burst and the blocks around a window come one at a time, so a window
 // opens every few seconds while the nodes still see every block of its active and passive phases.
 import { JsonRpcProvider, toQuantity } from "ethers";
-import { COORDINATION_FREQUENCY_BLOCKS, WINDOW_DURATION_BLOCKS } from "../coordination/constants.js";
+import { ASSUMED_BLOCK_TIME_SEC, COORDINATION_FREQUENCY_BLOCKS, WINDOW_DURATION_BLOCKS } from "../coordination/constants.js";
 import { sleep } from "../util/sleep.js";
 
 export interface MinerOptions {
@@ -26,8 +26,9 @@ export class Miner {
     return Number(await this.provider.send("eth_blockNumber", []));
   }
 
+  /** Mines `blocks` blocks 12 s apart (mainnet's pace), so block-time rules (deposit age 2 h…) pass in a few windows. */
   async mine(blocks: number): Promise<void> {
-    if (blocks > 0) await this.provider.send("hardhat_mine", [toQuantity(blocks)]);
+    if (blocks > 0) await this.provider.send("hardhat_mine", [toQuantity(blocks), toQuantity(ASSUMED_BLOCK_TIME_SEC)]);
   }
 
   /**

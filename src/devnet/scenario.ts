@@ -1,57 +1,149 @@
-// The devnet's user activity between windows: deposits revealed to the wallets (with real deposit
-// scripts and funding transactions), and, once a wallet holds funds, a maintainer-recorded sweep and
-// redemption requests. It fills the Bridge state and event stream the nodes index. (The nodes propose
-// sweeps and redemptions once the Bitcoin backend is in; until then they only index them.)
-import type { JsonRpcSigner } from "ethers";
-import { recordDevSweep, requestDevRedemption, revealDevDeposit, type RevealedDeposit } from "../../deploy/dev-fixtures.js";
+// The devnet's user activity between windows, so every action type shows up within a few windows:
+// deposits revealed with real funding transactions on the Bitcoin test chain (the nodes sweep them),
+// redemption requests against the main UTXO the nodes' sweeps created (the nodes pay them), and
+// moving funds started on wallet 0 (the nodes move its funds and the targets sweep them). Amounts come
+// from a PRNG seeded with --seed, so the same seed plays the same scenario.
+import { Contract, getBytes, keccak256, parseEther, solidityPacked, type JsonRpcSigner } from "ethers";
+import seedrandom from "seedrandom";
 import { setMaintainers, setRedemptionRequesters } from "../../deploy/dev-bootstrap.js";
-import type { DepositKey, BitcoinUtxo } from "../chain/types.js";
+import { p2wpkhScript as prefixedP2wpkhScript } from "../../deploy/dev-fixtures.js";
+import { findMainUtxo, toBitcoinUtxo } from "../bitcoin/main-utxo.js";
+import { depositLockingScripts, depositScript, type DepositScriptParts } from "../bitcoin/scripts.js";
+import { txInfoOf } from "../bitcoin/tx.js";
+import { bridgeAbi } from "../chain/abi.js";
+import { WalletState } from "../coordination/constants.js";
+import { toHex } from "../util/hex.js";
 import type { LocalNetwork } from "./local-network.js";
 import type { Printer } from "./timeline.js";
 
-const DEPOSIT_SAT = 10_000_000n; // 0.1 BTC
-const REDEMPTION_SAT = 2_000_000n; // 0.02 BTC
 const REFUND_AFTER_SEC = 30 * 24 * 3600; // past the Bridge's 15-day reveal-ahead period
+/** The step after which wallet 0 is told to move its funds (once it has a main UTXO). */
+const MOVING_FUNDS_STEP = 2;
+/** Short enough that the moving-funds safety margin (timeout / 2, coordination.md §13.9.3) ends by the next window. */
+const DEVNET_MOVING_FUNDS_TIMEOUT_SEC = 4 * 3600;
 
 const btc = (sat: bigint): string => (Number(sat) / 1e8).toString();
 
+/** What the scenario does at step n (pure, from the seed): the --seed reproducibility contract. */
+export interface StepPlan {
+  deposits: { wallet: number; sat: bigint; p2sh: boolean }[];
+  redemptions: { wallet: number; sat: bigint }[];
+  beginMovingFunds: number[];
+}
+
+/**
+ * Step 0 runs before the first window, step n after window n. Deposits go to every wallet at step 0
+ * and to one wallet per even step later; redemptions are asked of every wallet at step 1 and of one
+ * wallet per odd step later; wallet 0 starts moving funds at MOVING_FUNDS_STEP.
+ */
+export function planStep(seed: string, n: number, wallets: number): StepPlan {
+  const rng = seedrandom(`wcoord-devnet-scenario-${seed}-${n}`);
+  const sat = (minSat: number, maxSat: number): bigint => BigInt(minSat + Math.floor(rng() * (maxSat - minSat)));
+  const all = Array.from({ length: wallets }, (_, w) => w);
+  const depositTo = n === 0 ? all : n > MOVING_FUNDS_STEP && n % 2 === 0 ? [n % wallets] : [];
+  const redeemFrom = n === 1 ? all : n > MOVING_FUNDS_STEP && n % 2 === 1 ? [n % wallets] : [];
+  return {
+    deposits: depositTo.map((wallet) => ({ wallet, sat: sat(5_000_000, 20_000_000), p2sh: rng() < 0.3 })),
+    redemptions: redeemFrom.map((wallet) => ({ wallet, sat: sat(1_000_000, 3_000_000) })),
+    beginMovingFunds: n === MOVING_FUNDS_STEP && wallets > 1 ? [0] : [],
+  };
+}
+
 export class Scenario {
   private nonce = 0;
-  private readonly unswept = new Map<number, DepositKey[]>();
-  private readonly mainUtxo = new Map<number, BitcoinUtxo>();
+  private readonly bridge: Contract;
 
   private constructor(
     private readonly net: LocalNetwork,
     private readonly user: JsonRpcSigner,
     private readonly print: Printer,
-  ) {}
-
-  /** Account 0 of the dev chain is governance; it also acts as maintainer, depositor and redeemer. */
-  static async create(net: LocalNetwork, print: Printer): Promise<Scenario> {
-    const user = await net.provider.getSigner(0);
-    await setMaintainers(net.deployment.bridge, user, [await user.getAddress()]);
-    await setRedemptionRequesters(net.deployment.bridge, user, [await user.getAddress()]);
-    return new Scenario(net, user, print);
+  ) {
+    this.bridge = new Contract(net.deployment.bridge, bridgeAbi, user);
   }
 
-  /** Step n: reveal a deposit to wallet n mod W; every second step sweep it and request a redemption. */
-  async step(n: number): Promise<void> {
-    const w = n % this.net.wallets.length;
-    const pkh = this.net.wallets[w].walletPubKeyHash;
-    const wallet = `0x${this.net.walletHex(w).slice(0, 8)}…`;
-    const now = (await this.net.provider.getBlock("latest"))!.timestamp;
-    const deposit: RevealedDeposit = await revealDevDeposit(this.net.deployment.bridge, this.user, pkh, DEPOSIT_SAT, now + REFUND_AFTER_SEC, ++this.nonce);
-    this.unswept.set(w, [...(this.unswept.get(w) ?? []), deposit.key]);
-    this.print(`scenario: deposit of ${btc(DEPOSIT_SAT)} BTC revealed to wallet ${wallet}`);
-    if (n % 2 === 1) return;
+  /**
+   * Account 0 of the dev chain is governance, depositor and redeemer. The operators become
+   * maintainers (they record outcomes, reliability.md §3.8) and get ether for gas.
+   */
+  static async create(net: LocalNetwork, print: Printer): Promise<Scenario> {
+    const user = await net.provider.getSigner(0);
+    const s = new Scenario(net, user, print);
+    const operators = net.operators.map((o) => o.address);
+    await setMaintainers(net.deployment.bridge, user, operators);
+    await setRedemptionRequesters(net.deployment.bridge, user, [await user.getAddress()]);
+    for (const op of operators) await (await user.sendTransaction({ to: op, value: parseEther("100") })).wait();
+    const p = [...(await s.bridge.getFunction("movingFundsParameters")())] as bigint[];
+    p[2] = 3600n; // reset delay must stay below the timeout
+    p[3] = BigInt(DEVNET_MOVING_FUNDS_TIMEOUT_SEC);
+    await (await s.bridge.getFunction("updateMovingFundsParameters")(...p)).wait();
+    return s;
+  }
 
-    const keys = this.unswept.get(w)!;
-    const balance = (this.mainUtxo.get(w)?.txOutputValue ?? 0n) + DEPOSIT_SAT * BigInt(keys.length);
-    const utxo = await recordDevSweep(this.net.deployment.bridge, this.user, pkh, keys, balance, ++this.nonce);
-    this.mainUtxo.set(w, utxo);
-    this.unswept.set(w, []);
-    this.print(`scenario: maintainer recorded a sweep of ${keys.length} deposit(s); wallet ${wallet} holds ${btc(balance)} BTC`);
-    await requestDevRedemption(this.net.deployment.bridge, this.user, pkh, utxo, REDEMPTION_SAT, ++this.nonce);
-    this.print(`scenario: redemption of ${btc(REDEMPTION_SAT)} BTC requested from wallet ${wallet}`);
+  async step(n: number): Promise<void> {
+    const plan = planStep(this.net.opts.seed, n, this.net.wallets.length);
+    for (const w of plan.beginMovingFunds) await this.beginMovingFunds(w);
+    for (const d of plan.deposits) await this.deposit(d.wallet, d.sat, d.p2sh);
+    for (const r of plan.redemptions) await this.redeem(r.wallet, r.sat);
+  }
+
+  private label(w: number): string {
+    return `wallet 0x${this.net.walletHex(w).slice(0, 8)}…`;
+  }
+
+  private async wallet(w: number): Promise<{ state: WalletState; mainUtxoHash: string; pendingRedemptionsValue: bigint }> {
+    const r = await this.bridge.getFunction("wallets")(this.net.wallets[w].walletPubKeyHash);
+    return { state: Number(r.state) as WalletState, mainUtxoHash: r.mainUtxoHash as string, pendingRedemptionsValue: r.pendingRedemptionsValue as bigint };
+  }
+
+  /** A funding transaction on the Bitcoin test chain paying the deposit script, revealed to the Bridge. */
+  private async deposit(w: number, sat: bigint, p2sh: boolean): Promise<void> {
+    if ((await this.wallet(w)).state !== WalletState.Live) return;
+    const nonce = ++this.nonce;
+    const seed = getBytes(keccak256(solidityPacked(["string", "string", "uint256"], ["wcoord-devnet-deposit", this.net.opts.seed, nonce])));
+    const now = (await this.net.provider.getBlock("latest"))!.timestamp;
+    const locktime = new Uint8Array(4);
+    new DataView(locktime.buffer).setUint32(0, now + REFUND_AFTER_SEC, true);
+    const parts: DepositScriptParts = {
+      depositor: getBytes(await this.user.getAddress()),
+      blindingFactor: seed.slice(0, 8),
+      walletPubKeyHash: this.net.wallets[w].walletPubKeyHash,
+      refundPubKeyHash: seed.slice(8, 28),
+      refundLocktime: locktime,
+    };
+    const locking = depositLockingScripts(depositScript(parts));
+    const funding = this.net.bitcoin.fund(p2sh ? locking.p2sh : locking.p2wsh, sat);
+    const reveal = {
+      fundingOutputIndex: 0,
+      blindingFactor: parts.blindingFactor,
+      walletPubKeyHash: parts.walletPubKeyHash,
+      refundPubKeyHash: parts.refundPubKeyHash,
+      refundLocktime: parts.refundLocktime,
+      vault: "0x0000000000000000000000000000000000000000",
+    };
+    await (await this.bridge.getFunction("revealDeposit")(txInfoOf(funding.raw), reveal)).wait();
+    this.print(`scenario: deposit of ${btc(sat)} BTC (${p2sh ? "P2SH" : "P2WSH"}, funding tx ${funding.txid.slice(0, 12)}…) revealed to ${this.label(w)}`);
+  }
+
+  /** A redemption request against the wallet's main UTXO, read from the Bitcoin test chain. */
+  private async redeem(w: number, sat: bigint): Promise<void> {
+    const wallet = await this.wallet(w);
+    if (wallet.state !== WalletState.Live || /^0x0+$/.test(wallet.mainUtxoHash)) {
+      this.print(`scenario: ${this.label(w)} holds no swept funds yet; no redemption requested`);
+      return;
+    }
+    const pkh = this.net.wallets[w].walletPubKeyHash;
+    const main = await findMainUtxo(this.net.bitcoin, pkh, getBytes(wallet.mainUtxoHash));
+    if (main === null || main.value <= sat) return;
+    const redeemer = getBytes(keccak256(solidityPacked(["string", "string", "uint256"], ["wcoord-devnet-redeemer", this.net.opts.seed, ++this.nonce]))).slice(0, 20);
+    await (await this.bridge.getFunction("requestRedemption")(pkh, toBitcoinUtxo(main), prefixedP2wpkhScript(redeemer), sat)).wait();
+    this.print(`scenario: redemption of ${btc(sat)} BTC to P2WPKH ${toHex(redeemer).slice(0, 8)}… requested from ${this.label(w)}`);
+  }
+
+  /** Governance tells the wallet to move its funds to other live wallets (needs a main UTXO). */
+  private async beginMovingFunds(w: number): Promise<void> {
+    const wallet = await this.wallet(w);
+    if (wallet.state !== WalletState.Live || /^0x0+$/.test(wallet.mainUtxoHash)) return;
+    await (await this.bridge.getFunction("beginMovingFunds")(this.net.wallets[w].walletPubKeyHash)).wait();
+    this.print(`scenario: governance moves ${this.label(w)} to MovingFunds (the nodes pick target wallets and move its BTC)`);
   }
 }

@@ -40,7 +40,7 @@ export type Chain = "eth" | "btc";
 /** Well-known cursor names (reliability.md §4.2). */
 export type CursorName = "eth.events" | "eth.windowWatch" | "btc.tip";
 export type QueueDropReason = "queue_full" | "sender_cap" | "shutdown";
-export type BroadcastResult = "accepted" | "already_known" | "missing_inputs" | "conflict" | "invalid" | "error";
+export type BroadcastResult = "accepted" | "already_known" | "missing_inputs" | "fee_too_low" | "conflict" | "invalid" | "error";
 
 /** One row of the `wcoord_actions` gauge: how many actions of a type are in a state. */
 export interface ActionCount {

@@ -2,17 +2,29 @@
 // recovery sequence (reliability.md §5) and shuts down in a fixed order.
 import { setMaxListeners } from "node:events";
 import { createRequire } from "node:module";
-import { getAddress, type BaseWallet } from "ethers";
+import { Wallet, getAddress, type BaseWallet } from "ethers";
 import { ActionExecutor } from "../actions/executor.js";
+import type { ActionHandler } from "../actions/handlers/handler.js";
+import { DepositSweepHandler } from "../actions/handlers/deposit-sweep.js";
 import { HeartbeatHandler } from "../actions/handlers/heartbeat.js";
+import { MovedFundsSweepHandler } from "../actions/handlers/moved-funds-sweep.js";
+import { MovingFundsHandler } from "../actions/handlers/moving-funds.js";
+import { RedemptionHandler } from "../actions/handlers/redemption.js";
+import { OutcomeRecorder } from "../actions/recording.js";
+import { BitcoinTipTracker } from "../bitcoin/bitcoin-tip.js";
+import { ElectrumBitcoinChain } from "../bitcoin/electrum-client.js";
+import { BitcoinResponder } from "../bitcoin/responder.js";
 import { recoverActions } from "../actions/recovery.js";
 import { LocalKeySigner, type WalletSigner } from "../actions/signer.js";
 import { BlockClock, type WindowEvent } from "../chain/block-clock.js";
 import { BridgeClient } from "../chain/bridge-client.js";
 import { ActionType } from "../coordination/constants.js";
+import { EthIntentSender } from "../chain/eth-intents.js";
 import { EthersChain } from "../chain/ethers-chain.js";
+import { EventIndexer } from "../chain/event-indexer.js";
 import { ValidatorClient } from "../chain/validator-client.js";
 import { WalletRegistry } from "../chain/wallet-registry.js";
+import { bitcoinContentValidator } from "../coordination/bitcoin-content-validation.js";
 import { onChainContentValidator, type ContentValidator } from "../coordination/content-validation.js";
 import { Coordinator } from "../coordination/coordinator.js";
 import type { CoordinationObserver } from "../coordination/events.js";
@@ -20,12 +32,18 @@ import { FaultRecorder } from "../coordination/faults.js";
 import type { CoordinationProposal, MalformedReason } from "../coordination/message.js";
 import { profileHash as computeProfileHash, type ProtocolProfile } from "../coordination/profile.js";
 import { ResultProcessor } from "../coordination/result-processor.js";
+import { lowestSeat } from "../coordination/leader.js";
 import { currentWindowBlock } from "../coordination/window.js";
 import { CoordinationNetwork } from "../network/coordination-network.js";
 import { coordinationDomain } from "../network/eip712.js";
 import { createLibp2pNode, type CoordinationLibp2p } from "../network/libp2p.js";
 import { ProposalGenerator, type GenerationRequest, type ProposalTask } from "../proposals/generator.js";
+import { DepositSweepTask } from "../proposals/deposit-sweep-task.js";
 import { HeartbeatTask } from "../proposals/heartbeat-task.js";
+import { MovedFundsSweepTask } from "../proposals/moved-funds-sweep-task.js";
+import { MovingFundsTask } from "../proposals/moving-funds-task.js";
+import { RedemptionTask } from "../proposals/redemption-task.js";
+import type { BitcoinTaskDeps } from "../proposals/wallet-preconditions.js";
 import { META_KEYS } from "../store/repos/meta-repo.js";
 import { CURSOR } from "../store/repos/cursors-repo.js";
 import { Store } from "../store/store.js";
@@ -66,6 +84,11 @@ export class WcoordNode {
   coordinator: Coordinator | undefined;
   statusServer: StatusServer | undefined;
   executor: ActionExecutor | undefined;
+  indexer: EventIndexer | undefined;
+  bitcoin: ElectrumBitcoinChain | undefined;
+  bitcoinTip: BitcoinTipTracker | undefined;
+  intents: EthIntentSender | undefined;
+  private stopIntentWatch: (() => void) | undefined;
   profile: ProtocolProfile | undefined;
   profileHash: string | undefined;
   private readonly log: Logger;
@@ -99,7 +122,7 @@ export class WcoordNode {
         source: storeStatusSource(store, {
           health: () => (this.status === "ready" ? "ready" : "recovering"),
           ethHead: () => (this.clock && this.clock.head >= 0 ? this.clock.head : null),
-          btcTip: () => null,
+          btcTip: () => this.bitcoinTip?.cursor()?.height ?? null,
           operator: this.operator,
           peerId: () => this.libp2p?.peerId.toString() ?? null,
           get profile() {
@@ -145,10 +168,37 @@ export class WcoordNode {
     const head = await chain.block("latest");
     if (store.meta.get(META_KEYS.freshSince) === undefined) store.meta.set(META_KEYS.freshSince, String(head.number));
     const freshSinceHead = Number(store.meta.get(META_KEYS.freshSince));
+    // Electrum, when configured (first healthy server in order). Without it the node coordinates and
+    // validates what needs no Bitcoin look-up; Bitcoin proposals stay unverified and are never made.
+    const btc = config.btc.electrumUrls.length > 0
+      ? (this.bitcoin = new ElectrumBitcoinChain({ urls: config.btc.electrumUrls, logger: logger.child({ module: "bitcoin" }), metrics }))
+      : null;
+    await btc?.start();
 
     // 4. Wallet index and the clock (listening starts before catch-up; windows are buffered).
     const registry = new WalletRegistry({ chain, logger: logger.child({ module: "wallets" }) }, { bridgeAddress: profile.bridge, deployBlock: config.bridge.deployBlock, chunkBlocks: config.indexer.chunkBlocks });
     const validator = new ValidatorClient(chain, profile.walletProposalValidator);
+    const bridge = new BridgeClient(chain, profile.bridge);
+    // The Bridge event index (coordination.md §13.2): caught up to head − lag before any proposal.
+    const indexer = (this.indexer = new EventIndexer(
+      { chain, store, logger: logger.child({ module: "indexer" }) },
+      {
+        bridgeAddress: profile.bridge,
+        deployBlock: config.bridge.deployBlock,
+        lagBlocks: config.indexer.lagBlocks,
+        chunkBlocks: config.indexer.chunkBlocks,
+        rewindBlocks: config.indexer.rewindBlocks,
+      },
+    ));
+    await indexer.start();
+    const intents = (this.intents = new EthIntentSender({
+      store,
+      chain,
+      wallet: new Wallet(this.operatorKey.privateKey),
+      logger: logger.child({ module: "intents" }),
+      metrics,
+      replaceAfterBlocks: config.eth.replaceAfterBlocks,
+    }));
     const clock = (this.clock = new BlockClock({
       chain,
       logger,
@@ -167,8 +217,27 @@ export class WcoordNode {
     const observer = overrides.observer;
     const faults = new FaultRecorder({ store, logger: logger.child({ module: "faults" }), metrics, observer });
     const results = new ResultProcessor({ store, logger: logger.child({ module: "coordination" }), metrics, observer });
-    const validateContent = overrides.validateContent ?? onChainContentValidator(validator);
-    const generator = new ProposalGenerator(overrides.tasks ?? [new HeartbeatTask({ validator, logger })], { logger, metrics });
+    const validateContent =
+      overrides.validateContent ??
+      (btc ? bitcoinContentValidator({ validator, bridge, btc, chain, bridgeAddress: profile.bridge, profile, store }) : onChainContentValidator(validator));
+    const taskDeps: BitcoinTaskDeps | null = btc && {
+      bridge,
+      validator,
+      btc,
+      store,
+      chain,
+      logger: logger.child({ module: "proposals" }),
+      fee: config.fee,
+      extraSafetyMarginSec: config.coordination.extraSafetyMarginSec,
+      fundingTxMinConfirmations: profile.fundingTxMinConfirmations,
+      intents,
+      operator: this.operator,
+      ownLowestSeat: (pkh) => lowestSeat(coordinator?.seatsOf(pkh) ?? [], this.operator) ?? 0,
+    };
+    const bitcoinTasks = taskDeps
+      ? [new RedemptionTask(taskDeps), new DepositSweepTask(taskDeps), new MovedFundsSweepTask(taskDeps), new MovingFundsTask(taskDeps)]
+      : [];
+    const generator = new ProposalGenerator(overrides.tasks ?? [...bitcoinTasks, new HeartbeatTask({ validator, logger })], { logger, metrics });
     this.libp2p = await createLibp2pNode({
       operatorPrivateKey: fromHex(this.operatorKey.privateKey),
       listen: config.network.listen,
@@ -232,14 +301,44 @@ export class WcoordNode {
     clock.on("block", (h) => metrics?.chainHead.set({ chain: "eth" }, h));
     await clock.start();
 
-    // 5–6. Actions: watch before acting, then resume each with at most one side effect.
+    // 5. Watch before acting (R6): the Bitcoin cursor reconciled with the server (reorgs applied to
+    // the trackers) and every Ethereum intent looked up, without sending anything.
+    const handlers = new Map<ActionType, ActionHandler>([[ActionType.Heartbeat, new HeartbeatHandler({ contentValidator: validateContent })]]);
+    if (btc) {
+      const tip = (this.bitcoinTip = new BitcoinTipTracker({ store, bitcoin: btc, logger: logger.child({ module: "bitcoin" }), metrics }));
+      await tip.start();
+      await tip.idle();
+      const responder = new BitcoinResponder({
+        store,
+        bitcoin: btc,
+        tip,
+        logger: logger.child({ module: "responder" }),
+        metrics: metrics && { broadcast: (result) => metrics.btcBroadcast.inc({ result }), rebroadcast: () => metrics.btcRebroadcast.inc() },
+      });
+      const recorder = new OutcomeRecorder({
+        bridge,
+        intents,
+        operator: this.operator,
+        enabled: config.maintainer.enabled,
+        minConfirmations: config.record.minConfirmations,
+        logger: logger.child({ module: "recording" }),
+      });
+      const deps = { contentValidator: validateContent, bridge, btc, store, responder, recorder, minConfirmations: config.record.minConfirmations, logger };
+      for (const h of [new DepositSweepHandler(deps), new RedemptionHandler(deps), new MovingFundsHandler(deps), new MovedFundsSweepHandler(deps)]) {
+        handlers.set(h.type, h);
+      }
+    }
+    await intents.poll({ lookUpOnly: true, signal: this.controller.signal });
+
+    // 6. Actions: resume each with at most one side effect.
     const executor = (this.executor = new ActionExecutor({
       store,
       clock,
       blocks: chain,
-      bridge: new BridgeClient(chain, profile.bridge),
+      bridge,
       signer: overrides.signer ?? (config.signer.localKeysFile ? LocalKeySigner.fromFile(config.signer.localKeysFile) : new LocalKeySigner([])),
-      handlers: new Map([[ActionType.Heartbeat, new HeartbeatHandler({ contentValidator: validateContent })]]),
+      handlers,
+      bitcoinTip: this.bitcoinTip ?? null,
       observer,
       logger,
       metrics,
@@ -247,6 +346,7 @@ export class WcoordNode {
     results.dispatcher = executor;
     await recoverActions({ store, clock, executor, logger }, { signal: this.controller.signal });
     await executor.start();
+    this.stopIntentWatch = intents.watch();
 
     coordinating = true;
     for (const w of early) coordinator.windowOpened(w.W, w.head);
@@ -272,7 +372,11 @@ export class WcoordNode {
     await this.network?.stop();
     await this.clock?.stop();
     await this.coordinator?.stop();
+    this.stopIntentWatch?.();
     await this.executor?.stop();
+    await this.bitcoinTip?.stop();
+    await this.indexer?.stop();
+    await this.bitcoin?.stop();
     await this.libp2p?.stop();
     await this.statusServer?.stop();
     await this.chain?.stop();

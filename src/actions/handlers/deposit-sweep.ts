@@ -1,0 +1,66 @@
+// DepositSweep (reliability.md §3.4 table): the main UTXO if any, then each deposit in proposal
+// order, swept into one P2WPKH(wallet) output. The deposit scripts are rebuilt from the reveal
+// (the event index: blinding factor, refund PKH, locktime) and the Bridge (depositor, extra data).
+import { depositLockingScripts, depositScript } from "../../bitcoin/scripts.js";
+import { depositSweepTx, type DepositToSweep } from "../../bitcoin/tx-builder.js";
+import { outpointKey, txidFromHash, txOutputs } from "../../bitcoin/tx.js";
+import { ActionType } from "../../coordination/constants.js";
+import type { DepositKeyPayload } from "../../network/payloads.js";
+import type { EvDepositRow } from "../../store/repos/ev-deposits-repo.js";
+import { bytesEqual, fromHex, to0x } from "../../util/hex.js";
+import type { StartValidation } from "../state-machine.js";
+import { BitcoinActionHandler, type BitcoinActionDeps, type PlanContext } from "./bitcoin-action.js";
+
+type Ctx = PlanContext<ActionType.DepositSweep>;
+
+function revealOf(ctx: Ctx, k: DepositKeyPayload): EvDepositRow | undefined {
+  return ctx.deps.store.evDeposits.byFundingOutpoint(to0x(k.fundingTxHash), k.fundingOutputIndex);
+}
+
+/** The index lags the head by 32 blocks; a reveal not in it yet is retried, never guessed. */
+async function revealsIndexed(ctx: Ctx): Promise<StartValidation | null> {
+  for (const k of ctx.payload.depositsKeys) {
+    if (revealOf(ctx, k) === undefined) {
+      return { class: "unverified", error: `deposit ${to0x(k.fundingTxHash)}:${k.fundingOutputIndex} not in the event index yet` };
+    }
+  }
+  return null;
+}
+
+async function depositInput(ctx: Ctx, k: DepositKeyPayload): Promise<DepositToSweep> {
+  const where = `${to0x(k.fundingTxHash)}:${k.fundingOutputIndex}`;
+  const ev = revealOf(ctx, k);
+  if (ev === undefined) throw new Error(`deposit ${where} not in the event index`);
+  const onChain = await ctx.deps.bridge.deposits(outpointKey(k.fundingTxHash, k.fundingOutputIndex), ctx.at);
+  const redeemScript = depositScript({
+    depositor: fromHex(onChain.depositor),
+    blindingFactor: fromHex(ev.blindingFactor),
+    walletPubKeyHash: ctx.walletPkh,
+    refundPubKeyHash: fromHex(ev.refundPkh),
+    refundLocktime: fromHex(ev.refundLocktime),
+    extraData: onChain.extraData,
+  });
+  const raw = await ctx.deps.btc.getTransaction(txidFromHash(k.fundingTxHash), { signal: ctx.signal });
+  if (raw === null) throw new Error(`funding transaction of deposit ${where} not found`);
+  const out = txOutputs(raw)[k.fundingOutputIndex];
+  if (out === undefined) throw new Error(`funding transaction of deposit ${where} has no such output`);
+  const locking = depositLockingScripts(redeemScript);
+  const p2sh = bytesEqual(out.script, locking.p2sh);
+  if (!p2sh && !bytesEqual(out.script, locking.p2wsh)) throw new Error(`deposit ${where}: the funding output does not lock the deposit script`);
+  return { txHash: k.fundingTxHash, index: k.fundingOutputIndex, value: out.value, redeemScript, p2sh };
+}
+
+export class DepositSweepHandler extends BitcoinActionHandler<ActionType.DepositSweep> {
+  constructor(deps: BitcoinActionDeps) {
+    super(deps, {
+      type: ActionType.DepositSweep,
+      needsMainUtxo: false,
+      preconditions: revealsIndexed,
+      plan: async (ctx) => {
+        const deposits: DepositToSweep[] = [];
+        for (const k of ctx.payload.depositsKeys) deposits.push(await depositInput(ctx, k));
+        return depositSweepTx({ walletPkh: ctx.walletPkh, mainUtxo: ctx.mainUtxo, deposits, fee: ctx.payload.sweepTxFee });
+      },
+    });
+  }
+}

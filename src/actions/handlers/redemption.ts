@@ -1,0 +1,26 @@
+// Redemption (reliability.md §3.4 table): the main UTXO pays each pending request in proposal order
+// (requested − treasury fee − an equal share of the fee), with the change to the wallet first.
+// The request amounts are pinned reads of the Bridge's pending requests.
+import { redemptionTx, type RedemptionToPay } from "../../bitcoin/tx-builder.js";
+import { ActionType } from "../../coordination/constants.js";
+import { toHex } from "../../util/hex.js";
+import { redemptionKey } from "../settlement.js";
+import { BitcoinActionHandler, type BitcoinActionDeps } from "./bitcoin-action.js";
+
+export class RedemptionHandler extends BitcoinActionHandler<ActionType.Redemption> {
+  constructor(deps: BitcoinActionDeps) {
+    super(deps, {
+      type: ActionType.Redemption,
+      needsMainUtxo: true,
+      plan: async ({ deps, walletPkh, payload, mainUtxo, at }) => {
+        const requests: RedemptionToPay[] = [];
+        for (const script of payload.redeemersOutputScripts) {
+          const r = await deps.bridge.pendingRedemptions(redemptionKey(script, walletPkh), at);
+          if (r.requestedAt === 0) throw new Error(`redemption to ${toHex(script)} is no longer pending`);
+          requests.push({ script, requestedAmount: r.requestedAmount, treasuryFee: r.treasuryFee });
+        }
+        return redemptionTx({ walletPkh, mainUtxo: mainUtxo!, requests, fee: payload.redemptionTxFee });
+      },
+    });
+  }
+}
