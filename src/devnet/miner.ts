@@ -10,7 +10,10 @@ export interface MinerOptions {
   blockMs: number;
   /** Single blocks start this many blocks before W (the safe block W−32 is mined in the burst). */
   leadBlocks?: number;
-  /** ...and continue this many blocks after W+100, so results settle and actions started at W+100 finish. */
+  /**
+   * ...and continue this many blocks after W+100, so results settle and actions started at W+100 get
+   * signed (moving funds may sign only from W+132). Default 40.
+   */
   tailBlocks?: number;
 }
 
@@ -37,7 +40,7 @@ export class Miner {
    */
   async nextWindow(hooks: { beforeWindow?: WindowHook; afterWindow?: WindowHook }, signal: AbortSignal): Promise<number> {
     const lead = this.opts.leadBlocks ?? 8;
-    const tail = this.opts.tailBlocks ?? 12;
+    const tail = this.opts.tailBlocks ?? 40;
     let head = await this.head();
     const W = (Math.floor((head + lead) / COORDINATION_FREQUENCY_BLOCKS) + 1) * COORDINATION_FREQUENCY_BLOCKS;
     // Hardhat serves no state at blocks strictly inside a hardhat_mine range, so the safe block W−32

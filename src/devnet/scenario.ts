@@ -2,7 +2,7 @@
 // deposits revealed with real funding transactions on the Bitcoin test chain (the nodes sweep them),
 // redemption requests against the main UTXO the nodes' sweeps created (the nodes pay them), and
 // moving funds started on wallet 0 (the nodes move its funds and the targets sweep them). Amounts come
-// from a PRNG seeded with --seed, so the same seed plays the same scenario.
+// from a PRNG seeded with --seed, so the same seed plays the same scenario (planStep).
 import { Contract, getBytes, keccak256, parseEther, solidityPacked, type JsonRpcSigner } from "ethers";
 import seedrandom from "seedrandom";
 import { setMaintainers, setRedemptionRequesters } from "../../deploy/dev-bootstrap.js";
@@ -17,10 +17,10 @@ import type { LocalNetwork } from "./local-network.js";
 import type { Printer } from "./timeline.js";
 
 const REFUND_AFTER_SEC = 30 * 24 * 3600; // past the Bridge's 15-day reveal-ahead period
-/** The step after which wallet 0 is told to move its funds (once it has a main UTXO). */
-const MOVING_FUNDS_STEP = 2;
 /** Short enough that the moving-funds safety margin (timeout / 2, coordination.md §13.9.3) ends by the next window. */
 const DEVNET_MOVING_FUNDS_TIMEOUT_SEC = 4 * 3600;
+/** Bitcoin blocks mined right after deposits are revealed: the funding transactions' confirmations. */
+const FUNDING_CONFIRMATIONS = 6;
 
 const btc = (sat: bigint): string => (Number(sat) / 1e8).toString();
 
@@ -28,24 +28,25 @@ const btc = (sat: bigint): string => (Number(sat) / 1e8).toString();
 export interface StepPlan {
   deposits: { wallet: number; sat: bigint; p2sh: boolean }[];
   redemptions: { wallet: number; sat: bigint }[];
-  beginMovingFunds: number[];
+  /** Wallet 0 is told to move its funds once it holds swept funds and owes no redemption. */
+  moveWallet0: boolean;
 }
 
 /**
- * Step 0 runs before the first window, step n after window n. Deposits go to every wallet at step 0
- * and to one wallet per even step later; redemptions are asked of every wallet at step 1 and of one
- * wallet per odd step later; wallet 0 starts moving funds at MOVING_FUNDS_STEP.
+ * Step 0 runs before the first window, step n after window n. Every wallet gets a deposit at step 0.
+ * With several wallets, wallet 0 then moves its funds to another wallet (which sweeps them); the
+ * others are asked for redemptions at step 2, and from step 6 on, deposits and redemptions alternate.
  */
 export function planStep(seed: string, n: number, wallets: number): StepPlan {
   const rng = seedrandom(`wcoord-devnet-scenario-${seed}-${n}`);
   const sat = (minSat: number, maxSat: number): bigint => BigInt(minSat + Math.floor(rng() * (maxSat - minSat)));
-  const all = Array.from({ length: wallets }, (_, w) => w);
-  const depositTo = n === 0 ? all : n > MOVING_FUNDS_STEP && n % 2 === 0 ? [n % wallets] : [];
-  const redeemFrom = n === 1 ? all : n > MOVING_FUNDS_STEP && n % 2 === 1 ? [n % wallets] : [];
+  const others = Array.from({ length: wallets }, (_, w) => w).filter((w) => wallets === 1 || w !== 0);
+  const depositTo = n === 0 ? Array.from({ length: wallets }, (_, w) => w) : n >= 6 && n % 2 === 0 ? others : [];
+  const redeemFrom = n === 2 || (n >= 6 && n % 2 === 1) ? others : [];
   return {
     deposits: depositTo.map((wallet) => ({ wallet, sat: sat(5_000_000, 20_000_000), p2sh: rng() < 0.3 })),
     redemptions: redeemFrom.map((wallet) => ({ wallet, sat: sat(1_000_000, 3_000_000) })),
-    beginMovingFunds: n === MOVING_FUNDS_STEP && wallets > 1 ? [0] : [],
+    moveWallet0: n >= 1 && wallets > 1,
   };
 }
 
@@ -81,8 +82,9 @@ export class Scenario {
 
   async step(n: number): Promise<void> {
     const plan = planStep(this.net.opts.seed, n, this.net.wallets.length);
-    for (const w of plan.beginMovingFunds) await this.beginMovingFunds(w);
+    if (plan.moveWallet0) await this.beginMovingFunds(0);
     for (const d of plan.deposits) await this.deposit(d.wallet, d.sat, d.p2sh);
+    if (plan.deposits.length > 0) this.net.bitcoin.mine(FUNDING_CONFIRMATIONS);
     for (const r of plan.redemptions) await this.redeem(r.wallet, r.sat);
   }
 
@@ -132,6 +134,7 @@ export class Scenario {
       return;
     }
     const pkh = this.net.wallets[w].walletPubKeyHash;
+    if (wallet.pendingRedemptionsValue > 0n) return;
     const main = await findMainUtxo(this.net.bitcoin, pkh, getBytes(wallet.mainUtxoHash));
     if (main === null || main.value <= sat) return;
     const redeemer = getBytes(keccak256(solidityPacked(["string", "string", "uint256"], ["wcoord-devnet-redeemer", this.net.opts.seed, ++this.nonce]))).slice(0, 20);
@@ -139,10 +142,10 @@ export class Scenario {
     this.print(`scenario: redemption of ${btc(sat)} BTC to P2WPKH ${toHex(redeemer).slice(0, 8)}… requested from ${this.label(w)}`);
   }
 
-  /** Governance tells the wallet to move its funds to other live wallets (needs a main UTXO). */
+  /** Governance tells the wallet to move its funds to other live wallets (once it holds swept funds and owes nothing). */
   private async beginMovingFunds(w: number): Promise<void> {
     const wallet = await this.wallet(w);
-    if (wallet.state !== WalletState.Live || /^0x0+$/.test(wallet.mainUtxoHash)) return;
+    if (wallet.state !== WalletState.Live || /^0x0+$/.test(wallet.mainUtxoHash) || wallet.pendingRedemptionsValue > 0n) return;
     await (await this.bridge.getFunction("beginMovingFunds")(this.net.wallets[w].walletPubKeyHash)).wait();
     this.print(`scenario: governance moves ${this.label(w)} to MovingFunds (the nodes pick target wallets and move its BTC)`);
   }

@@ -1,6 +1,6 @@
 // `wcoord devnet` as a user runs it (what `npm start` does), as a child process: every wallet of every
-// window accepted and validated by all its followers; --kill-leader shows LeaderIdleness in the
-// timeline and the summary; the same --seed gives the same scenario.
+// window accepted and validated by all its followers, and every action type run to its end on the
+// Bitcoin test chain; --kill-leader shows LeaderIdleness in the timeline and the summary.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -26,29 +26,46 @@ function devnet(args: string[]): Promise<{ code: number | null; out: string; err
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("wcoord devnet", () => {
-  it("coordinates 3 windows: every follower of every wallet accepts and validates the leader's proposal", async () => {
+  it("runs every action type to its end: sweeps, moving funds, redemptions, moved-funds sweep, heartbeats", async () => {
     const file = join(dir, "s.json");
-    const res = await devnet(["--windows", "3", "--summary", file, "--seed", "ci"]);
+    const res = await devnet(["--windows", "5", "--summary", file, "--seed", "ci"]);
     expect(res.code, res.err).toBe(0);
     const s = JSON.parse(readFileSync(file, "utf8")) as DevnetSummary;
     expect(s.nodes).toBe(5);
     expect(s.wallets).toBe(3);
-    expect(s.windows).toHaveLength(3);
+    expect(s.windows).toHaveLength(5);
     for (const w of s.windows) {
       expect(w.block % 900).toBe(0);
       expect(w.wallets).toHaveLength(3);
       for (const ww of w.wallets) {
         expect(ww.leader).toMatch(/^0x[0-9a-fA-F]{40}$/);
-        expect(ww.action).toBe("Heartbeat");
+        expect(ww.action).not.toBeNull();
         expect(ww.followers).toBe(3);
-        expect(ww.accepted).toBe(ww.followers);
+        expect(ww.accepted, `${ww.wallet} W=${w.block}`).toBe(ww.followers);
         expect(ww.validated).toBe(ww.followers);
         expect(ww.faults).toEqual([]);
       }
     }
+    // Every wallet swept its deposit in the first window; wallet 0 then moved its funds, the others
+    // paid redemptions, and the moving-funds target swept what it received.
+    const byType = new Map<string, DevnetSummary["actions"]>();
+    for (const a of s.actions) byType.set(a.type, [...(byType.get(a.type) ?? []), a]);
+    expect([...byType.keys()].sort()).toEqual(["DepositSweep", "Heartbeat", "MovedFundsSweep", "MovingFunds", "Redemption"]);
+    expect(byType.get("DepositSweep")!.map((a) => a.window)).toEqual([900, 900, 900]);
+    const lastWindow = s.windows[s.windows.length - 1].block;
+    for (const a of s.actions) {
+      expect(a.history[0]).toBe("scheduled");
+      expect(["aborted", "expired", "conflicted", "failed_invalid"], `${a.type} W=${a.window}: ${a.history.join(" → ")}`).not.toContain(a.state);
+      if (a.type === "Heartbeat") expect(a.history).toEqual(["scheduled", "validating", "signing", "done"]);
+      else if (a.window < lastWindow) {
+        expect(["settled", "final"], `${a.type} W=${a.window}`).toContain(a.state);
+        expect(a.history.slice(0, 8)).toEqual(["scheduled", "validating", "built", "signing", "signed", "broadcast_pending", "in_mempool", "confirmed"]);
+      }
+    }
     expect(res.out).toMatch(/W=900 wallet .* leader node\d/);
-    expect(res.out).toMatch(/accepted 3\/3, validated 3\/3/);
-  }, 120_000);
+    expect(res.out).toMatch(/DepositSweep: accepted 3\/3, validated 3\/3/);
+    expect(res.out).toMatch(/MovingFunds action → settled txid/);
+  }, 180_000);
 
   it("--kill-leader: the stopped leader's wallet shows LeaderIdleness in the timeline and the summary", async () => {
     const file = join(dir, "k.json");
