@@ -69,6 +69,9 @@ export interface NodeOverrides {
   signer?: WalletSigner;
 }
 
+/** Health turns `degraded` when the Ethereum RPC has failed for this long (reliability.md §5). */
+const DEGRADED_AFTER_MS = 5 * 60_000;
+
 type Status = "created" | "recovering" | "ready" | "closing" | "closed";
 
 export class WcoordNode {
@@ -89,6 +92,8 @@ export class WcoordNode {
   bitcoinTip: BitcoinTipTracker | undefined;
   intents: EthIntentSender | undefined;
   private stopIntentWatch: (() => void) | undefined;
+  /** Wall clock of the last successful Ethereum RPC call (health only, reliability.md §5). */
+  private lastEthRpcOk = Date.now();
   profile: ProtocolProfile | undefined;
   profileHash: string | undefined;
   private readonly log: Logger;
@@ -120,7 +125,7 @@ export class WcoordNode {
     this.statusServer = new StatusServer(
       {
         source: storeStatusSource(store, {
-          health: () => (this.status === "ready" ? "ready" : "recovering"),
+          health: () => (this.status !== "ready" ? "recovering" : Date.now() - this.lastEthRpcOk > DEGRADED_AFTER_MS ? "degraded" : "ready"),
           ethHead: () => (this.clock && this.clock.head >= 0 ? this.clock.head : null),
           btcTip: () => this.bitcoinTip?.cursor()?.height ?? null,
           operator: this.operator,
@@ -151,6 +156,7 @@ export class WcoordNode {
         pollIntervalMs: overrides.pollIntervalMs,
         chainId: config.eth.chainId === undefined ? undefined : BigInt(config.eth.chainId),
         onRpc: (method, ms, ok) => {
+          if (ok) this.lastEthRpcOk = Date.now();
           metrics?.rpcCalls.inc({ method, ok: ok ? "true" : "false" });
           metrics?.rpcLatency.observe({ method }, ms / 1000);
         },
