@@ -325,6 +325,7 @@ export class ActionExecutor implements ActionDispatcher, Startable {
         hooks.effectStarted();
         const t = await bitcoin.continue(effect, row, ctx);
         if (t === null) return false;
+        crashPoint(`action.${t.to}.before-commit`);
         this.transition(row, t.to, t.data ?? {}, t.detail ?? {}, t.writes);
         return true;
       }

@@ -19,7 +19,7 @@ import type { AbortOptions } from "../chain/ethereum-chain.js";
 import { silentLogger, type Logger } from "../node/logger.js";
 import type { Metrics } from "../node/metrics.js";
 import { fromHex, toHex } from "../util/hex.js";
-import { backoffMs, sleep } from "../util/sleep.js";
+import { abortable, backoffMs, sleep } from "../util/sleep.js";
 import {
   BitcoinServerError,
   BitcoinUnavailableError,
@@ -429,23 +429,6 @@ function parseUrl(url: string): Server {
   return { url, host, port, tls: m[1] === "ssl", failures: 0, unhealthyUntil: 0, conn: null };
 }
 
-function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e);
-      },
-    );
-  });
-}
 
 // ---- answer parsers: each throws on a shape the protocol does not allow ----
 

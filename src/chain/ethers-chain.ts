@@ -3,7 +3,7 @@
 // (reliability.md §6).
 import { FetchRequest, JsonRpcProvider, Network, WebSocketProvider, toQuantity } from "ethers";
 import { silentLogger, type Logger } from "../node/logger.js";
-import { backoffMs, isAbortError, sleep } from "../util/sleep.js";
+import { abortable, backoffMs, isAbortError, sleep } from "../util/sleep.js";
 import { CallRevertedError, RpcError, RpcErrorCode, classifyRpcError } from "./errors.js";
 import type { BlockHeader, BlockRef, ChainCallOptions, ChainLog, EthereumChain, LogFilter } from "./ethereum-chain.js";
 
@@ -266,28 +266,6 @@ export class EthersChain implements EthereumChain {
         });
     });
   }
-}
-
-/** Rejects with the signal's reason on abort; the losing promise's rejection is swallowed. */
-function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    p.catch(() => undefined);
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e);
-      },
-    );
-  });
 }
 
 function isEip1898Refusal(err: RpcError): boolean {

@@ -1,43 +1,30 @@
 // Deposit sweep task (coordination.md §13.4): picks the wallet's oldest sweepable deposits from the
 // local index, re-checks each at L and on Bitcoin, prices the sweep and validates it at L.
 import { getBytes } from "ethers";
-import { BitcoinUnavailableError, type BitcoinChain } from "../bitcoin/bitcoin-chain.js";
+import { BitcoinUnavailableError } from "../bitcoin/bitcoin-chain.js";
 import { depositLockingScripts, depositScript } from "../bitcoin/scripts.js";
 import { txHashOf, txInfoOf, txOutputs, txidFromHash } from "../bitcoin/tx.js";
 import { OUTPUT_SCRIPT_LENGTH, vsize, type InputShape } from "../bitcoin/vsize.js";
-import type { BridgeClient } from "../chain/bridge-client.js";
-import type { EthereumChain } from "../chain/ethereum-chain.js";
 import type { DepositExtraInfo, DepositRequest, DepositSweepProposal } from "../chain/types.js";
-import type { ValidatorClient } from "../chain/validator-client.js";
 import { ActionType, WalletState } from "../coordination/constants.js";
 import { DEFAULT_FUNDING_TX_MIN_CONFIRMATIONS } from "../coordination/profile.js";
 import { encodePayload } from "../network/payloads.js";
-import type { Logger } from "../node/logger.js";
 import type { EvDepositRow } from "../store/repos/ev-deposits-repo.js";
-import type { Store } from "../store/store.js";
 import { bytesEqual, fromHex, toHex } from "../util/hex.js";
-import { appliedFeeRate, DEFAULT_FEE_POLICY, equalShares, feeFor, type FeePolicy } from "./fees.js";
+import { appliedFeeRate, DEFAULT_FEE_POLICY, equalShares, feeFor } from "./fees.js";
 import type { ProposalTask, ProposalTaskContext } from "./generator.js";
 import { tHigh, tLow } from "./time-refs.js";
-import { checkWalletPreconditions } from "./wallet-preconditions.js";
+import { checkWalletPreconditions, type BitcoinTaskDeps } from "./wallet-preconditions.js";
 
 /** Locktimes below this are block heights (or dates before 1985): the validator cannot accept them. */
 export const LOCKTIME_THRESHOLD = 500_000_000;
 const DEFAULT_EXTRA_SAFETY_MARGIN_SEC = 3600;
 
-export interface DepositSweepTaskDeps {
-  bridge: BridgeClient;
-  validator: ValidatorClient;
-  btc: BitcoinChain;
-  store: Store;
-  logger: Logger;
-  /** Block timestamps (W). */
-  chain: EthereumChain;
-  fee?: FeePolicy;
-  extraSafetyMarginSec?: number;
-  /** profile.fundingTxMinConfirmations. */
-  fundingTxMinConfirmations?: number;
-}
+/** What the task reads: the Bitcoin-task deps without the moving-funds commitment sender. */
+export type DepositSweepTaskDeps = Pick<
+  BitcoinTaskDeps,
+  "bridge" | "validator" | "btc" | "store" | "logger" | "chain" | "fee" | "extraSafetyMarginSec" | "fundingTxMinConfirmations"
+>;
 
 /** A deposit that passed every selection check (§13.4.1 step 4). */
 interface Selected {
