@@ -213,6 +213,25 @@ export class ActionExecutor implements ActionDispatcher, Startable {
     return run;
   }
 
+  /**
+   * Recovery's "watch before acting" (reliability.md §5 step 5): every action that may have broadcast
+   * before a crash looks its transaction up first, so it resumes from what the chain shows. A failed
+   * look-up changes nothing; the action's own step retries.
+   */
+  async lookUpBroadcasts(): Promise<void> {
+    for (const row of this.store.actions.nonTerminal()) {
+      const lookUp = this.handlerOf(row)?.bitcoin?.lookUp;
+      if (row.state !== "broadcast_pending" || lookUp === undefined) continue;
+      try {
+        const t = await lookUp.call(this.handlerOf(row)!.bitcoin, row, await this.callContext(row, this.heights(), null));
+        if (t !== null) this.transition(row, t.to, t.data ?? {}, { ...t.detail, recovery: true }, t.writes);
+      } catch (err) {
+        if (this.life.signal.aborted) return;
+        this.log.warn({ ...this.ids(row), ...errorInfo(err) }, "recovery look-up failed; the broadcast step decides");
+      }
+    }
+  }
+
   /** Evaluates every non-terminal action once (what the monitor does on each head). */
   sweep(): void {
     for (const row of this.store.actions.nonTerminal()) this.kick(row.id);

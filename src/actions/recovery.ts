@@ -99,6 +99,8 @@ export interface RecoveryReport {
 export async function recoverActions(c: RecoveryComponents, o: { signal?: AbortSignal } = {}): Promise<RecoveryReport> {
   const log = (c.logger ?? silentLogger).child({ module: "actions" });
   const head = c.clock.head >= 0 ? c.clock.head : await c.clock.waitForBlock(0, { signal: o.signal });
+  // Step 5 before step 6: transactions that may have gone out are looked up, not sent again.
+  await c.executor.lookUpBroadcasts();
   const rows = c.store.actions.nonTerminal();
   const plan = planRecovery(rows, { ethHead: head });
   for (const item of plan) {

@@ -167,18 +167,21 @@ const MATRIX: Case[] = [
     },
   },
   {
-    title: "row 10 action.in_mempool.before-commit (Electrum accepted): the already-known path, no duplicate tracker",
+    title: "row 10 action.in_mempool.before-commit (Electrum accepted): looked up at boot, not sent again, no duplicate tracker",
     crashAt: "action.in_mempool.before-commit",
     atCrash: { state: "broadcast_pending", signer: 1, builds: 1, broadcasts: 1 },
-    after: { signer: 1, builds: 1, broadcasts: 2 },
+    after: { signer: 1, builds: 1, broadcasts: 1 },
     checkAtCrash: (s, c) => {
       const row = s.actions.list()[0];
       expect(c.broadcasts().map((b) => b.result)).toEqual(["accepted"]);
       expect(btc.inMempool(row.txid!)).toBe(true);
     },
-    checkAfter: (_s, c) => {
-      // The rebroadcast of the stored raw met "already known" and was looked up.
-      expect(c.broadcasts().map((b) => b.result)).toEqual(["accepted", "txn-already-in-mempool"]);
+    checkAfter: (s, c) => {
+      // Recovery watches before acting (§5 step 5): the stored raw was found in the mempool, so it was
+      // never sent a second time; the transition that recorded it says so.
+      expect(c.broadcasts().map((b) => b.result)).toEqual(["accepted"]);
+      const row = s.actions.list()[0];
+      expect(s.actions.history(row.id).find((t) => t.from === "broadcast_pending")?.detail).toMatchObject({ recovery: true });
     },
   },
   {

@@ -235,6 +235,10 @@ export class BitcoinActionHandler<T extends BitcoinActionType> implements Action
     return { to: "settled", data: { extra: { ...(row.extra ?? {}), settledAtEthBlock: settledAt } }, detail: { settledAtEthBlock: settledAt, depth } };
   }
 
+  lookUp(row: ActionRow, ctx: HandlerCallContext): Promise<HandlerTransition | null> {
+    return this.deps.responder.track(row, ctx, { observeOnly: true });
+  }
+
   /** `confirmed`: reorg check first, then settlement observed on the Bridge, or the maintainer records. */
   private async settle(row: ActionRow, ctx: HandlerCallContext): Promise<HandlerTransition | null> {
     const moved = await this.deps.responder.track(row, ctx);

@@ -46,6 +46,11 @@ export interface BitcoinStateHandler {
    * transaction, so the node moves to `in_mempool`/`confirmed` with its bytes instead of signing.
    */
   adopt?(row: ActionRow, ctx: HandlerCallContext): Promise<HandlerTransition | null>;
+  /**
+   * Recovery's "watch before acting" (reliability.md §5 step 5): where is the stored transaction of a
+   * `broadcast_pending` action now? Looks up only, never broadcasts.
+   */
+  lookUp?(row: ActionRow, ctx: HandlerCallContext): Promise<HandlerTransition | null>;
 }
 
 export interface ActionHandler {
