@@ -3,13 +3,13 @@
 import { Contract, getBytes, keccak256, solidityPacked, type Signer } from "ethers";
 import { bridgeAbi } from "../src/chain/abi.js";
 import { depositLockingScripts, depositScript, p2wpkhScript as bareP2wpkhScript, type DepositScriptParts } from "../src/bitcoin/scripts.js";
-import { hash256 } from "../src/bitcoin/tx.js";
+import { hash256, outpointKey } from "../src/bitcoin/tx.js";
 import type { BitcoinTxInfo, BitcoinUtxo, DepositExtraInfo, DepositKey } from "../src/chain/types.js";
 import { concatBytes, fromHex } from "../src/util/hex.js";
 
 // Moved to src/bitcoin; re-exported for the bench, devnet scenario and tests.
 export { hash160, depositScript, type DepositScriptParts } from "../src/bitcoin/scripts.js";
-export { hash256 } from "../src/bitcoin/tx.js";
+export { hash256, outpointKey as depositKey, redemptionKey } from "../src/bitcoin/tx.js";
 
 function u32le(n: number): Uint8Array {
   const b = new Uint8Array(4);
@@ -40,14 +40,7 @@ export function txHash(tx: BitcoinTxInfo): Uint8Array {
   return hash256(concatBytes(tx.version, tx.inputVector, tx.outputVector, tx.locktime));
 }
 
-export function depositKey(fundingTxHash: Uint8Array, outputIndex: number): bigint {
-  return BigInt(keccak256(solidityPacked(["bytes32", "uint32"], [fundingTxHash, outputIndex])));
-}
 
-/** `script` is length-prefixed, as the Bridge keys it. */
-export function redemptionKey(script: Uint8Array, walletPubKeyHash: Uint8Array): bigint {
-  return BigInt(keccak256(solidityPacked(["bytes32", "bytes20"], [keccak256(script), walletPubKeyHash])));
-}
 
 /** Length-prefixed P2WPKH output script paying `pkh`. */
 export function p2wpkhScript(pkh: Uint8Array): Uint8Array {
@@ -94,7 +87,7 @@ export async function depositRevealArgs(
   };
   const deposit: RevealedDeposit = {
     key: { fundingTxHash, fundingOutputIndex: 0 },
-    depositKey: depositKey(fundingTxHash, 0),
+    depositKey: outpointKey(fundingTxHash, 0),
     extraInfo: { fundingTx: tx, ...parts },
     amount,
   };

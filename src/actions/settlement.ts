@@ -7,12 +7,11 @@ import type { BridgeClient } from "../chain/bridge-client.js";
 import type { BlockRef } from "../chain/pinned-call.js";
 import { ActionType, WalletState } from "../coordination/constants.js";
 import { prefixScript } from "../coordination/content-validation.js";
-import { hashFromTxid, outpointKey, txOutputs, utxoHash } from "../bitcoin/tx.js";
+import { hashFromTxid, outpointKey, redemptionKey, txOutputs, utxoHash } from "../bitcoin/tx.js";
 import { decodePayload, type PayloadOf } from "../network/payloads.js";
 import type { ActionRow } from "../store/repos/actions-repo.js";
 import type { Store } from "../store/store.js";
 import { bytesEqual, fromHex } from "../util/hex.js";
-import { keccak256, solidityPacked } from "ethers";
 
 export type BitcoinActionType = ActionType.DepositSweep | ActionType.Redemption | ActionType.MovingFunds | ActionType.MovedFundsSweep;
 
@@ -40,11 +39,6 @@ export function outcomeOf<T extends BitcoinActionType>(row: ActionRow, type: T):
     txHash: hashFromTxid(row.txid),
     outputs: txOutputs(row.signedTx),
   };
-}
-
-/** Redemption key (contracts.md §1.3) of a raw (unprefixed) redeemer script. */
-export function redemptionKey(script: Uint8Array, walletPkh: Uint8Array): bigint {
-  return BigInt(keccak256(solidityPacked(["bytes32", "bytes20"], [keccak256(prefixScript(script)), walletPkh])));
 }
 
 /** The new main UTXO a transaction creates at output 0 (sweeps), as the contract struct. */
@@ -77,7 +71,7 @@ async function redemptionSettled(bridge: BridgeClient, o: Outcome<ActionType.Red
   const wallet = await bridge.wallets(o.walletPkh, at);
   if (!bytesEqual(wallet.mainUtxoHash, change === null ? ZERO32 : hashOf(change))) return false;
   for (const script of o.payload.redeemersOutputScripts) {
-    if ((await bridge.pendingRedemptions(redemptionKey(script, o.walletPkh), at)).requestedAt !== 0) return false;
+    if ((await bridge.pendingRedemptions(redemptionKey(prefixScript(script), o.walletPkh), at)).requestedAt !== 0) return false;
   }
   return true;
 }

@@ -150,3 +150,9 @@ export function outpointKey(txHashInternal: Uint8Array, index: number): bigint {
   new DataView(idx.buffer).setUint32(0, index, false);
   return BigInt(keccak256(concatBytes(txHashInternal, idx)));
 }
+
+/** Redemption key (contracts.md §1.3): keccak256(keccak256(prefixedScript) ‖ walletPkh) as uint256. */
+export function redemptionKey(prefixedScript: Uint8Array, walletPkh: Uint8Array): bigint {
+  if (walletPkh.length !== 20) throw new Error(`wallet PKH must be 20 bytes, got ${walletPkh.length}`);
+  return BigInt(keccak256(concatBytes(fromHex(keccak256(prefixedScript)), walletPkh)));
+}

@@ -4,7 +4,8 @@
 // guard compares the cursor's hash with the chain at startup and every `reorgCheckEveryChunks`;
 // besides, a chunk whose first block does not extend the cursor block triggers the guard at once.
 // The `wallet_state` cache of §13.2 has no table in the schema; ev_wallets answers that question.
-import { getAddress, keccak256, solidityPacked, type LogDescription } from "ethers";
+import { getAddress, toBeHex, type LogDescription } from "ethers";
+import { outpointKey, redemptionKey } from "../bitcoin/tx.js";
 import { silentLogger, type Logger } from "../node/logger.js";
 import type { DepositStatusRow } from "../store/repos/deposit-status-repo.js";
 import { CURSOR } from "../store/repos/cursors-repo.js";
@@ -13,6 +14,7 @@ import type { MovingFundsEventName } from "../store/repos/ev-moving-funds-repo.j
 import type { WalletEventName } from "../store/repos/ev-wallets-repo.js";
 import type { Store } from "../store/store.js";
 import { crashPoint } from "../util/crash-point.js";
+import { fromHex } from "../util/hex.js";
 import { backoffMs, sleep } from "../util/sleep.js";
 import { bridgeInterface } from "./abi.js";
 import { halvedLogRange, isTransientError } from "./errors.js";
@@ -76,7 +78,8 @@ export interface SyncResult {
   readonly cursor: IndexCursor | undefined;
 }
 
-const WALLET_EVENTS: readonly WalletEventName[] = [
+/** Wallet lifecycle events (also what the wallet registry follows). */
+export const WALLET_EVENTS: readonly WalletEventName[] = [
   "NewWalletRegistered",
   "WalletMovingFunds",
   "WalletClosing",
@@ -107,16 +110,6 @@ export const INDEXED_EVENTS: readonly string[] = [
   "MovedFundsSwept",
   "WalletOperatorsSet",
 ];
-
-/** Deposit key (contracts.md §1.3): keccak256(packed(bytes32 fundingTxHash, uint32 outputIndex)). */
-function depositKeyOf(fundingTxHash: string, fundingOutputIndex: number): string {
-  return keccak256(solidityPacked(["bytes32", "uint32"], [fundingTxHash, fundingOutputIndex]));
-}
-
-/** Redemption key (contracts.md §1.3): keccak256(packed(keccak256(prefixedScript), bytes20 walletPkh)). */
-function redemptionKeyOf(prefixedScript: string, walletPkh: string): string {
-  return keccak256(solidityPacked(["bytes32", "bytes20"], [keccak256(prefixedScript), walletPkh]));
-}
 
 export class EventIndexer implements Startable {
   private readonly chain: EthereumChain;
@@ -390,7 +383,7 @@ export class EventIndexer implements Startable {
       const fundingOutputIndex = Number(a.fundingOutputIndex);
       this.store.evDeposits.upsert({
         ...pos,
-        depositKey: depositKeyOf(fundingTxHash, fundingOutputIndex),
+        depositKey: toBeHex(outpointKey(fromHex(fundingTxHash), fundingOutputIndex), 32),
         fundingTxHash,
         fundingOutputIndex,
         depositor: String(a.depositor),
@@ -408,7 +401,7 @@ export class EventIndexer implements Startable {
       const walletPkh = String(a.walletPubKeyHash);
       this.store.evRedemptions.upsert({
         ...pos,
-        redemptionKey: redemptionKeyOf(script, walletPkh),
+        redemptionKey: toBeHex(redemptionKey(fromHex(script), fromHex(walletPkh)), 32),
         walletPkh,
         redeemerOutputScript: script,
         redeemer: String(a.redeemer),

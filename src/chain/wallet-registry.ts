@@ -7,6 +7,7 @@ import { silentLogger, type Logger } from "../node/logger.js";
 import { fromHex, to0x, toHex } from "../util/hex.js";
 import { bridgeInterface } from "./abi.js";
 import { halvedLogRange } from "./errors.js";
+import { WALLET_EVENTS } from "./event-indexer.js";
 import type { AbortOptions, BlockRef, ChainLog, EthereumChain } from "./ethereum-chain.js";
 
 export interface WalletRegistryComponents {
@@ -54,15 +55,6 @@ export interface WalletChange {
   state: WalletState;
   blockNumber: number;
 }
-
-const WALLET_EVENTS = [
-  "NewWalletRegistered",
-  "WalletMovingFunds",
-  "WalletClosing",
-  "WalletClosed",
-  "WalletTerminated",
-  "WalletOperatorsSet",
-] as const;
 
 const STATE_OF_EVENT: Record<string, WalletState> = {
   NewWalletRegistered: WalletState.Live,

@@ -10,7 +10,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ContractFactory, JsonRpcProvider, SigningKey, type Contract } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hash256 } from "../../src/actions/handlers/heartbeat.js";
+import { hash256 } from "../../src/bitcoin/tx.js";
 import { foldTranscript } from "../../src/actions/recovery.js";
 import { signingRoundId, verifyWalletSignature } from "../../src/actions/signer.js";
 import { heartbeatMessage } from "../../src/coordination/heartbeat.js";

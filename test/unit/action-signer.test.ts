@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { SigningKey, keccak256, toUtf8Bytes } from "ethers";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { hash256 } from "../../src/actions/handlers/heartbeat.js";
+import { hash256 } from "../../src/bitcoin/tx.js";
 import { LocalKeySigner, UnknownWalletError, signingRoundId, verifyWalletSignature } from "../../src/actions/signer.js";
 import { walletPkhFromPublicKey } from "../../src/coordination/seed.js";
 import { concatBytes, fromHex, to0x, toHex } from "../../src/util/hex.js";

@@ -1,7 +1,7 @@
 // Heartbeat (reliability.md §3.1 path `scheduled → validating → signing → done`): re-validated with
 // the follower's function, then the wallet signs hash256(message) (coordination.md §13.7). No
 // Bitcoin transaction, so no `built` and nothing after `done`.
-import { sha256 } from "@noble/hashes/sha2.js";
+import { hash256 } from "../../bitcoin/tx.js";
 import { ActionType } from "../../coordination/constants.js";
 import type { ContentValidator } from "../../coordination/content-validation.js";
 import type { WindowContext } from "../../coordination/window-context.js";
@@ -10,11 +10,6 @@ import type { ActionRow } from "../../store/repos/actions-repo.js";
 import { fromHex, toHex } from "../../util/hex.js";
 import type { StartValidation } from "../state-machine.js";
 import type { ActionHandler, HandlerCallContext, HandlerTransition } from "./handler.js";
-
-/** Double SHA-256. */
-export function hash256(bytes: Uint8Array): Uint8Array {
-  return sha256(sha256(bytes));
-}
 
 /**
  * The window context the content validator reads for an action. Content validation uses only the

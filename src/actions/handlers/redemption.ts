@@ -4,7 +4,8 @@
 import { redemptionTx, type RedemptionToPay } from "../../bitcoin/tx-builder.js";
 import { ActionType } from "../../coordination/constants.js";
 import { toHex } from "../../util/hex.js";
-import { redemptionKey } from "../settlement.js";
+import { redemptionKey } from "../../bitcoin/tx.js";
+import { prefixScript } from "../../coordination/content-validation.js";
 import { BitcoinActionHandler, type BitcoinActionDeps } from "./bitcoin-action.js";
 
 export class RedemptionHandler extends BitcoinActionHandler<ActionType.Redemption> {
@@ -15,7 +16,7 @@ export class RedemptionHandler extends BitcoinActionHandler<ActionType.Redemptio
       plan: async ({ deps, walletPkh, payload, mainUtxo, at }) => {
         const requests: RedemptionToPay[] = [];
         for (const script of payload.redeemersOutputScripts) {
-          const r = await deps.bridge.pendingRedemptions(redemptionKey(script, walletPkh), at);
+          const r = await deps.bridge.pendingRedemptions(redemptionKey(prefixScript(script), walletPkh), at);
           if (r.requestedAt === 0) throw new Error(`redemption to ${toHex(script)} is no longer pending`);
           requests.push({ script, requestedAmount: r.requestedAmount, treasuryFee: r.treasuryFee });
         }
