@@ -501,7 +501,7 @@ export class ActionExecutor implements ActionDispatcher, Startable {
       this.log.info({ ...logIds, state: now?.state }, "signatures for a superseded attempt ignored");
       return true;
     }
-    const t = handler.signed(now, signatures);
+    const t = handler.signed(now, signatures, publicKey);
     this.transition(now, t.to, { ...t.data, stateHeight: this.clock.head }, { ...t.detail, roundId: toHex(roundId), attempt }, t.writes);
     crashPoint(`action.${t.to}.committed`);
     return true;

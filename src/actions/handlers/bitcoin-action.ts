@@ -3,11 +3,10 @@
 // through the per-type plan of tx-builder.ts, finalizing the signed transaction, then broadcast and
 // tracking through the responder, settlement observed on the Bridge, and recording by maintainers.
 // Every method works from the persisted row and pinned reads only, so it resumes after a restart (§5).
-import { Signature, SigningKey } from "ethers";
 import type { BitcoinChain } from "../../bitcoin/bitcoin-chain.js";
 import { findMainUtxo, walletSynced, type MainUtxo } from "../../bitcoin/main-utxo.js";
 import type { BitcoinResponder } from "../../bitcoin/responder.js";
-import { hash160 } from "../../bitcoin/scripts.js";
+import { compressedPublicKey } from "../../bitcoin/scripts.js";
 import { buildUnsigned, finalizeSigned, type TxInput, type TxPlan } from "../../bitcoin/tx-builder.js";
 import type { BridgeClient } from "../../chain/bridge-client.js";
 import type { BlockRef } from "../../chain/pinned-call.js";
@@ -16,7 +15,7 @@ import { decodePayload, type PayloadOf } from "../../network/payloads.js";
 import { silentLogger, type Logger } from "../../node/logger.js";
 import type { ActionRow, SpentOutpoint } from "../../store/repos/actions-repo.js";
 import type { Store } from "../../store/store.js";
-import { bytesEqual, fromHex, to0x, toHex } from "../../util/hex.js";
+import { fromHex, to0x } from "../../util/hex.js";
 import { DEFAULT_RECORD_MIN_CONFIRMATIONS, type OutcomeRecorder } from "../recording.js";
 import { confirmationDepth, isSettled, outcomeOf, type BitcoinActionType, type Outcome } from "../settlement.js";
 import type { Effect, StartValidation } from "../state-machine.js";
@@ -75,23 +74,6 @@ export function txInputsOf(outpoints: readonly SpentOutpoint[]): TxInput[] {
     script: o.script,
     ...(o.redeemScript !== undefined ? { redeemScript: o.redeemScript } : {}),
   }));
-}
-
-/**
- * The wallet's compressed public key, recovered from a verified signature: the one of the two
- * candidates whose HASH160 is the wallet PKH. `signed()` gets only the row and the signatures.
- */
-export function walletKeyFromSignature(digest: Uint8Array, sig64: Uint8Array, walletPkh: Uint8Array): Uint8Array {
-  for (const yParity of [0, 1] as const) {
-    try {
-      const sig = Signature.from({ r: to0x(sig64.subarray(0, 32)), s: to0x(sig64.subarray(32)), yParity });
-      const compressed = fromHex(SigningKey.computePublicKey(SigningKey.recoverPublicKey(digest, sig), true));
-      if (bytesEqual(hash160(compressed), walletPkh)) return compressed;
-    } catch {
-      // r is not a curve point's x coordinate for this parity.
-    }
-  }
-  throw new Error(`signature does not belong to wallet ${toHex(walletPkh)}`);
 }
 
 export class BitcoinActionHandler<T extends BitcoinActionType> implements ActionHandler, BitcoinStateHandler {
@@ -194,12 +176,11 @@ export class BitcoinActionHandler<T extends BitcoinActionType> implements Action
     return [...row.sighashes];
   }
 
-  signed(row: ActionRow, signatures: readonly Uint8Array[]): HandlerTransition {
+  signed(row: ActionRow, signatures: readonly Uint8Array[], walletPublicKey: Uint8Array): HandlerTransition {
     if (row.unsignedTx === null || row.outpoints === null || row.sighashes === null) {
       throw new Error(`action ${row.id}: signatures without a built transaction`);
     }
-    const walletPkh = fromHex(row.walletPkh);
-    const publicKey = walletKeyFromSignature(row.sighashes[0], signatures[0], walletPkh);
+    const publicKey = compressedPublicKey(walletPublicKey);
     const { raw, txid, wtxid } = finalizeSigned(row.unsignedTx, txInputsOf(row.outpoints), signatures, publicKey);
     return { to: "signed", data: { signedTx: raw, txid, wtxid }, detail: { txid, wtxid } };
   }

@@ -64,8 +64,11 @@ export interface ActionHandler {
   build?(row: ActionRow, ctx: HandlerCallContext): Promise<BuildResult>;
   /** The digests to sign, from the persisted row only (so a rejoin signs the same bytes). */
   digests(row: ActionRow): Uint8Array[];
-  /** Every signature verified against the wallet key: the state to enter (`done` or `signed`) and what to persist. */
-  signed(row: ActionRow, signatures: readonly Uint8Array[]): HandlerTransition;
+  /**
+   * Every signature verified against the wallet key: the state to enter (`done` or `signed`) and what
+   * to persist. `walletPublicKey` is that key as the Bridge holds it (64 bytes X ‖ Y).
+   */
+  signed(row: ActionRow, signatures: readonly Uint8Array[], walletPublicKey: Uint8Array): HandlerTransition;
   /** Bitcoin-transaction types only. */
   readonly bitcoin?: BitcoinStateHandler;
 }
