@@ -220,10 +220,10 @@ export class ActionExecutor implements ActionDispatcher, Startable {
    */
   async lookUpBroadcasts(): Promise<void> {
     for (const row of this.store.actions.nonTerminal()) {
-      const lookUp = this.handlerOf(row)?.bitcoin?.lookUp;
-      if (row.state !== "broadcast_pending" || lookUp === undefined) continue;
+      const bitcoin = this.handlerOf(row)?.bitcoin;
+      if (row.state !== "broadcast_pending" || bitcoin?.lookUp === undefined) continue;
       try {
-        const t = await lookUp.call(this.handlerOf(row)!.bitcoin, row, await this.callContext(row, this.heights(), null));
+        const t = await bitcoin.lookUp(row, await this.callContext(row, this.heights(), null));
         if (t !== null) this.transition(row, t.to, t.data ?? {}, { ...t.detail, recovery: true }, t.writes);
       } catch (err) {
         if (this.life.signal.aborted) return;

@@ -19,8 +19,7 @@ import { fromHex, to0x } from "../../util/hex.js";
 import { DEFAULT_RECORD_MIN_CONFIRMATIONS, type OutcomeRecorder } from "../recording.js";
 import { confirmationDepth, isSettled, outcomeOf, type BitcoinActionType, type Outcome } from "../settlement.js";
 import type { Effect, StartValidation } from "../state-machine.js";
-import { actionWindowContext } from "./heartbeat.js";
-import type { ActionHandler, BitcoinStateHandler, BuildResult, HandlerCallContext, HandlerTransition } from "./handler.js";
+import { actionWindowContext, type ActionHandler, type BitcoinStateHandler, type BuildResult, type HandlerCallContext, type HandlerTransition } from "./handler.js";
 
 export interface BitcoinActionDeps {
   /** The follower's content validation (coordination.md §10.3, with Bitcoin look-ups). */

@@ -2,6 +2,8 @@
 // the state machine, persistence, the wallet lock, signing and verification; a handler supplies only
 // the type-specific parts. Bitcoin-transaction types add `build` and `bitcoin`; Heartbeat needs neither.
 import type { ActionType } from "../../coordination/constants.js";
+import type { WindowContext } from "../../coordination/window-context.js";
+import { fromHex, toHex } from "../../util/hex.js";
 import type { ActionData, ActionRow } from "../../store/repos/actions-repo.js";
 import type { BlockRef } from "../../chain/ethereum-chain.js";
 import type { ActionState, Effect, Heights, StartValidation } from "../state-machine.js";
@@ -75,3 +77,23 @@ export interface ActionHandler {
 
 /** Handlers by action type; the executor waits (and logs) on an action whose type has none. */
 export type ActionHandlers = ReadonlyMap<ActionType, ActionHandler>;
+
+/**
+ * The window context the content validator reads for an action. Content validation uses only the
+ * wallet and W; the seat-related fields belong to the window routine and are left empty here.
+ */
+export function actionWindowContext(row: Pick<ActionRow, "walletPkh" | "W">): WindowContext {
+  return {
+    W: row.W,
+    walletPkh: fromHex(row.walletPkh),
+    wallet: toHex(fromHex(row.walletPkh)),
+    seats: [],
+    ownSeats: [],
+    leader: "",
+    checklist: [],
+    seedHex: "",
+    safeBlockHash: "",
+    profileHash: "",
+    joinedAtBlock: row.W,
+  };
+}

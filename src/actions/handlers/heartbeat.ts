@@ -4,32 +4,11 @@
 import { hash256 } from "../../bitcoin/tx.js";
 import { ActionType } from "../../coordination/constants.js";
 import type { ContentValidator } from "../../coordination/content-validation.js";
-import type { WindowContext } from "../../coordination/window-context.js";
 import { decodePayload } from "../../network/payloads.js";
 import type { ActionRow } from "../../store/repos/actions-repo.js";
-import { fromHex, toHex } from "../../util/hex.js";
+import { toHex } from "../../util/hex.js";
 import type { StartValidation } from "../state-machine.js";
-import type { ActionHandler, HandlerCallContext, HandlerTransition } from "./handler.js";
-
-/**
- * The window context the content validator reads for an action. Content validation uses only the
- * wallet and W; the seat-related fields belong to the window routine and are left empty here.
- */
-export function actionWindowContext(row: Pick<ActionRow, "walletPkh" | "W">): WindowContext {
-  return {
-    W: row.W,
-    walletPkh: fromHex(row.walletPkh),
-    wallet: toHex(fromHex(row.walletPkh)),
-    seats: [],
-    ownSeats: [],
-    leader: "",
-    checklist: [],
-    seedHex: "",
-    safeBlockHash: "",
-    profileHash: "",
-    joinedAtBlock: row.W,
-  };
-}
+import { actionWindowContext, type ActionHandler, type HandlerCallContext, type HandlerTransition } from "./handler.js";
 
 export class HeartbeatHandler implements ActionHandler {
   readonly type = ActionType.Heartbeat;
