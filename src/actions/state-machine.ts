@@ -94,6 +94,8 @@ export type Step =
   | { readonly kind: "effect"; readonly effect: Effect };
 
 export const EXPIRED_SIGNING_DEADLINE = "signing_deadline";
+/** The deadline passed while the wallet was still not synced between chains (§3.4 step 2). */
+export const EXPIRED_NOT_SYNCED = "not_synced";
 
 /**
  * The stall monitor's predicate (§3.2) and the resume rule (§5 step 6). Deadlines are blocks:

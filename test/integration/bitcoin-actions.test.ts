@@ -7,7 +7,20 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { ContractFactory, JsonRpcProvider, Wallet, getBytes, hexlify, toQuantity, zeroPadValue, toBeHex, type Contract, type JsonRpcSigner } from "ethers";
+import {
+  ContractFactory,
+  JsonRpcProvider,
+  Signature,
+  SigningKey,
+  Wallet,
+  getBytes,
+  hexlify,
+  toBeHex,
+  toQuantity,
+  zeroPadValue,
+  type Contract,
+  type JsonRpcSigner,
+} from "ethers";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ActionExecutor, type BlockSource } from "../../src/actions/executor.js";
@@ -22,6 +35,7 @@ import { LocalKeySigner } from "../../src/actions/signer.js";
 import { BitcoinTipTracker } from "../../src/bitcoin/bitcoin-tip.js";
 import { BitcoinResponder } from "../../src/bitcoin/responder.js";
 import { depositScript, p2wpkhScript } from "../../src/bitcoin/scripts.js";
+import { buildUnsigned, depositSweepTx, finalizeSigned } from "../../src/bitcoin/tx-builder.js";
 import { hashFromTxid, outpointKey, txHashOf, txInfoOf, txOutputs, utxoHash } from "../../src/bitcoin/tx.js";
 import { BridgeClient } from "../../src/chain/bridge-client.js";
 import { EthIntentSender } from "../../src/chain/eth-intents.js";
@@ -143,6 +157,7 @@ interface Deposit {
   txid: string;
   block: number;
   value: bigint;
+  script: Uint8Array;
 }
 
 /** Funds a deposit script on the fake chain (mined) and reveals exactly that funding transaction. */
@@ -166,7 +181,7 @@ async function deposit(w: WalletKey, p2sh: boolean): Promise<Deposit> {
   const fundingTx = { version: hexlify(info.version), inputVector: hexlify(info.inputVector), outputVector: hexlify(info.outputVector), locktime: hexlify(info.locktime) };
   const reveal = { fundingOutputIndex: 0, blindingFactor, walletPubKeyHash: w.pkh, refundPubKeyHash, refundLocktime: to0x(locktime), vault: ZERO_ADDRESS };
   const receipt = await sendBridge(bridge, depositor, "revealDeposit", fundingTx, reveal);
-  return { fundingTxHash: txHashOf(funded.raw), txid: funded.txid, block: receipt.blockNumber, value: DEPOSIT_SAT };
+  return { fundingTxHash: txHashOf(funded.raw), txid: funded.txid, block: receipt.blockNumber, value: DEPOSIT_SAT, script };
 }
 
 /** Schedules an action for a window W just above the head, as the result processor would. */
@@ -485,6 +500,40 @@ describe("Bitcoin actions through the executor", () => {
     expect(aborted.reason).toBe("invalid_at_start: Not a pending redemption request");
     expect(aborted.unsignedTx).toBeNull();
     expect(states(row.id)).toEqual(["scheduled", "validating", "aborted"]);
+    expect(store.actions.lockHolder(D.pkhKey)).toBeUndefined();
+  });
+
+  it("a wallet never synced between chains expires at the signing deadline with reason not_synced", async () => {
+    const [d4, d5] = [await deposit(D, false), await deposit(D, false)];
+    await passTime(3 * HOUR);
+    await indexAll();
+    // Wallet D sweeps d4 on Bitcoin outside this node, and nobody records it on the Bridge.
+    const plan = depositSweepTx({
+      walletPkh: getBytes(D.pkh),
+      mainUtxo: null,
+      deposits: [{ txHash: d4.fundingTxHash, index: 0, value: d4.value, redeemScript: d4.script, p2sh: false }],
+      fee: 1000n,
+    });
+    const { unsignedTx, sighashes } = buildUnsigned(plan.inputs, plan.outputs);
+    const key = new SigningKey(walletPrivateKey(13));
+    const sigs = sighashes.map((h) => getBytes(Signature.from(key.sign(h)).serialized).subarray(0, 64));
+    const unrecorded = finalizeSigned(unsignedTx, plan.inputs, sigs, getBytes(key.compressedPublicKey));
+    expect(btc.submit(unrecorded.raw)).toMatchObject({ kind: "accepted" });
+    await mineBtc(1);
+
+    const row = await schedule(D, ActionType.DepositSweep, {
+      depositsKeys: [{ fundingTxHash: d5.fundingTxHash, fundingOutputIndex: 0 }],
+      sweepTxFee: 1000n,
+      depositsRevealBlocks: [d5.block],
+    });
+    await mineEthTo(row.start + 3);
+    await executor.idle();
+    expect(store.actions.get(row.id)!.state).toBe("validating");
+    await mineEthTo(row.signingDeadline);
+    const expired = await untilState(row.id, "expired");
+    expect(expired.reason).toBe("not_synced");
+    expect(expired.unsignedTx).toBeNull();
+    expect(states(row.id)).toEqual(["scheduled", "validating", "expired"]);
     expect(store.actions.lockHolder(D.pkhKey)).toBeUndefined();
   });
 });

@@ -234,26 +234,29 @@ describe("fault scenarios on a local network", () => {
       let leader = "";
       let w = -1;
       let digest = "";
-      const W = await runWindow(net, {
-        before: async (W) => {
-          for (let k = 0; k < WALLETS && w < 0; k++) {
-            const l = await leaderOf(k, W);
-            if (l !== net.operatorAddress(m) && memberNodes(net, k).includes(m)) [w, leader] = [k, l];
-          }
-        },
-        at: [
-          {
-            offset: 4,
-            run: async (W) => {
-              if (w < 0) return;
-              // Signed with m's own (different) profile hash: a correctly signed non-leader message.
-              const msg = await signedWire(net, m, w, W, heartbeatProposal(heartbeatMessage(net.wallets[w].walletPubKeyHash, W + 2)));
-              digest = msg.digest;
-              await publishFrom(net, m, w, msg.wire);
-            },
+      let W = 0;
+      // Leaders are random per window: mine on (a few windows at most) until m is a non-leader member somewhere.
+      for (let tries = 0; tries < 6 && w < 0; tries++)
+        W = await runWindow(net, {
+          before: async (W) => {
+            for (let k = 0; k < WALLETS && w < 0; k++) {
+              const l = await leaderOf(k, W);
+              if (l !== net.operatorAddress(m) && memberNodes(net, k).includes(m)) [w, leader] = [k, l];
+            }
           },
-        ],
-      });
+          at: [
+            {
+              offset: 4,
+              run: async (W) => {
+                if (w < 0) return;
+                // Signed with m's own (different) profile hash: a correctly signed non-leader message.
+                const msg = await signedWire(net, m, w, W, heartbeatProposal(heartbeatMessage(net.wallets[w].walletPubKeyHash, W + 2)));
+                digest = msg.digest;
+                await publishFrom(net, m, w, msg.wire);
+              },
+            },
+          ],
+        });
       expect(w, "no wallet where the mismatched node is a non-leader member").toBeGreaterThanOrEqual(0);
       const followers = memberNodes(net, w, leader, net.operatorAddress(m));
       expect(followers.length).toBeGreaterThan(0);
@@ -275,7 +278,7 @@ describe("fault scenarios on a local network", () => {
       await net.stopNode(m);
       await t.start(m);
     }
-  }, 40_000);
+  }, 80_000);
 
   it("restart mid-window: a follower stopped at W+10 and restarted at W+30 resumes and accepts", async () => {
     const { net } = t;

@@ -18,7 +18,7 @@ import type { Store } from "../../store/store.js";
 import { fromHex, to0x } from "../../util/hex.js";
 import { DEFAULT_RECORD_MIN_CONFIRMATIONS, type OutcomeRecorder } from "../recording.js";
 import { confirmationDepth, isSettled, outcomeOf, type BitcoinActionType, type Outcome } from "../settlement.js";
-import type { Effect, StartValidation } from "../state-machine.js";
+import { EXPIRED_NOT_SYNCED, type Effect, type StartValidation } from "../state-machine.js";
 import { actionWindowContext, type ActionHandler, type BitcoinStateHandler, type BuildResult, type HandlerCallContext, type HandlerTransition } from "./handler.js";
 
 export interface BitcoinActionDeps {
@@ -126,7 +126,7 @@ export class BitcoinActionHandler<T extends BitcoinActionType> implements Action
     try {
       // Step 2: the Bridge knows the wallet's latest transaction; otherwise wait (expiry ends it).
       const synced = await walletSynced({ btc: this.deps.btc, bridge: this.deps.bridge }, walletPkh, ctx.at, { signal: ctx.signal });
-      if (!synced.synced) return { class: "unverified", error: `not_synced: ${synced.reason}` };
+      if (!synced.synced) return { class: "unverified", error: `${EXPIRED_NOT_SYNCED}: ${synced.reason}` };
       // Step 3: a synced wallet's main UTXO is in its history; a miss here is a lagging server.
       mainUtxo = await this.mainUtxoOf(walletPkh, ctx.at, ctx.signal);
     } catch (err) {
