@@ -83,6 +83,8 @@ export class ElectrumBitcoinChain implements BitcoinChain {
   private current: BtcHeader | null = null;
   private stopped = false;
   private loop: { controller: AbortController; done: Promise<void> } | null = null;
+  /** Wall clock of the first failed call since the last answer; null while servers answer (health, reliability.md §5). */
+  unreachableSince: number | null = null;
 
   constructor(init: ElectrumInit) {
     if (init.urls.length === 0) throw new Error("ElectrumBitcoinChain: no Electrum URL configured");
@@ -194,7 +196,10 @@ export class ElectrumBitcoinChain implements BitcoinChain {
     if (this.stopped) throw new BitcoinUnavailableError("Electrum client stopped");
     const now = Date.now();
     const healthy = this.servers.filter((s) => s.unhealthyUntil <= now);
-    if (healthy.length === 0) throw new BitcoinUnavailableError(`no healthy Electrum server (${method})`);
+    if (healthy.length === 0) {
+      this.unreachableSince ??= now;
+      throw new BitcoinUnavailableError(`no healthy Electrum server (${method})`);
+    }
     let last: unknown = null;
     for (const server of healthy) {
       o?.signal?.throwIfAborted();
@@ -211,17 +216,20 @@ export class ElectrumBitcoinChain implements BitcoinChain {
           throw new MalformedAnswerError(`malformed ${method} answer: ${(err as Error).message}`);
         }
         server.failures = 0;
+        this.unreachableSince = null;
         return { value, conn };
       } catch (err) {
         if (o?.signal?.aborted) throw o.signal.reason;
         if (err instanceof BitcoinServerError) {
           server.failures = 0; // the server works; its answer is definitive
+          this.unreachableSince = null;
           throw err;
         }
         this.recordFailure(server, conn, method, err);
         last = err;
       }
     }
+    this.unreachableSince ??= Date.now();
     throw new BitcoinUnavailableError(`every Electrum server failed for ${method}: ${(last as Error).message}`);
   }
 

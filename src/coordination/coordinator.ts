@@ -2,7 +2,7 @@
 // over, take part for each eligible wallet — claim the (wallet, W) row, derive seed, leader and
 // checklist, then run the leader or follower routine. Restarts resume persisted rows.
 import { getAddress, type BaseWallet } from "ethers";
-import { SAFE_BLOCK_SHIFT, WalletState, actionName, type ActionType } from "./constants.js";
+import { WalletState, actionName, type ActionType } from "./constants.js";
 import { checklist as computeChecklist } from "./checklist.js";
 import type { ChainClock } from "./clock.js";
 import type { ContentValidator } from "./content-validation.js";
@@ -16,6 +16,7 @@ import type { ProtocolProfile } from "./profile.js";
 import type { ResultProcessor } from "./result-processor.js";
 import { computeSeed } from "./seed.js";
 import type { WindowContext } from "./window-context.js";
+import { activePhaseEnd, safeBlockNumber, windowEnd } from "./window.js";
 import type { EthereumChain } from "../chain/ethereum-chain.js";
 import type { WalletRegistry } from "../chain/wallet-registry.js";
 import type { CoordinationNetwork } from "../network/coordination-network.js";
@@ -113,7 +114,7 @@ export class Coordinator {
   /** Resumes windows left `running` or `leader_signed` by a previous run whose active phase is not over. */
   resumeRunning(): void {
     for (const row of this.c.store.windows.listRunning()) {
-      if (this.c.clock.head >= row.W + 80) {
+      if (this.c.clock.head >= activePhaseEnd(row.W)) {
         const result: WindowResult = "observation_incomplete";
         this.c.store.windows.update(row.walletPkh, row.W, { status: "done", result });
         continue;
@@ -136,7 +137,7 @@ export class Coordinator {
   }
 
   private async runWindow(W: number, head: number): Promise<void> {
-    const signal = AbortSignal.any([this.controller.signal, this.c.clock.signalAtBlock(W + 80)]);
+    const signal = AbortSignal.any([this.controller.signal, this.c.clock.signalAtBlock(activePhaseEnd(W))]);
     const participation = await this.retry(() => this.c.registry.participation(W, this.operator), signal, `wallets of window ${W}`);
     if (!participation) return;
     await this.refreshWallets(signal).catch((err: unknown) => this.log.warn({ err }, "wallet refresh failed"));
@@ -150,13 +151,13 @@ export class Coordinator {
     if (!claim.claimed && !["running", "leader_signed"].includes(claim.row.status)) return;
     crashPoint("window.claimed");
     const joinedAtBlock = claim.claimed ? head : (claim.row.joinedAtBlock ?? head);
-    const signal = AbortSignal.any([this.controller.signal, this.c.clock.signalAtBlock(W + 100)]);
+    const signal = AbortSignal.any([this.controller.signal, this.c.clock.signalAtBlock(windowEnd(W))]);
 
     // Seed (§4): failure to read W−32 is transient until W+80, then the window is unverified.
-    const activeSignal = AbortSignal.any([signal, this.c.clock.signalAtBlock(W + 80)]);
+    const activeSignal = AbortSignal.any([signal, this.c.clock.signalAtBlock(activePhaseEnd(W))]);
     const inputs = await this.retry(
       async () => {
-        const safe = await this.c.chain.block(W - SAFE_BLOCK_SHIFT, { signal: activeSignal });
+        const safe = await this.c.chain.block(safeBlockNumber(W), { signal: activeSignal });
         const seats = seatsAtSafeBlock ?? (await this.c.registry.seatsAt(walletPkh, { blockHash: safe.hash, blockNumber: safe.number }));
         return { safeHash: safe.hash, seats };
       },

@@ -9,6 +9,7 @@ import type { FaultRecorder } from "./faults.js";
 import { checkEnvelope, isActionAllowed, type FollowerView } from "./follower-rules.js";
 import type { ResultProcessor } from "./result-processor.js";
 import { windowEvidence, type WindowContext } from "./window-context.js";
+import { activePhaseEnd, windowEnd } from "./window.js";
 import type { EthereumChain } from "../chain/ethereum-chain.js";
 import type { InboundItem } from "../network/coordination-network.js";
 import { decodePayload } from "../network/payloads.js";
@@ -76,8 +77,8 @@ class FollowerRoutine {
       seats: ctx.seats,
       checklist: ctx.checklist,
     };
-    this.activeEnd = ctx.W + 80;
-    this.windowEnd = ctx.W + 100;
+    this.activeEnd = activePhaseEnd(ctx.W);
+    this.windowEnd = windowEnd(ctx.W);
     this.log = deps.logger.child({ wallet: ctx.wallet, W: ctx.W, leader: ctx.leader, role: "follower" });
   }
 

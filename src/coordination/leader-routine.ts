@@ -7,6 +7,7 @@ import type { CoordinationObserver } from "./events.js";
 import type { CoordinationProposal } from "./message.js";
 import type { ResultProcessor } from "./result-processor.js";
 import type { WindowContext } from "./window-context.js";
+import { activePhaseEnd } from "./window.js";
 import type { EthereumChain } from "../chain/ethereum-chain.js";
 import { decodeCoordinationMessage, encodeCoordinationMessage } from "../network/codec.js";
 import { messageDigest, signCoordinationMessage, type CoordinationDomain } from "../network/eip712.js";
@@ -44,7 +45,7 @@ const PEER_WAIT_END = 2;
 
 export async function runLeader(ctx: WindowContext, deps: LeaderDeps, signal: AbortSignal): Promise<void> {
   const log = deps.logger.child({ wallet: ctx.wallet, W: ctx.W, leader: ctx.leader, role: "leader" });
-  const activeEnd = ctx.W + 80;
+  const activeEnd = activePhaseEnd(ctx.W);
   const row = deps.store.windows.get(ctx.wallet, ctx.W);
 
   let wire: Uint8Array;

@@ -19,7 +19,10 @@ export interface ActionSummary {
   wallet: string;
   window: number;
   type: ActionName;
-  /** The state most nodes are in (ties: the furthest along in `history`). */
+  /**
+   * The state most nodes are in (ties: the furthest along in `history`), with terminal states named
+   * by outcome: `done` (final, done), `expired`, `backedOut` (aborted, conflicted, failed_invalid).
+   */
   state: string;
   /** Every state any node entered, in the order first seen. */
   history: string[];
@@ -33,6 +36,10 @@ export interface WindowSummary {
 }
 
 export type Printer = (line: string) => void;
+
+/** Terminal states by outcome, as the summary reports them; `history` keeps the state names. */
+const OUTCOMES: Record<string, string> = { final: "done", done: "done", expired: "expired", aborted: "backedOut", conflicted: "backedOut", failed_invalid: "backedOut" };
+const outcomeName = (state: string): string => OUTCOMES[state] ?? state;
 
 const short = (hex: string): string => (hex.length > 14 ? `${hex.slice(0, 6)}…${hex.slice(-4)}` : hex);
 
@@ -105,7 +112,7 @@ export class Timeline {
     }
     const counts = new Map<string, number>();
     for (const s of Object.values(a.nodes)) counts.set(s, (counts.get(s) ?? 0) + 1);
-    a.state = [...counts.entries()].sort((x, y) => y[1] - x[1] || a!.history.indexOf(y[0]) - a!.history.indexOf(x[0]))[0][0];
+    a.state = outcomeName([...counts.entries()].sort((x, y) => y[1] - x[1] || a!.history.indexOf(y[0]) - a!.history.indexOf(x[0]))[0][0]);
   }
 
   /** Prints the tally line of a finished window. */

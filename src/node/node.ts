@@ -49,6 +49,7 @@ import { CURSOR } from "../store/repos/cursors-repo.js";
 import { Store } from "../store/store.js";
 import { fromHex, toHex } from "../util/hex.js";
 import type { Logger } from "./logger.js";
+import { healthOf } from "./health.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { profileFromConfig, type NodeConfig } from "./options.js";
 import { StatusServer, storeStatusSource } from "./status-server.js";
@@ -68,9 +69,6 @@ export interface NodeOverrides {
   acceptProfileChange?: boolean;
   signer?: WalletSigner;
 }
-
-/** Health turns `degraded` when the Ethereum RPC has failed for this long (reliability.md §5). */
-const DEGRADED_AFTER_MS = 5 * 60_000;
 
 type Status = "created" | "recovering" | "ready" | "closing" | "closed";
 
@@ -125,7 +123,13 @@ export class WcoordNode {
     this.statusServer = new StatusServer(
       {
         source: storeStatusSource(store, {
-          health: () => (this.status !== "ready" ? "recovering" : Date.now() - this.lastEthRpcOk > DEGRADED_AFTER_MS ? "degraded" : "ready"),
+          health: () =>
+            healthOf({
+              booted: this.status === "ready",
+              now: Date.now(),
+              lastEthRpcOk: this.lastEthRpcOk,
+              bitcoinUnreachableSince: this.bitcoin?.unreachableSince ?? null,
+            }),
           ethHead: () => (this.clock && this.clock.head >= 0 ? this.clock.head : null),
           btcTip: () => this.bitcoinTip?.cursor()?.height ?? null,
           operator: this.operator,

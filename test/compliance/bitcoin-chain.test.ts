@@ -370,6 +370,25 @@ describe("ElectrumBitcoinChain failover and robustness", () => {
     expect(refusing.connections()).toBe(4);
   });
 
+  it("reports since when it has been unreachable, and forgets it at the next answer (health)", async () => {
+    const { chain, server } = await good();
+    const btc = client([server.url], { unhealthyForMs: 100 });
+    expect(btc.unreachableSince).toBeNull();
+    await btc.header(0);
+    chain.setUnreachable(true);
+    const before = Date.now();
+    await expect(btc.header(0)).rejects.toBeInstanceOf(BitcoinUnavailableError);
+    const since = btc.unreachableSince!;
+    expect(since).toBeGreaterThanOrEqual(before);
+    await new Promise((r) => setTimeout(r, 20));
+    await expect(btc.header(0)).rejects.toBeInstanceOf(BitcoinUnavailableError);
+    expect(btc.unreachableSince).toBe(since);
+    chain.setUnreachable(false);
+    await new Promise((r) => setTimeout(r, 150));
+    await btc.header(0);
+    expect(btc.unreachableSince).toBeNull();
+  });
+
   it("survives malformed lines and malformed answers by failing over", async () => {
     const { chain, server } = await good();
     const garbage = await rogue(answering(() => "this is not json\n"));

@@ -16,25 +16,24 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { ContractFactory, JsonRpcProvider, SigningKey, Wallet, getBytes, hexlify, toBeHex, toQuantity, zeroPadValue, type Contract, type JsonRpcSigner } from "ethers";
+import { ContractFactory, JsonRpcProvider, SigningKey, Wallet, getBytes, toBeHex, toQuantity, zeroPadValue, type Contract, type JsonRpcSigner } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { txInputsOf } from "../../src/actions/handlers/bitcoin-action.js";
 import { foldTranscript } from "../../src/actions/recovery.js";
 import { signingRoundId } from "../../src/actions/signer.js";
-import { depositScript } from "../../src/bitcoin/scripts.js";
 import { finalizeSigned } from "../../src/bitcoin/tx-builder.js";
-import { txHashOf, txidFromHash, txInfoOf, txInputs } from "../../src/bitcoin/tx.js";
+import { txHashOf, txidFromHash, txInputs } from "../../src/bitcoin/tx.js";
 import { CURSOR } from "../../src/store/repos/cursors-repo.js";
 import { ActionType } from "../../src/coordination/constants.js";
 import { actionSchedule } from "../../src/coordination/result-processor.js";
 import { startElectrumServer, type ElectrumServerHandle } from "../../src/devnet/electrum-server.js";
 import { encodePayload } from "../../src/network/payloads.js";
 import { Store } from "../../src/store/store.js";
-import { fromHex, to0x, toHex } from "../../src/util/hex.js";
-import { hash160, randomHex, ZERO_ADDRESS } from "../contracts/helpers/bitcoin-fixtures.js";
+import { fromHex, toHex } from "../../src/util/hex.js";
 import { FakeBitcoinChain, type AcceptResult } from "../fakes/fake-bitcoin-chain.js";
 import { startHardhatNode, type HardhatNode } from "../fakes/hardhat-node.js";
 import type { RunnerConfig } from "../fixtures/bitcoin-action-crash-runner.js";
+import { revealDeposit } from "../fixtures/deposit-chain.js";
 import { deployBridge, sendBridge, walletKey, type WalletKey } from "../fixtures/indexer-bridge.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -272,24 +271,8 @@ const WALLET_BASE = 60;
 /** Funds a deposit script (left in the mempool; the caller mines) and reveals that funding transaction. */
 async function deposit(w: WalletKey, p2sh: boolean): Promise<Deposit> {
   const now = (await provider.getBlock("latest"))!.timestamp;
-  const locktime = new Uint8Array(4);
-  new DataView(locktime.buffer).setUint32(0, now + 30 * DAY, true);
-  const blindingFactor = randomHex(8);
-  const refundPubKeyHash = randomHex(20);
-  const script = depositScript({
-    depositor: getBytes(await depositor.getAddress()),
-    blindingFactor: getBytes(blindingFactor),
-    walletPubKeyHash: getBytes(w.pkh),
-    refundPubKeyHash: getBytes(refundPubKeyHash),
-    refundLocktime: locktime,
-  });
-  const locking = p2sh ? Uint8Array.of(0xa9, 0x14, ...hash160(script), 0x87) : Uint8Array.of(0x00, 0x20, ...sha256(script));
-  const funded = btc.fund(locking, DEPOSIT_SAT);
-  const info = txInfoOf(funded.raw);
-  const fundingTx = { version: hexlify(info.version), inputVector: hexlify(info.inputVector), outputVector: hexlify(info.outputVector), locktime: hexlify(info.locktime) };
-  const reveal = { fundingOutputIndex: 0, blindingFactor, walletPubKeyHash: w.pkh, refundPubKeyHash, refundLocktime: to0x(locktime), vault: ZERO_ADDRESS };
-  const receipt = await sendBridge(bridge, depositor, "revealDeposit", fundingTx, reveal);
-  return { fundingTxHash: txHashOf(funded.raw), block: receipt.blockNumber };
+  const d = await revealDeposit({ provider, btc, bridge, depositor }, { wallet: w, locktime: now + 30 * DAY, amount: DEPOSIT_SAT, p2sh });
+  return { fundingTxHash: getBytes(d.fundingTxHash), block: d.block };
 }
 
 beforeAll(async () => {

@@ -55,10 +55,14 @@ describe("wcoord devnet", () => {
     const lastWindow = s.windows[s.windows.length - 1].block;
     for (const a of s.actions) {
       expect(a.history[0]).toBe("scheduled");
-      expect(["aborted", "expired", "conflicted", "failed_invalid"], `${a.type} W=${a.window}: ${a.history.join(" → ")}`).not.toContain(a.state);
-      if (a.type === "Heartbeat") expect(a.history).toEqual(["scheduled", "validating", "signing", "done"]);
-      else if (a.window < lastWindow) {
-        expect(["settled", "final"], `${a.type} W=${a.window}`).toContain(a.state);
+      expect(["expired", "backedOut"], `${a.type} W=${a.window}: ${a.history.join(" → ")}`).not.toContain(a.state);
+      if (a.type === "Heartbeat") {
+        expect(a.history).toEqual(["scheduled", "validating", "signing", "done"]);
+        expect(a.state).toBe("done");
+      } else if (a.window < lastWindow) {
+        // Settled on the Bridge; `done` once the transaction has 100 Bitcoin confirmations (state final).
+        expect(["settled", "done"], `${a.type} W=${a.window}`).toContain(a.state);
+        if (a.state === "done") expect(a.history.at(-1)).toBe("final");
         expect(a.history.slice(0, 8)).toEqual(["scheduled", "validating", "built", "signing", "signed", "broadcast_pending", "in_mempool", "confirmed"]);
       }
     }

@@ -172,7 +172,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await net?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  if (!process.env.WCOORD_KEEP_TEST_DIR) rmSync(dir, { recursive: true, force: true });
 });
 
 describe("crash-point matrix rows 1–5 (kill -9 of a wallet member, restart on the same data directory)", () => {

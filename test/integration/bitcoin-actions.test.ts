@@ -6,7 +6,6 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { sha256 } from "@noble/hashes/sha2.js";
 import {
   ContractFactory,
   JsonRpcProvider,
@@ -14,7 +13,6 @@ import {
   SigningKey,
   Wallet,
   getBytes,
-  hexlify,
   toBeHex,
   toQuantity,
   zeroPadValue,
@@ -34,9 +32,9 @@ import { OutcomeRecorder } from "../../src/actions/recording.js";
 import { LocalKeySigner } from "../../src/actions/signer.js";
 import { BitcoinTipTracker } from "../../src/bitcoin/bitcoin-tip.js";
 import { BitcoinResponder } from "../../src/bitcoin/responder.js";
-import { depositScript, p2wpkhScript } from "../../src/bitcoin/scripts.js";
+import { p2wpkhScript } from "../../src/bitcoin/scripts.js";
 import { buildUnsigned, depositSweepTx, finalizeSigned } from "../../src/bitcoin/tx-builder.js";
-import { hashFromTxid, outpointKey, txHashOf, txInfoOf, txOutputs, utxoHash } from "../../src/bitcoin/tx.js";
+import { hashFromTxid, outpointKey, txHashOf, txOutputs, utxoHash } from "../../src/bitcoin/tx.js";
 import { BridgeClient } from "../../src/chain/bridge-client.js";
 import { EthIntentSender } from "../../src/chain/eth-intents.js";
 import { EthersChain } from "../../src/chain/ethers-chain.js";
@@ -51,10 +49,11 @@ import { encodePayload, type PayloadOf } from "../../src/network/payloads.js";
 import type { ActionRow } from "../../src/store/repos/actions-repo.js";
 import { Store } from "../../src/store/store.js";
 import { bytesEqual, to0x, toHex } from "../../src/util/hex.js";
-import { hash160, randomHex, ZERO_ADDRESS } from "../contracts/helpers/bitcoin-fixtures.js";
+import { randomHex } from "../contracts/helpers/bitcoin-fixtures.js";
 import { FakeBitcoinChain } from "../fakes/fake-bitcoin-chain.js";
 import { startHardhatNode, type HardhatNode } from "../fakes/hardhat-node.js";
 import { ManualClock } from "../fixtures/manual-clock.js";
+import { revealDeposit } from "../fixtures/deposit-chain.js";
 import { deployBridge, sendBridge, walletKey, type WalletKey } from "../fixtures/indexer-bridge.js";
 
 const VALIDATOR_ARTIFACT = join(
@@ -163,25 +162,9 @@ interface Deposit {
 /** Funds a deposit script on the fake chain (mined) and reveals exactly that funding transaction. */
 async function deposit(w: WalletKey, p2sh: boolean): Promise<Deposit> {
   const now = (await provider.getBlock("latest"))!.timestamp;
-  const locktime = new Uint8Array(4);
-  new DataView(locktime.buffer).setUint32(0, now + 30 * DAY, true);
-  const blindingFactor = randomHex(8);
-  const refundPubKeyHash = randomHex(20);
-  const script = depositScript({
-    depositor: getBytes(await depositor.getAddress()),
-    blindingFactor: getBytes(blindingFactor),
-    walletPubKeyHash: getBytes(w.pkh),
-    refundPubKeyHash: getBytes(refundPubKeyHash),
-    refundLocktime: locktime,
-  });
-  const locking = p2sh ? Uint8Array.of(0xa9, 0x14, ...hash160(script), 0x87) : Uint8Array.of(0x00, 0x20, ...sha256(script));
-  const funded = btc.fund(locking, DEPOSIT_SAT);
+  const d = await revealDeposit({ provider, btc, bridge, depositor }, { wallet: w, locktime: now + 30 * DAY, amount: DEPOSIT_SAT, p2sh });
   btc.mine(1);
-  const info = txInfoOf(funded.raw);
-  const fundingTx = { version: hexlify(info.version), inputVector: hexlify(info.inputVector), outputVector: hexlify(info.outputVector), locktime: hexlify(info.locktime) };
-  const reveal = { fundingOutputIndex: 0, blindingFactor, walletPubKeyHash: w.pkh, refundPubKeyHash, refundLocktime: to0x(locktime), vault: ZERO_ADDRESS };
-  const receipt = await sendBridge(bridge, depositor, "revealDeposit", fundingTx, reveal);
-  return { fundingTxHash: txHashOf(funded.raw), txid: funded.txid, block: receipt.blockNumber, value: DEPOSIT_SAT, script };
+  return { fundingTxHash: getBytes(d.fundingTxHash), txid: d.txid, block: d.block, value: DEPOSIT_SAT, script: d.script };
 }
 
 /** Schedules an action for a window W just above the head, as the result processor would. */
