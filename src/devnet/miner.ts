@@ -19,6 +19,13 @@ export interface MinerOptions {
 
 export type WindowHook = (W: number) => Promise<void> | void;
 
+export interface WindowHooks {
+  beforeWindow?: WindowHook;
+  /** Before each single block `n` of window W: a test may hold the chain until its nodes caught up. */
+  beforeBlock?: (n: number, W: number) => Promise<void> | void;
+  afterWindow?: WindowHook;
+}
+
 export class Miner {
   constructor(
     private readonly provider: JsonRpcProvider,
@@ -35,10 +42,10 @@ export class Miner {
   }
 
   /**
-   * Mines through the next window: burst to W−lead, `beforeWindow(W)`, single blocks to W+100+tail,
-   * then `afterWindow(W)`. Returns W.
+   * Mines through the next window: burst to W−lead, `beforeWindow(W)`, single blocks to W+100+tail
+   * (each after `beforeBlock`), then `afterWindow(W)`. Returns W.
    */
-  async nextWindow(hooks: { beforeWindow?: WindowHook; afterWindow?: WindowHook }, signal: AbortSignal): Promise<number> {
+  async nextWindow(hooks: WindowHooks, signal: AbortSignal): Promise<number> {
     const lead = this.opts.leadBlocks ?? 8;
     const tail = this.opts.tailBlocks ?? 40;
     let head = await this.head();
@@ -56,6 +63,7 @@ export class Miner {
     head = await this.head();
     while (head < W + WINDOW_DURATION_BLOCKS + tail) {
       signal.throwIfAborted();
+      await hooks.beforeBlock?.(head + 1, W);
       await this.mine(1);
       head++;
       await sleep(this.opts.blockMs, signal);

@@ -69,9 +69,14 @@ async function startChild(i: number, crashAt: string | undefined, ports: { p2p: 
   proc.stderr!.on("data", (d: Buffer) => (err += d.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.on("exit", (code, signal) => resolve({ code, signal })));
   // Ready when /health says so (or it died trying).
+  const deadline = Date.now() + 60_000;
   for (;;) {
     const done = await Promise.race([exited.then(() => true), sleep(200).then(() => false)]);
     if (done) break;
+    if (Date.now() > deadline) {
+      proc.kill("SIGKILL");
+      throw new Error(`node${i} (child) not ready within 60 s; stderr: ${err.slice(-2000)}`);
+    }
     const ok = await fetch(`http://127.0.0.1:${ports.status}/health`)
       .then(async (r) => (await r.json()) as { status?: string })
       .then((b) => b.status === "ready")
@@ -87,6 +92,18 @@ async function dialChild(i: number, port: number): Promise<void> {
   for (const n of net.nodes) {
     if (n?.status !== "ready") continue;
     await n.libp2p!.dial(multiaddr(`/ip4/127.0.0.1/tcp/${port}/p2p/${peerId}`)).catch(() => undefined);
+  }
+}
+
+/** Waits (at most `ms`) until the child's status API shows a result for window W. */
+async function childHasResult(statusPort: number, W: number, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const rows = await fetch(`http://127.0.0.1:${statusPort}/windows?wallet=${net.walletHex(0)}`)
+      .then(async (r) => (await r.json()) as { W: number; result: string | null }[])
+      .catch(() => []);
+    if (rows.some((r) => r.W === W && r.result !== null)) return;
+    await sleep(200);
   }
 }
 
@@ -128,10 +145,17 @@ async function crashRow(crashAt: string, pick: (leader: number, wallet: number[]
           await dialChild(childIndex, ports.p2p);
         });
       },
+      // Hold the active phase until the child has crashed and is back: on a slow machine the kill and
+      // the restart must not turn into a missed window.
+      beforeBlock: async (n, W) => {
+        if (n === W + 60) await Promise.race([restarting, sleep(60_000)]);
+        if (n === W + 79) await childHasResult(ports.status, W, 30_000);
+      },
     },
-    AbortSignal.timeout(120_000),
+    AbortSignal.timeout(180_000),
   );
-  await restarting;
+  // A child that never reached its crash point is stopped here (no restart) and the row fails on `killed`.
+  await Promise.race([restarting, sleep(30_000)]);
   // Let the last results settle, then hand the operator back.
   await sleep(1500);
   child!.proc.kill("SIGTERM");
