@@ -9,7 +9,7 @@ const COMMANDS: Record<string, { about: string; load: () => Promise<Command> }> 
   logs: { about: "show the coordination timeline from the node's records", load: async () => (await import("./logs-command.js")).runLogsCommand },
   faults: { about: "list recorded faults", load: async () => (await import("./faults-command.js")).runFaultsCommand },
   keys: { about: "create or import an encrypted operator keystore", load: async () => (await import("./keys-command.js")).runKeysCommand },
-  db: { about: "check or back up the node database", load: async () => (await import("../store/db-command.js")).runDbCommand },
+  db: { about: "check, back up or reindex the node database", load: async () => (await import("../store/db-command.js")).runDbCommand },
 };
 
 function usage(): string {

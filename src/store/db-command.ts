@@ -1,9 +1,12 @@
-// `wcoord db check|backup` (reliability.md §4.3). Both open the database read-only and without
-// the data-dir lock, so they also work next to a running node.
+// `wcoord db check|backup|reindex` (reliability.md §4.3). check and backup open the database
+// read-only and without the data-dir lock, so they also work next to a running node; reindex writes,
+// so it takes the lock and refuses while the node runs.
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { checkRows, DATABASE_FILE_NAME, openDatabase, type Database } from "./db.js";
 import { sqliteBackup } from "./sqlite.js";
 import { isStoreError, sqliteCode, SQLITE_CORRUPT, SQLITE_NOTADB } from "./store-error.js";
+import { Store } from "./store.js";
 
 export interface TextSink {
   write(text: string): unknown;
@@ -16,6 +19,9 @@ Commands:
                         Prints "ok" (exit 0) or every problem found (exit 3).
   backup <file>         Write a consistent copy of the database to <file> using SQLite's
                         online backup; safe while the node is running.
+  reindex               Forget the Bridge event index (deposits, redemptions, moving funds,
+                        wallet events, deposit status and its cursor). The next start rebuilds
+                        it from bridge.deployBlock before coordinating. Stop the node first.
 
 Options:
   --data-dir DIR        The node's data directory (required).
@@ -73,7 +79,7 @@ export async function runDbCommand(argv: readonly string[], out: TextSink, err: 
     err.write(DB_HELP);
     return 1;
   }
-  if (command !== "check" && command !== "backup") {
+  if (command !== "check" && command !== "backup" && command !== "reindex") {
     err.write(`wcoord db: unknown command ${command}\n\n${DB_HELP}`);
     return 1;
   }
@@ -81,12 +87,12 @@ export async function runDbCommand(argv: readonly string[], out: TextSink, err: 
     err.write(`wcoord db ${command}: --data-dir is required\n`);
     return 1;
   }
-  if (command === "check") {
+  if (command === "check" || command === "reindex") {
     if (rest.length > 0) {
-      err.write(`wcoord db check: unexpected argument ${rest[0]}\n`);
+      err.write(`wcoord db ${command}: unexpected argument ${rest[0]}\n`);
       return 1;
     }
-    return check(args.dataDir, out, err);
+    return command === "check" ? check(args.dataDir, out, err) : reindex(args.dataDir, out, err);
   }
   if (rest.length !== 1) {
     err.write("wcoord db backup: expected exactly one <file>\n");
@@ -121,6 +127,24 @@ function check(dataDir: string, out: TextSink, err: TextSink): number {
     return isStoreError(e) ? e.exitCode : 1;
   } finally {
     db?.close();
+  }
+}
+
+function reindex(dataDir: string, out: TextSink, err: TextSink): number {
+  let store: Store | undefined;
+  try {
+    const file = path.join(path.resolve(dataDir), DATABASE_FILE_NAME);
+    if (!existsSync(file)) throw new Error(`no database at ${file}`);
+    store = Store.open(dataDir);
+    const rows = store.clearEventIndex();
+    out.write(`${store.file}: event index cleared (${rows} rows); the next start rebuilds it from bridge.deployBlock\n`);
+    return 0;
+  } catch (e) {
+    const hint = isStoreError(e, "LOCKED") ? "; stop the node first" : "";
+    err.write(`wcoord db reindex: ${(e as Error).message}${hint}\n`);
+    return isStoreError(e) ? e.exitCode : 1;
+  } finally {
+    store?.close();
   }
 }
 

@@ -8,7 +8,7 @@ import { ActionTransitionsRepo } from "./repos/action-transitions-repo.js";
 import { ActionsRepo } from "./repos/actions-repo.js";
 import { BtcHeadersRepo } from "./repos/btc-headers-repo.js";
 import { BtcTrackersRepo } from "./repos/btc-trackers-repo.js";
-import { CursorsRepo } from "./repos/cursors-repo.js";
+import { CURSOR, CursorsRepo } from "./repos/cursors-repo.js";
 import { DepositStatusRepo } from "./repos/deposit-status-repo.js";
 import { EthIntentsRepo } from "./repos/eth-intents-repo.js";
 import { EvDepositsRepo } from "./repos/ev-deposits-repo.js";
@@ -43,6 +43,9 @@ interface ProfileChange {
   readonly to: string;
   readonly at: string;
 }
+
+/** The tables the event indexer fills from Bridge events alone (rebuildable). */
+const EVENT_INDEX_TABLES = ["ev_wallets", "ev_deposits", "ev_redemptions", "ev_moving_funds", "deposit_status"] as const;
 
 export class Store {
   readonly meta: MetaRepo;
@@ -214,6 +217,20 @@ export class Store {
   /** Full `PRAGMA integrity_check`; empty when the database is sound, else the problems. */
   integrityCheck(): string[] {
     return checkRows(this.database.raw, "integrity_check");
+  }
+
+  /**
+   * Forgets the rebuildable Bridge event index (reliability.md §4.3): the ev_* tables, deposit_status
+   * and the events cursor, in one transaction. The indexer rebuilds it from the deploy block at the
+   * next start, before any coordination. Returns the number of rows removed.
+   */
+  clearEventIndex(): number {
+    return this.transaction(() => {
+      let rows = 0;
+      for (const table of EVENT_INDEX_TABLES) rows += Number(this.database.raw.prepare(`DELETE FROM ${table}`).run().changes);
+      this.cursors.delete(CURSOR.ethEvents);
+      return rows;
+    });
   }
 
   /** Online backup to `file` (SQLite backup API); resolves with the number of pages copied. */

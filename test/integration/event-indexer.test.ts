@@ -9,6 +9,7 @@ import { bridgeInterface } from "../../src/chain/abi.js";
 import type { EthereumChain, LogFilter } from "../../src/chain/ethereum-chain.js";
 import { EthersChain } from "../../src/chain/ethers-chain.js";
 import { EventIndexer, type EventIndexerInit } from "../../src/chain/event-indexer.js";
+import { runDbCommand } from "../../src/store/db-command.js";
 import { CURSOR } from "../../src/store/repos/cursors-repo.js";
 import { Store } from "../../src/store/store.js";
 import { fromHex, to0x } from "../../src/util/hex.js";
@@ -418,6 +419,39 @@ describe("EventIndexer on the real Bridge", () => {
     expect(all).toEqual(await chainPositions(head - 32));
     expect(all.slice(0, partial.length)).toEqual(partial);
     store.close();
+  });
+
+  it("wcoord db reindex forgets the index (not while the node holds the lock); the next run rebuilds the same rows", async () => {
+    let store = newStore(true);
+    const dir = dirname(store.file);
+    await indexer(store, newChain()).syncTo(head);
+    const before = dump(store);
+    expect(store.depositStatus.mark(d1.key, "swept", d1.block + 3)).toBe(true);
+    store.windows.claim("11".repeat(20), 900);
+    const out: string[] = [];
+    const err: string[] = [];
+    const sink = (a: string[]) => ({ write: (t: string) => a.push(t) });
+    // A running node holds the data-dir lock: refused, exit code 2, nothing touched.
+    expect(await runDbCommand(["reindex", "--data-dir", dir], sink(out), sink(err))).toBe(2);
+    expect(err.join("")).toMatch(/wcoord db reindex: data directory in use by pid \d+/);
+    expect(dump(store)).toEqual(before);
+    store.close();
+
+    expect(await runDbCommand(["reindex", "--data-dir", dir], sink(out), sink(err))).toBe(0);
+    expect(out.join("")).toMatch(/event index cleared \(\d+ rows\)/);
+    store = Store.open(dir);
+    expect(dump(store)).toEqual({ wallets: [], deposits: [], redemptions: [], movingFunds: [] });
+    expect(store.depositStatus.get(d1.key)).toBeUndefined();
+    expect(store.cursors.get(CURSOR.ethEvents)).toBeUndefined();
+    // Only the rebuildable part is gone.
+    expect(store.windows.get("11".repeat(20), 900)).toBeDefined();
+    await indexer(store, newChain()).syncTo(head);
+    expect(dump(store)).toEqual(before);
+    // deposit_status is a cache of pinned reads: the proposal tasks observe it again when they next look.
+    expect(store.depositStatus.get(d1.key)).toBeUndefined();
+    store.close();
+    expect(await runDbCommand(["reindex", "--data-dir", join(dir, "missing")], sink(out), sink(err))).toBe(1);
+    expect(err.join("")).toContain("no database at");
   });
 
   it("start() catches up and then follows new heads", async () => {
