@@ -20,7 +20,6 @@ import { signingRoundId, verifyWalletSignature, type WalletSigner } from "./sign
 import {
   afterValidation,
   canTransition,
-  EXPIRED_NOT_SYNCED,
   EXPIRED_SIGNING_DEADLINE,
   isReorgEdge,
   isTerminal,
@@ -146,8 +145,8 @@ export class ActionExecutor implements ActionDispatcher, Startable {
   /** Wallet public keys from the Bridge (fixed for a PKH). */
   private readonly walletKeys = new Map<string, Uint8Array>();
   private readonly warned = new Set<string>();
-  /** Actions whose last validation at start found the wallet not synced (§3.4 step 2: expiry reason `not_synced`). */
-  private readonly notSynced = new Set<number>();
+  /** Expiry reason of an action's last unverified validation at start (§3.4 step 2: `not_synced`). */
+  private readonly expiryReasons = new Map<number, string>();
 
   constructor(components: ActionExecutorComponents, init: ActionExecutorInit = {}) {
     this.store = components.store;
@@ -329,7 +328,8 @@ export class ActionExecutor implements ActionDispatcher, Startable {
       crashPoint("action.broadcast_pending.committed");
       return true;
     }
-    if (to === "expired" && reason === EXPIRED_SIGNING_DEADLINE && this.notSynced.has(row.id)) reason = EXPIRED_NOT_SYNCED;
+    if (to === "expired" && reason === EXPIRED_SIGNING_DEADLINE && row.state === "validating") reason = this.expiryReasons.get(row.id) ?? reason;
+    if (isTerminal(to)) this.expiryReasons.delete(row.id);
     const data: ActionData = reason === undefined ? {} : { reason };
     this.transition(row, to, data, reason === undefined ? {} : { reason });
     crashPoint(`action.${to}`);
@@ -378,9 +378,9 @@ export class ActionExecutor implements ActionDispatcher, Startable {
     if (this.life.signal.aborted) return false;
     if (!this.stillCalls(row, "validate")) return true; // the deadline passed meanwhile: decide again
     const step = afterValidation(outcome, handler.build !== undefined);
+    if (outcome.class === "unverified" && outcome.expiryReason !== undefined) this.expiryReasons.set(row.id, outcome.expiryReason);
+    else this.expiryReasons.delete(row.id);
     if (step.kind !== "advance") {
-      if (outcome.class === "unverified" && outcome.error.startsWith(EXPIRED_NOT_SYNCED)) this.notSynced.add(row.id);
-      else this.notSynced.delete(row.id);
       this.log.info(
         { ...this.ids(row), ethHead: ctx.at.blockNumber, error: outcome.class === "unverified" ? outcome.error : undefined },
         "validation at start unverified; retry next block",

@@ -145,7 +145,8 @@ export function nextStep(row: StepRow, heights: Heights): Step {
 export type StartValidation =
   | { readonly class: "valid" }
   | { readonly class: "invalid"; readonly reason: string }
-  | { readonly class: "unverified"; readonly error: string };
+  /** `expiryReason`: the reason to expire with if the signing deadline passes in this condition. */
+  | { readonly class: "unverified"; readonly error: string; readonly expiryReason?: string };
 
 /**
  * §3.4 step 1 applied to `validating`: invalid → `aborted(invalid_at_start: reason)` (not a fault),

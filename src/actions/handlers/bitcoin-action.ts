@@ -126,7 +126,7 @@ export class BitcoinActionHandler<T extends BitcoinActionType> implements Action
     try {
       // Step 2: the Bridge knows the wallet's latest transaction; otherwise wait (expiry ends it).
       const synced = await walletSynced({ btc: this.deps.btc, bridge: this.deps.bridge }, walletPkh, ctx.at, { signal: ctx.signal });
-      if (!synced.synced) return { class: "unverified", error: `${EXPIRED_NOT_SYNCED}: ${synced.reason}` };
+      if (!synced.synced) return { class: "unverified", error: `not synced: ${synced.reason}`, expiryReason: EXPIRED_NOT_SYNCED };
       // Step 3: a synced wallet's main UTXO is in its history; a miss here is a lagging server.
       mainUtxo = await this.mainUtxoOf(walletPkh, ctx.at, ctx.signal);
     } catch (err) {
