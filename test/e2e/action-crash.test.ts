@@ -3,8 +3,7 @@
 // call, restarted without the variable. Asserted: the same terminal state `done`, contiguous
 // transitions with the fold equal to the table, one action row, the signer called once per committed
 // round except where §7.2 row 8 says the round is signed again, and always with the stored round id.
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,10 +14,10 @@ import { foldTranscript } from "../../src/actions/recovery.js";
 import { signingRoundId, verifyWalletSignature } from "../../src/actions/signer.js";
 import { heartbeatMessage } from "../../src/coordination/heartbeat.js";
 import { walletPkhFromPublicKey } from "../../src/coordination/seed.js";
-import { Store } from "../../src/store/store.js";
 import { fromHex, to0x, toHex } from "../../src/util/hex.js";
 import { startHardhatNode, type HardhatNode } from "../fakes/hardhat-node.js";
 import type { RunnerConfig } from "../fixtures/action-crash-runner.js";
+import { inspectStore, jsonLines, runTsx, type ChildExit } from "../fixtures/crash-child.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const RUNNER = join(ROOT, "test", "fixtures", "action-crash-runner.ts");
@@ -69,23 +68,8 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runChild(cfg: RunnerConfig, crashAt?: string): Promise<Exit> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  delete env.WCOORD_CRASH_AT;
-  if (crashAt !== undefined) env.WCOORD_CRASH_AT = crashAt;
-  const child = spawn(process.execPath, ["--import", "tsx", RUNNER, JSON.stringify(cfg)], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (c: Buffer) => (stdout += c.toString("utf8")));
-  child.stderr.on("data", (c: Buffer) => (stderr = (stderr + c.toString("utf8")).slice(-20_000)));
-  return new Promise((resolve) => child.once("close", (code, signal) => resolve({ code, signal, stdout, stderr })));
+function runChild(cfg: RunnerConfig, crashAt?: string): Promise<ChildExit> {
+  return runTsx(RUNNER, [JSON.stringify(cfg)], crashAt);
 }
 
 interface SignerCall {
@@ -94,23 +78,7 @@ interface SignerCall {
   digests: string[];
 }
 
-function signerCalls(file: string): SignerCall[] {
-  if (!existsSync(file)) return [];
-  return readFileSync(file, "utf8")
-    .split("\n")
-    .filter((l) => l.length > 0)
-    .map((l) => JSON.parse(l) as SignerCall);
-}
-
-/** Opens the data directory the way a restarted node would (the dead child's lock is stale). */
-function inspect<T>(dataDir: string, f: (store: Store) => T): T {
-  const store = Store.open(dataDir);
-  try {
-    return f(store);
-  } finally {
-    store.close();
-  }
-}
+const signerCalls = (file: string): SignerCall[] => jsonLines<SignerCall>(file);
 
 interface Row {
   point: string;
@@ -152,7 +120,7 @@ describe("heartbeat crash-point matrix (kill -9)", () => {
 
       const crashed = await runChild(cfg, row.point);
       expect(crashed.signal, crashed.stderr).toBe("SIGKILL");
-      const atCrash = inspect(dataDir, (s) => {
+      const atCrash = inspectStore(dataDir, (s) => {
         const rows = s.actions.list();
         expect(rows).toHaveLength(1);
         // Whatever was committed is whole: the fold of the log equals the row.
@@ -174,7 +142,7 @@ describe("heartbeat crash-point matrix (kill -9)", () => {
       expect(calls).toHaveLength(row.callsAfter);
       for (const c of calls) expect(c).toMatchObject({ roundId: ROUND, digests: [toHex(DIGEST)] });
 
-      inspect(dataDir, (s) => {
+      inspectStore(dataDir, (s) => {
         const rows = s.actions.list();
         expect(rows).toHaveLength(1);
         const done = rows[0];

@@ -10,8 +10,7 @@
 // transitions whose fold equals the row, one action row, one tracker, one record intent (and one
 // operator nonce) per dedupe key, every signer call with the stored round id, the server accepting
 // exactly one version of the sweep, and the row's own invariant from the §7.2 table.
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,11 +27,12 @@ import { ActionType } from "../../src/coordination/constants.js";
 import { actionSchedule } from "../../src/coordination/result-processor.js";
 import { startElectrumServer, type ElectrumServerHandle } from "../../src/devnet/electrum-server.js";
 import { encodePayload } from "../../src/network/payloads.js";
-import { Store } from "../../src/store/store.js";
+import type { Store } from "../../src/store/store.js";
 import { fromHex, toHex } from "../../src/util/hex.js";
 import { FakeBitcoinChain, type AcceptResult } from "../fakes/fake-bitcoin-chain.js";
 import { startHardhatNode, type HardhatNode } from "../fakes/hardhat-node.js";
 import type { RunnerConfig } from "../fixtures/bitcoin-action-crash-runner.js";
+import { inspectStore, jsonLines, startTsx, type ChildExit } from "../fixtures/crash-child.js";
 import { revealDeposit } from "../fixtures/deposit-chain.js";
 import { deployBridge, sendBridge, walletKey, type WalletKey } from "../fixtures/indexer-bridge.js";
 
@@ -321,13 +321,6 @@ afterAll(async () => {
 
 // ---- child processes and the scenario driver -----------------------------------------------------
 
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
 interface Live {
   state: string | null;
   txid: string | null;
@@ -374,37 +367,24 @@ async function drive(live: Live, scenario: Scenario): Promise<void> {
   }
 }
 
-async function runChild(cfg: RunnerConfig, scenario: Scenario, crashAt?: string): Promise<Exit> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  delete env.WCOORD_CRASH_AT;
-  if (crashAt !== undefined) env.WCOORD_CRASH_AT = crashAt;
-  const child = spawn(process.execPath, ["--import", "tsx", RUNNER, JSON.stringify(cfg)], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+async function runChild(cfg: RunnerConfig, scenario: Scenario, crashAt?: string): Promise<ChildExit> {
   const live: Live = { state: null, txid: null, cursor: null, exited: false };
-  let stdout = "";
-  let pending = "";
-  let stderr = "";
-  child.stdout.on("data", (c: Buffer) => {
-    stdout += c.toString("utf8");
-    pending += c.toString("utf8");
-    let nl: number;
-    while ((nl = pending.indexOf("\n")) >= 0) {
-      const e = JSON.parse(pending.slice(0, nl)) as { event: string; state?: string; to?: string; txid?: string | null; height?: number | null };
-      pending = pending.slice(nl + 1);
+  const child = startTsx(RUNNER, [JSON.stringify(cfg)], {
+    crashAt,
+    onLine: (line) => {
+      const e = JSON.parse(line) as { event: string; state?: string; to?: string; txid?: string | null; height?: number | null };
       if (e.event === "tip") {
         live.cursor = e.height ?? null;
-        continue;
+        return;
       }
       live.state = e.event === "transition" ? e.to! : e.state!;
       live.txid = e.txid ?? live.txid;
-    }
+    },
   });
-  child.stderr.on("data", (c: Buffer) => (stderr = (stderr + c.toString("utf8")).slice(-20_000)));
-  const closed = new Promise<Exit>((resolve) =>
-    child.once("close", (code, signal) => {
-      live.exited = true;
-      resolve({ code, signal, stdout, stderr });
-    }),
-  );
+  const closed = child.exit.then((exit) => {
+    live.exited = true;
+    return exit;
+  });
   const driving = drive(live, scenario).catch((err: unknown) => {
     child.kill("SIGKILL");
     throw err;
@@ -421,23 +401,6 @@ interface SignerCall {
   signatures: string[];
 }
 
-function jsonLines<T>(file: string): T[] {
-  if (!existsSync(file)) return [];
-  return readFileSync(file, "utf8")
-    .split("\n")
-    .filter((l) => l.length > 0)
-    .map((l) => JSON.parse(l) as T);
-}
-
-/** Opens the data directory the way a restarted node would (the dead child's lock is stale). */
-function inspect<T>(dataDir: string, f: (store: Store) => T): T {
-  const store = Store.open(dataDir);
-  try {
-    return f(store);
-  } finally {
-    store.close();
-  }
-}
 
 /** The signed version a set of signatures makes of the stored built transaction. */
 function versionOf(row: ReturnType<Store["actions"]["list"]>[number], signatures: string[], walletKeyHex: string): { txid: string; raw: Uint8Array } {
@@ -493,14 +456,14 @@ describe("DepositSweep crash-point matrix (kill -9, §7.2 rows 6–11, 15)", () 
       const scenario: Scenario = { reorg: c.reorg === true, forked: false };
       const run: CaseRun = { cfg, wallet, outpoints, broadcasts: nodeBroadcasts, firstSignerCalls: [] };
 
-      let last: Exit;
+      let last: ChildExit;
       if (c.crashAt === undefined) {
         last = await runChild(cfg, scenario);
       } else {
         const crashed = await runChild(cfg, scenario, c.crashAt);
         expect(crashed.signal, crashed.stderr).toBe("SIGKILL");
         run.firstSignerCalls = jsonLines<SignerCall>(cfg.signerLog);
-        inspect(cfg.dataDir, (s) => {
+        inspectStore(cfg.dataDir, (s) => {
           const rows = s.actions.list();
           expect(rows).toHaveLength(1);
           // Whatever was committed is whole: the fold of the log equals the row.
@@ -527,7 +490,7 @@ describe("DepositSweep crash-point matrix (kill -9, §7.2 rows 6–11, 15)", () 
       const done = JSON.parse(last.stdout.trim().split("\n").at(-1)!) as { event: string; state: string };
       expect(done).toMatchObject({ event: "done" });
 
-      inspect(cfg.dataDir, (s) => {
+      inspectStore(cfg.dataDir, (s) => {
         const rows = s.actions.list();
         expect(rows).toHaveLength(1);
         const row = rows[0];

@@ -1,15 +1,14 @@
 // kill -9 between an Ethereum intent write and its side effect (reliability.md §7.2 rows 12 and 13):
 // after the restart the stored raw bytes are sent (or found), one transaction is mined for the dedupe
 // key, and no second nonce is used for it.
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { JsonRpcProvider, Wallet, id, parseEther, type Contract } from "ethers";
-import { Store } from "../../src/store/store.js";
 import { startHardhatNode, type HardhatNode } from "../fakes/hardhat-node.js";
+import { inspectStore, runTsx, type ChildExit } from "../fixtures/crash-child.js";
 import { deployBridge, sendBridge } from "../fixtures/indexer-bridge.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -22,24 +21,8 @@ let bridgeAddress: string;
 const operator = new Wallet(id("wcoord eth-intent crash test operator"));
 const dirs: string[] = [];
 
-interface RunResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(dataDir: string, target: string, env: Record<string, string> = {}): Promise<RunResult> {
-  const child = spawn(process.execPath, ["--import", "tsx", RUNNER, dataDir, node.url, bridgeAddress, operator.privateKey, target], {
-    cwd: ROOT,
-    env: { ...process.env, WCOORD_CRASH_AT: "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal, stdout, stderr })));
+function run(dataDir: string, target: string, crashAt?: string): Promise<ChildExit> {
+  return runTsx(RUNNER, [dataDir, node.url, bridgeAddress, operator.privateKey, target], crashAt);
 }
 
 function freshDir(): string {
@@ -50,12 +33,7 @@ function freshDir(): string {
 
 /** The stored versions of the target's intent (read and closed at once: the runner opens the same file). */
 function stored(dir: string, target: string) {
-  const store = Store.open(dir);
-  try {
-    return store.ethIntents.byDedupeKey(`maintainer:${target}`);
-  } finally {
-    store.close();
-  }
+  return inspectStore(dir, (store) => store.ethIntents.byDedupeKey(`maintainer:${target}`));
 }
 
 async function isMaintainer(addr: string): Promise<boolean> {
@@ -88,7 +66,7 @@ describe("Ethereum intent crash points", () => {
     const target = Wallet.createRandom().address;
     const nonce = await provider.getTransactionCount(operator.address, "pending");
 
-    const crashed = await run(dir, target, { WCOORD_CRASH_AT: "eth.intent.prepared" });
+    const crashed = await run(dir, target, "eth.intent.prepared");
     expect(crashed.signal, crashed.stderr).toBe("SIGKILL");
     expect(crashed.stdout).toBe("");
     const [prepared, ...others] = stored(dir, target);
@@ -112,7 +90,7 @@ describe("Ethereum intent crash points", () => {
     const target = Wallet.createRandom().address;
     const nonce = await provider.getTransactionCount(operator.address, "pending");
 
-    const crashed = await run(dir, target, { WCOORD_CRASH_AT: "eth.intent.sent-before-commit" });
+    const crashed = await run(dir, target, "eth.intent.sent-before-commit");
     expect(crashed.signal, crashed.stderr).toBe("SIGKILL");
     const [row] = stored(dir, target);
     expect(row).toMatchObject({ status: "prepared", nonce });
@@ -132,7 +110,7 @@ describe("Ethereum intent crash points", () => {
     await provider.send("evm_setAutomine", [false]);
     const nonce = await provider.getTransactionCount(operator.address, "pending");
 
-    const crashed = await run(dir, target, { WCOORD_CRASH_AT: "eth.intent.sent-before-commit" });
+    const crashed = await run(dir, target, "eth.intent.sent-before-commit");
     expect(crashed.signal, crashed.stderr).toBe("SIGKILL");
     const [row] = stored(dir, target);
     expect(row).toMatchObject({ status: "prepared", nonce });

@@ -1,6 +1,5 @@
 // kill -9 inside an indexer chunk's transaction (reliability.md §7.2 row 14): after the restart the
 // chunk is redone; there is never a partial chunk, and the cursor equals the last complete chunk.
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,6 +23,7 @@ import {
   vector,
 } from "../contracts/helpers/bitcoin-fixtures.js";
 import { startHardhatNode, type HardhatNode } from "../fakes/hardhat-node.js";
+import { runTsx, type ChildExit } from "../fixtures/crash-child.js";
 import { deployBridge, mine, sendBridge, walletKey } from "../fixtures/indexer-bridge.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -40,17 +40,8 @@ let gov: JsonRpcSigner;
 let depositKeyHex: string;
 const dirs: string[] = [];
 
-function run(dataDir: string, env: Record<string, string> = {}): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", RUNNER, dataDir, node.url, bridgeAddress, String(deployBlock), String(head), String(CHUNK)], {
-    cwd: ROOT,
-    env: { ...process.env, WCOORD_CRASH_AT: "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal, stdout, stderr })));
+function run(dataDir: string, crashAt?: string): Promise<ChildExit> {
+  return runTsx(RUNNER, [dataDir, node.url, bridgeAddress, String(deployBlock), String(head), String(CHUNK)], crashAt);
 }
 
 /** "block:txHash:logIndex" of the Bridge's indexed events in [deployBlock, to], straight from the node. */
@@ -108,7 +99,7 @@ describe("indexer crash inside a chunk's transaction", () => {
     const expected = await chainLogs(head);
     expect(expected).toHaveLength(10);
 
-    const crashed = await run(dir, { WCOORD_CRASH_AT: "indexer.chunk.inside-tx:2" });
+    const crashed = await run(dir, "indexer.chunk.inside-tx:2");
     expect(crashed.signal, crashed.stderr).toBe("SIGKILL");
     expect(crashed.stdout).toBe("");
 

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { runDbCommand } from "../../src/store/db-command.js";
 import { DEFAULT_MIGRATIONS_DIR } from "../../src/store/migrations.js";
 import { DatabaseSyncCtor } from "../../src/store/sqlite.js";
-import { isStoreError, type StoreError } from "../../src/store/store-error.js";
+import { expectStoreError } from "../fixtures/store-errors.js";
 import { Store } from "../../src/store/store.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -79,16 +79,6 @@ function runFixture(script: string, args: string[], env: Record<string, string> 
         void exited.then(({ code, signal }) => reject(new Error(`child exited (${code ?? signal}) before ${re}: ${err}`)));
       }),
   };
-}
-
-function expectStoreError(fn: () => unknown, code: StoreError["code"]): StoreError {
-  try {
-    fn();
-  } catch (err) {
-    if (isStoreError(err, code)) return err;
-    throw new Error(`expected StoreError ${code}, got ${String(err)}`);
-  }
-  throw new Error(`expected StoreError ${code}, nothing was thrown`);
 }
 
 function sink() {

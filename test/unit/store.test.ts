@@ -5,7 +5,8 @@ import { getAddress } from "ethers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ActionType, FaultType } from "../../src/coordination/constants.js";
 import { runDbCommand } from "../../src/store/db-command.js";
-import { isStoreError, StoreError } from "../../src/store/store-error.js";
+import { expectStoreError } from "../fixtures/store-errors.js";
+import { StoreError } from "../../src/store/store-error.js";
 import { Store } from "../../src/store/store.js";
 import { CURSOR } from "../../src/store/repos/cursors-repo.js";
 import { META_KEYS } from "../../src/store/repos/meta-repo.js";
@@ -18,16 +19,6 @@ const ALICE = getAddress("0x" + "a1".repeat(20));
 const BOB = getAddress("0x" + "b2".repeat(20));
 const h32 = (b: number): string => "0x" + b.toString(16).padStart(2, "0").repeat(32);
 const bytes = (...b: number[]): Uint8Array => new Uint8Array(b);
-
-function expectStoreError(fn: () => unknown, code: StoreError["code"]): StoreError {
-  try {
-    fn();
-  } catch (err) {
-    if (isStoreError(err, code)) return err;
-    throw new Error(`expected StoreError ${code}, got ${String(err)}`);
-  }
-  throw new Error(`expected StoreError ${code}, nothing was thrown`);
-}
 
 function newAction(over: Partial<NewAction> = {}): NewAction {
   return {
