@@ -3,7 +3,7 @@
 // redemption requests against the main UTXO the nodes' sweeps created (the nodes pay them), and
 // moving funds started on wallet 0 (the nodes move its funds and the targets sweep them). Amounts come
 // from a PRNG seeded with --seed, so the same seed plays the same scenario (planStep).
-import { Contract, getBytes, keccak256, parseEther, solidityPacked, type JsonRpcSigner } from "ethers";
+import { Contract, ZeroAddress, getBytes, keccak256, parseEther, solidityPacked, type JsonRpcSigner } from "ethers";
 import seedrandom from "seedrandom";
 import { setMaintainers, setRedemptionRequesters } from "../../deploy/dev-bootstrap.js";
 import { p2wpkhScript as prefixedP2wpkhScript } from "../../deploy/dev-fixtures.js";
@@ -120,7 +120,7 @@ export class Scenario {
       walletPubKeyHash: parts.walletPubKeyHash,
       refundPubKeyHash: parts.refundPubKeyHash,
       refundLocktime: parts.refundLocktime,
-      vault: "0x0000000000000000000000000000000000000000",
+      vault: ZeroAddress,
     };
     await (await this.bridge.getFunction("revealDeposit")(txInfoOf(funding.raw), reveal)).wait();
     this.print(`scenario: deposit of ${btc(sat)} BTC (${p2sh ? "P2SH" : "P2WSH"}, funding tx ${funding.txid.slice(0, 12)}…) revealed to ${this.label(w)}`);

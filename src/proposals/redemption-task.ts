@@ -1,7 +1,8 @@
 // Redemption task (coordination.md §13.3): the oldest pending requests of the wallet that are past
 // their (watchtower-extended) minimum age and still far enough from their timeout, at most
 // REDEMPTION_MAX_SIZE, paid from the main UTXO with one change output.
-import { ActionType, WalletState } from "../coordination/constants.js";
+import { ZeroAddress } from "ethers";
+import { ActionType, ASSUMED_BLOCK_TIME_SEC, WalletState } from "../coordination/constants.js";
 import { watchtowerInterface } from "../chain/abi.js";
 import type { BlockRef } from "../chain/pinned-call.js";
 import type { RedemptionRequest } from "../chain/types.js";
@@ -15,8 +16,6 @@ import type { ProposalTask, ProposalTaskContext } from "./generator.js";
 import { tHigh, tLow } from "./time-refs.js";
 import { checkWalletPreconditions, DEFAULT_EXTRA_SAFETY_MARGIN_SEC, taskError, type BitcoinTaskDeps } from "./wallet-preconditions.js";
 
-const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
-const BLOCK_TIME_SEC = 12;
 /** Upstream's look-back beyond the redemption timeout, in blocks. */
 const LOOKBACK_EXTRA_BLOCKS = 1000;
 
@@ -49,7 +48,7 @@ export class RedemptionTask implements ProposalTask {
     const high = tHigh(L, W, ActionType.Redemption, this.deps.extraSafetyMarginSec ?? DEFAULT_EXTRA_SAFETY_MARGIN_SEC);
 
     // Candidate keys from the index; every decision below reads the request pinned at L.
-    const fromBlock = L.blockNumber - (Math.floor(params.redemptionTimeout / BLOCK_TIME_SEC) + LOOKBACK_EXTRA_BLOCKS);
+    const fromBlock = L.blockNumber - (Math.floor(params.redemptionTimeout / ASSUMED_BLOCK_TIME_SEC) + LOOKBACK_EXTRA_BLOCKS);
     const rows = store.evRedemptions.latestPerKey(toHex(walletPkh), Math.max(0, fromBlock));
     const candidates: Candidate[] = [];
     for (const row of rows) {
@@ -57,7 +56,7 @@ export class RedemptionTask implements ProposalTask {
       const key = BigInt(row.redemptionKey);
       const request = await bridge.pendingRedemptions(key, L);
       if (request.requestedAt === 0) continue;
-      const delay = watchtower === ZERO_ADDRESS ? 0 : await this.redemptionDelay(watchtower, key, L);
+      const delay = watchtower === ZeroAddress ? 0 : await this.redemptionDelay(watchtower, key, L);
       const minAge = Math.max(constants.REDEMPTION_REQUEST_MIN_AGE, delay);
       if (!(request.requestedAt + minAge < low)) continue;
       if (!(request.requestedAt + params.redemptionTimeout - constants.REDEMPTION_REQUEST_TIMEOUT_SAFETY_MARGIN > high)) continue;
