@@ -11,7 +11,7 @@ import { MovedFundsSweepTask } from "../../src/proposals/moved-funds-sweep-task.
 import type { BitcoinTaskDeps } from "../../src/proposals/wallet-preconditions.js";
 import { toHex } from "../../src/util/hex.js";
 import type { DevWallet } from "../../deploy/dev-bootstrap.js";
-import { captureLogger, giveMainUtxo, indexAll, latestRef, send, startProposalChain, taskContext, type ProposalChain } from "../fixtures/proposal-chain.js";
+import { captureLogger, giveMainUtxo, indexAll, latestRef, send, startProposalChain, taskContext, taskDeps, type ProposalChain } from "../fixtures/proposal-chain.js";
 
 let pc: ProposalChain;
 const log = captureLogger();
@@ -19,9 +19,7 @@ let S1: DevWallet, S2: DevWallet, A: DevWallet, B: DevWallet, idle: DevWallet;
 /** Internal-order hashes of the two recorded moving-funds transactions. */
 let mf1: Uint8Array, mf2: Uint8Array;
 
-function deps(): BitcoinTaskDeps {
-  return { bridge: pc.bridgeClient, validator: pc.validatorClient, btc: pc.btc, store: pc.store, logger: log.logger, chain: pc.chain };
-}
+const deps = (): BitcoinTaskDeps => taskDeps(pc, log.logger);
 
 async function propose(w: DevWallet, L: ReferenceBlock) {
   log.lines.length = 0;

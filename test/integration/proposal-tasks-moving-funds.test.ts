@@ -15,7 +15,7 @@ import { MovingFundsTask, targetsCommitmentHash } from "../../src/proposals/movi
 import type { BitcoinTaskDeps } from "../../src/proposals/wallet-preconditions.js";
 import { concatBytes, fromHex, toHex } from "../../src/util/hex.js";
 import type { DevWallet } from "../../deploy/dev-bootstrap.js";
-import { DAY, captureLogger, giveMainUtxo, indexAll, latestRef, mineAt, send, startProposalChain, taskContext, type ProposalChain } from "../fixtures/proposal-chain.js";
+import { DAY, captureLogger, giveMainUtxo, indexAll, latestRef, mineAt, send, startProposalChain, taskContext, taskDeps, type ProposalChain } from "../fixtures/proposal-chain.js";
 
 let pc: ProposalChain;
 let sender: EthIntentSender;
@@ -29,18 +29,12 @@ let s2Main: BitcoinUtxo;
 const seatOf = (w: DevWallet): number => w.operators.indexOf(pc.operator.address) + 1;
 
 function deps(over: Partial<BitcoinTaskDeps> = {}): BitcoinTaskDeps {
-  return {
-    bridge: pc.bridgeClient,
-    validator: pc.validatorClient,
-    btc: pc.btc,
-    store: pc.store,
-    logger: log.logger,
-    chain: pc.chain,
+  return taskDeps(pc, log.logger, {
     intents: sender,
     operator: pc.operator.address,
     ownLowestSeat: (pkh) => seatOf(pc.wallets.find((w) => toHex(w.walletPubKeyHash) === toHex(pkh))!),
     ...over,
-  };
+  });
 }
 
 async function propose(w: DevWallet, L: ReferenceBlock, over: Partial<BitcoinTaskDeps> = {}) {

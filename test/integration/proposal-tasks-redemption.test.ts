@@ -25,6 +25,7 @@ import {
   send,
   startProposalChain,
   taskContext,
+  taskDeps,
   type ProposalChain,
 } from "../fixtures/proposal-chain.js";
 
@@ -50,17 +51,7 @@ function script(kind: Kind): Uint8Array {
   }
 }
 
-function deps(over: Partial<BitcoinTaskDeps> = {}): BitcoinTaskDeps {
-  return {
-    bridge: pc.bridgeClient,
-    validator: pc.validatorClient,
-    btc: pc.btc,
-    store: pc.store,
-    logger: log.logger,
-    chain: pc.chain,
-    ...over,
-  };
-}
+const deps = (over: Partial<BitcoinTaskDeps> = {}): BitcoinTaskDeps => taskDeps(pc, log.logger, over);
 
 /** Requests a redemption of 1 000 000 sat to `raw`; returns its requestedAt. */
 async function request(w: DevWallet, raw: Uint8Array): Promise<number> {
