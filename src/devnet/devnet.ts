@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { ensureContractsBuilt } from "./contract-build.js";
 import { LocalNetwork } from "./local-network.js";
 import { Scenario } from "./scenario.js";
 import { Timeline, type ActionSummary, type Printer, type WindowSummary } from "./timeline.js";
@@ -41,6 +42,7 @@ export async function runDevnet(opts: DevnetOptions): Promise<DevnetSummary> {
   const summary: DevnetSummary = { windows: [], actions: [], nodes: opts.nodes, wallets: opts.wallets };
   let net: LocalNetwork | undefined;
   try {
+    ensureContractsBuilt(print);
     net = await LocalNetwork.start({
       nodes: opts.nodes,
       wallets: opts.wallets,

@@ -14,8 +14,8 @@ export interface HardhatNode {
   stop(): Promise<void>;
 }
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const HARDHAT_BIN = join(ROOT, "node_modules", ".bin", "hardhat");
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const HARDHAT_BIN = join(ROOT, "node_modules", ".bin", "hardhat");
 const START_TIMEOUT_MS = 60_000;
 
 /** A currently free TCP port on 127.0.0.1. */
