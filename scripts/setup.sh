@@ -17,4 +17,9 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   printf '%s' "$want" >"$stamp"
 fi
 
-node_modules/.bin/hardhat build --quiet >&2
+# Compiler warnings about third-party sources (bitcoin-spv) are for `npx hardhat build`, not a first run.
+if ! out="$(node_modules/.bin/hardhat build --quiet 2>&1)"; then
+  printf '%s\n' "$out" >&2
+  echo "setup: compiling the contracts failed" >&2
+  exit 1
+fi
