@@ -16,19 +16,21 @@ library BitcoinScripts {
     using BTCUtils for bytes;
     using BytesLib for bytes;
 
-    /// @notice Result of matching a funding output's hash payload against
-    ///         an expected locking script.
+    /// @notice Result of matching a funding output against an expected
+    ///         deposit script.
     enum ScriptMatch {
-        // Payload of 20 bytes equal to hash160(script) (P2SH).
+        // Exactly P2SH and its hash is hash160(script).
         Matched20,
-        // Payload of 32 bytes equal to sha256(script) (P2WSH).
+        // Exactly P2WSH and its hash is sha256(script).
         Matched32,
-        // Payload of 20 bytes that is not hash160(script).
+        // Exactly P2SH of another script.
         Wrong20,
-        // Payload of 32 bytes that is not sha256(script).
+        // Exactly P2WSH of another script.
         Wrong32,
-        // Payload of any other length (non-standard, P2TR, OP_RETURN...).
-        WrongLength
+        // Neither exactly P2SH nor exactly P2WSH: P2PKH and P2WPKH (which
+        // carry a 20-byte hash too, tBTC advisory GHSA-8986), P2TR,
+        // OP_RETURN, non-standard.
+        WrongForm
     }
 
     /// @notice Builds the deposit locking script (contracts.md 1.4): 92 bytes
@@ -77,28 +79,39 @@ library BitcoinScripts {
             );
     }
 
-    /// @notice Matches a hash payload returned by `BTCUtils.extractHash`
-    ///         against the expected locking script.
-    /// @param payload Hash payload of the funding output.
-    /// @param script Expected locking script.
-    function matchScriptHash(bytes memory payload, bytes memory script)
+    /// @notice Matches a funding output against the expected deposit script
+    ///         (contracts.md 1.4, 2.7 check 7, 3.5 step 4). Only the exact
+    ///         P2SH (`17 a9 14 <20> 87`) and P2WSH (`22 00 20 <32>`) forms
+    ///         lock a deposit: a P2PKH or P2WPKH output carrying
+    ///         hash160(script) can never be spent with the script, so
+    ///         nobody could sweep it (tBTC advisory GHSA-8986).
+    /// @param output Output as returned by `extractOutputAtIndex`: 8-byte
+    ///        value followed by the length-prefixed output script.
+    /// @param script Expected deposit script.
+    function matchFundingOutput(bytes memory output, bytes memory script)
         internal
         view
         returns (ScriptMatch)
     {
-        if (payload.length == 20) {
+        // Called first for its Panics on malformed outputs (contracts.md 3.10).
+        bytes memory payload = output.extractHash();
+        if (
+            output.length == 32 &&
+            output.slice3(8) == hex"17a914" &&
+            output[31] == 0x87
+        ) {
             return
                 payload.slice20(0) == script.hash160View()
                     ? ScriptMatch.Matched20
                     : ScriptMatch.Wrong20;
         }
-        if (payload.length == 32) {
+        if (output.length == 43 && output.slice3(8) == hex"220020") {
             return
                 payload.toBytes32() == sha256(script)
                     ? ScriptMatch.Matched32
                     : ScriptMatch.Wrong32;
         }
-        return ScriptMatch.WrongLength;
+        return ScriptMatch.WrongForm;
     }
 
     /// @notice Bitcoin transaction hash (hash256 of the non-witness

@@ -1026,9 +1026,13 @@ contract Bridge is BridgeState, IBridgeView {
             .outputVector
             .extractOutputAtIndex(reveal.fundingOutputIndex);
 
-        BitcoinScripts.ScriptMatch result = BitcoinScripts.matchScriptHash(
-            fundingOutput.extractHash(),
+        BitcoinScripts.ScriptMatch result = BitcoinScripts.matchFundingOutput(
+            fundingOutput,
             expectedScript
+        );
+        require(
+            result != BitcoinScripts.ScriptMatch.WrongForm,
+            "Funding output must be P2SH or P2WSH"
         );
         require(
             result != BitcoinScripts.ScriptMatch.Wrong20,
@@ -1037,10 +1041,6 @@ contract Bridge is BridgeState, IBridgeView {
         require(
             result != BitcoinScripts.ScriptMatch.Wrong32,
             "Wrong 32-byte script hash"
-        );
-        require(
-            result != BitcoinScripts.ScriptMatch.WrongLength,
-            "Wrong script hash length"
         );
 
         return fundingOutput.extractValue();

@@ -442,7 +442,7 @@ contract WalletProposalValidator {
 
     /// @notice Checks that the extra info matches the deposit: the funding
     ///         tx hashes to the key's funding tx hash, and the funding output
-    ///         locks the expected deposit script (P2SH or P2WSH).
+    ///         locks the expected deposit script (exactly P2SH or P2WSH).
     function validateDepositExtraInfo(
         DepositKey calldata depositKey,
         address depositor,
@@ -469,8 +469,8 @@ contract WalletProposalValidator {
             .outputVector
             .extractOutputAtIndex(depositKey.fundingOutputIndex);
 
-        BitcoinScripts.ScriptMatch result = BitcoinScripts.matchScriptHash(
-            fundingOutput.extractHash(),
+        BitcoinScripts.ScriptMatch result = BitcoinScripts.matchFundingOutput(
+            fundingOutput,
             expectedScript
         );
 

@@ -3,7 +3,7 @@
 // (coordination/content-validation.ts).
 import { ripemd160 } from "@noble/hashes/legacy.js";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { concatBytes, toHex } from "../util/hex.js";
+import { bytesEqual, concatBytes, toHex } from "../util/hex.js";
 
 export function hash160(b: Uint8Array): Uint8Array {
   return ripemd160(sha256(b));
@@ -81,6 +81,20 @@ export function depositScript(p: DepositScriptParts): Uint8Array {
 /** The two ways a funding output may lock a deposit script. */
 export function depositLockingScripts(script: Uint8Array): { p2wsh: Uint8Array; p2sh: Uint8Array } {
   return { p2wsh: p2wshScript(sha256(script)), p2sh: p2shScript(hash160(script)) };
+}
+
+/**
+ * How a funding output locks the deposit script: "p2sh" or "p2wsh" when `outputScript` (bare, no
+ * length byte) is exactly P2SH(hash160(script)) or P2WSH(sha256(script)), else null. A P2PKH or
+ * P2WPKH output carrying hash160(script) does not lock it: nobody can ever spend it with the script
+ * (tBTC advisory GHSA-8986; the Bridge refuses it with `Funding output must be P2SH or P2WSH`).
+ * The one place the node decides whether a funding output is a deposit's.
+ */
+export function fundingOutputKind(outputScript: Uint8Array, script: Uint8Array): "p2sh" | "p2wsh" | null {
+  const kind = outputScriptKind(outputScript);
+  if (kind !== "p2sh" && kind !== "p2wsh") return null;
+  const locking = depositLockingScripts(script);
+  return bytesEqual(outputScript, locking[kind]) ? kind : null;
 }
 
 /** Electrum's script hash: sha256(script) reversed, hex. */

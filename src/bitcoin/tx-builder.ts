@@ -7,7 +7,7 @@ import { script as bscript, Transaction } from "bitcoinjs-lib";
 import { equalShares } from "../proposals/fees.js";
 import { bytesEqual, concatBytes, toHex } from "../util/hex.js";
 import type { MainUtxo } from "./main-utxo.js";
-import { hash160, outputScriptKind, p2pkhScript, p2shScript, p2wpkhScript, p2wshScript } from "./scripts.js";
+import { fundingOutputKind, hash160, outputScriptKind, p2pkhScript, p2shScript, p2wpkhScript, p2wshScript } from "./scripts.js";
 import { txidFromHash } from "./tx.js";
 
 export interface TxInput {
@@ -64,8 +64,7 @@ function spendKind(input: TxInput, i: number): SpendKind {
   }
   if (rs === undefined) throw new TxBuildError("TX_INVALID_INPUT", `input ${i}: a ${kind} input needs its deposit script`);
   if (rs.length > MAX_REDEEM_SCRIPT) throw new TxBuildError("TX_INVALID_INPUT", `input ${i}: redeem script of ${rs.length} bytes exceeds ${MAX_REDEEM_SCRIPT}`);
-  const expected = kind === "p2wsh" ? p2wshScript(sha256(rs)) : p2shScript(hash160(rs));
-  if (!bytesEqual(expected, input.script)) {
+  if (fundingOutputKind(input.script, rs) !== kind) {
     throw new TxBuildError("TX_INVALID_INPUT", `input ${i}: the deposit script does not hash to the ${kind} prevout script ${toHex(input.script)}`);
   }
   return kind;

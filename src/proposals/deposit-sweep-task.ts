@@ -2,7 +2,7 @@
 // local index, re-checks each at L and on Bitcoin, prices the sweep and validates it at L.
 import { getBytes } from "ethers";
 import { BitcoinUnavailableError } from "../bitcoin/bitcoin-chain.js";
-import { depositLockingScripts, depositScript } from "../bitcoin/scripts.js";
+import { depositScript, fundingOutputKind } from "../bitcoin/scripts.js";
 import { txHashOf, txInfoOf, txOutputs, txidFromHash } from "../bitcoin/tx.js";
 import { OUTPUT_SCRIPT_LENGTH, vsize, type InputShape } from "../bitcoin/vsize.js";
 import type { DepositExtraInfo, DepositRequest, DepositSweepProposal } from "../chain/types.js";
@@ -177,9 +177,8 @@ export class DepositSweepTask implements ProposalTask {
         refundLocktime,
       };
       const script = depositScript({ depositor: getBytes(deposit.depositor), ...parts, extraData: deposit.extraData });
-      const locking = depositLockingScripts(script);
       const out = outputs[row.fundingOutputIndex]?.script;
-      const kind = out === undefined ? null : bytesEqual(out, locking.p2wsh) ? "p2wsh" : bytesEqual(out, locking.p2sh) ? "p2sh" : null;
+      const kind = out === undefined ? null : fundingOutputKind(out, script);
       if (kind === null) {
         store.depositStatus.mark(row.depositKey, "unsweepable", L.blockNumber, "SCRIPT_MISMATCH");
         note(row, "SCRIPT_MISMATCH", { txid });

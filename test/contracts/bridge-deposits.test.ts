@@ -1,6 +1,7 @@
 // Bridge deposits (contracts.md §2.7, §2.10): revealDeposit and
 // revealDepositWithExtraData with the worked vector of §1.4, every revert in
-// check order, and maintainer recording of deposit sweeps.
+// check order (the funding output exactly P2SH or P2WSH, GHSA-8986), and
+// maintainer recording of deposit sweeps.
 import { Wallet, sha256 as ethersSha256, type Contract, type Signer } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WalletState } from "../../src/coordination/constants.js";
@@ -20,6 +21,7 @@ import {
   type BitcoinUtxo,
 } from "./helpers/bitcoin-fixtures.js";
 import { closeNet, expectRevert, outcome, snapshotScope } from "./helpers/evm.js";
+import { fundingOutputForms } from "./helpers/funding-output-forms.js";
 import {
   ZERO_ADDRESS,
   deployBridgeFixture,
@@ -125,6 +127,15 @@ function revealExtra(d: TestFunding, from: Signer = revealer): Promise<unknown> 
 /** A funding transaction for the revealer, paying `wallet`, with the locktime now + 30 days by default. */
 async function funding(walletPubKeyHash: string, o: Partial<Parameters<typeof testFunding>[1]> = {}): Promise<TestFunding> {
   return testFunding(await latest(), { depositor: revealerAddress, walletPubKeyHash, ...o });
+}
+
+const NOT_SCRIPT_HASH = "Funding output must be P2SH or P2WSH";
+
+/** Same reveal data, the single funding output locked by `prefixedScript` (hash and key recomputed). */
+function withFundingOutput(d: TestFunding, prefixedScript: Uint8Array): TestFunding {
+  const fundingTx = { ...d.fundingTx, outputVector: to0x(vector([txOutput(d.amount, prefixedScript)])) };
+  const txHash = fundingTxHash(fundingTx);
+  return { ...d, fundingTx, reveal: { ...d.reveal, fundingOutputIndex: 0 }, fundingTxHash: txHash, key: depositKey(txHash, 0) };
 }
 
 /** Same reveal data with a hand-made output vector (for the bitcoin-spv paths). */
@@ -396,13 +407,13 @@ describe("Bridge deposits", () => {
       });
       it("should revert for a P2WPKH output", async () => {
         const d = await funding(live.pubKeyHash);
-        await expectRevert(reveal(withOutputVector(d, out("160014" + "ab".repeat(20)))), "Wrong 20-byte script hash");
+        await expectRevert(reveal(withOutputVector(d, out("160014" + "ab".repeat(20)))), NOT_SCRIPT_HASH);
       });
       it("should revert for a P2PKH output", async () => {
         const d = await funding(live.pubKeyHash);
         await expectRevert(
           reveal(withOutputVector(d, out("1976a914" + "ab".repeat(20) + "88ac"))),
-          "Wrong 20-byte script hash",
+          NOT_SCRIPT_HASH,
         );
       });
       it("should revert for a P2WSH output of another script", async () => {
@@ -415,11 +426,42 @@ describe("Bridge deposits", () => {
       });
       it("should revert for a P2TR-like output", async () => {
         const d = await funding(live.pubKeyHash);
-        await expectRevert(reveal(withOutputVector(d, out("225120" + "ab".repeat(32)))), "Wrong script hash length");
+        await expectRevert(reveal(withOutputVector(d, out("225120" + "ab".repeat(32)))), NOT_SCRIPT_HASH);
       });
       it("should revert for an OP_RETURN output", async () => {
         const d = await funding(live.pubKeyHash);
-        await expectRevert(reveal(withOutputVector(d, out("066a04deadbeef"))), "Wrong script hash length");
+        await expectRevert(reveal(withOutputVector(d, out("066a04deadbeef"))), NOT_SCRIPT_HASH);
+      });
+    });
+
+    // Check 7 (tBTC advisory GHSA-8986): only the exact P2SH and P2WSH forms
+    // lock a deposit; a P2PKH or P2WPKH output carrying hash160(script)
+    // would be a deposit nobody can sweep.
+    for (const extra of [false, true]) {
+      context(`when the funding output carries the right hash in another form${extra ? " (extra data)" : ""}`, () => {
+        scope();
+        for (const [i, { name, accepted }] of fundingOutputForms(new Uint8Array(92)).entries()) {
+          it(accepted ? `should accept ${name}` : `should refuse ${name}`, async () => {
+            const base = await funding(live.pubKeyHash, extra ? { extraData: randomHex(32) } : {});
+            const form = fundingOutputForms(base.script)[i]!;
+            const d = withFundingOutput(base, form.prefixedScript);
+            const tx = extra ? revealExtra(d) : reveal(d);
+            if (!accepted) {
+              await expectRevert(tx, NOT_SCRIPT_HASH);
+              return;
+            }
+            await send(tx);
+            expect((await bridge.deposits(d.key)).amount).toBe(d.amount);
+          });
+        }
+      });
+    }
+
+    context("when a P2PKH funding output carrying hash160(script) is also dust", () => {
+      it("should refuse its form before the dust check", async () => {
+        const base = await funding(live.pubKeyHash, { amount: 1n });
+        const d = withFundingOutput(base, fundingOutputForms(base.script)[0]!.prefixedScript);
+        await expectRevert(reveal(d), NOT_SCRIPT_HASH);
       });
     });
 

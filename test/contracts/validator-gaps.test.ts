@@ -42,6 +42,7 @@ import {
   snapshotScope,
   type Net,
 } from "./helpers/evm.js";
+import { fundingOutputForms } from "./helpers/funding-output-forms.js";
 
 const context = describe;
 
@@ -271,6 +272,33 @@ describe("WalletProposalValidator (gaps)", () => {
       await stubDeposits(d);
       await expectRevert(sweep([d]), "Extra info funding output script does not match");
     });
+  });
+
+  context("funding output form (§3.5 step 4, tBTC advisory GHSA-8986)", () => {
+    scope();
+
+    // Only the exact P2SH and P2WSH forms lock a deposit; a P2PKH or P2WPKH
+    // output carrying hash160(script) passed the old 20-byte hash match.
+    for (const extraData of [undefined, "0x" + "5e".repeat(32)]) {
+      const variant = extraData === undefined ? "" : " (extra data)";
+      for (const [i, { name, accepted }] of fundingOutputForms(new Uint8Array(92)).entries()) {
+        it(`${accepted ? "accepts" : "rejects"} a funding output that is ${name}${variant}`, async () => {
+          const base = createTestDeposit(walletPubKeyHash, vault, { revealedAt: await dayOld(), extraData });
+          const form = fundingOutputForms(base.script)[i]!;
+          const fundingTx: BitcoinTxInfo = { ...base.extraInfo.fundingTx, outputVector: to0x(vector([txOutput(0n, form.prefixedScript)])) };
+          const txHash = fundingTxHash(fundingTx);
+          const d: TestDeposit = {
+            ...base,
+            key: { fundingTxHash: txHash, fundingOutputIndex: 0 },
+            storageKey: depositKey(txHash, 0),
+            extraInfo: { ...base.extraInfo, fundingTx },
+          };
+          await stubDeposits(d);
+          if (accepted) await expectTrue(sweep([d]));
+          else await expectRevert(sweep([d]), "Extra info funding output script does not match");
+        });
+      }
+    }
   });
 
   context("refund locktime arithmetic (§6.3 item 2)", () => {

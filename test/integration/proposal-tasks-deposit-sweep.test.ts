@@ -211,16 +211,19 @@ describe("DepositSweepTask", () => {
     expect(await propose(w, W, W, task({ fundingTxMinConfirmations: 8 }))).toBeNull();
   });
 
-  it("script check: an output paying P2WPKH(hash160(script)) passes the Bridge but is marked unsweepable", async () => {
+  it("script check: an output paying P2WPKH(hash160(script)) never reaches the task: the Bridge refuses it (GHSA-8986)", async () => {
+    // The task's own check (fundingOutputKind, unit-tested in bitcoin-scripts.test.ts) would mark it
+    // SCRIPT_MISMATCH; the Bridge now refuses the reveal, so only the exact P2SH/P2WSH forms are indexed.
     const w = await registerWallet(dc, 105);
     const T = (await now()) + 100;
-    const odd = await revealDeposit(dc, { wallet: w, locktime: T + 30 * DAY, timestamp: T, lockingScript: (s) => Uint8Array.of(0x00, 0x14, ...hash160(s)) });
-    const good = await revealDeposit(dc, { wallet: w, locktime: T + 30 * DAY });
+    await expect(
+      revealDeposit(dc, { wallet: w, locktime: T + 30 * DAY, timestamp: T, lockingScript: (s) => Uint8Array.of(0x00, 0x14, ...hash160(s)) }),
+    ).rejects.toThrow(/Funding output must be P2SH or P2WSH/);
+    const good = await revealDeposit(dc, { wallet: w, locktime: T + 30 * DAY, timestamp: T });
     dc.btc.mine(6);
     await indexAll(dc);
     const W = await mineAt(dc, T + MIN_AGE + 100);
     expect(keysOf((await propose(w, W))!)).toEqual(expectedKeys([good]));
-    expect(dc.store.depositStatus.get(odd.key)).toMatchObject({ status: "unsweepable", reason: "SCRIPT_MISMATCH" });
     expect(dc.store.evDeposits.sweepCandidates(w.pkhKey).map((r) => r.depositKey)).toEqual([good.key]);
   });
 

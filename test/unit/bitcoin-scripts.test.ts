@@ -8,6 +8,7 @@ import {
   depositLockingScripts,
   depositScript,
   electrumScriptHash,
+  fundingOutputKind,
   hash160,
   outputScriptKind,
   p2pkhScript,
@@ -95,6 +96,43 @@ describe("output scripts", () => {
     expect(electrumScriptHash(fromHex("76a91462e907b15cbf27d5425399ebf6f0fb50ebb88f1888ac"))).toBe(
       "8b01df4e368ea28f8dc0423bcf7a4923e3a12d307c875e47a0cfbf90b5c39161",
     );
+  });
+});
+
+describe("funding output form (contracts.md §1.4, tBTC advisory GHSA-8986)", () => {
+  // Every standard output form carrying the right hash of the deposit script, plus a bare and a
+  // non-standard one: only the exact P2SH and P2WSH forms lock the deposit.
+  const forms = (s: Uint8Array): [string, Uint8Array, "p2sh" | "p2wsh" | null][] => [
+    ["P2PKH carrying hash160(script)", p2pkhScript(hash160(s)), null],
+    ["P2WPKH carrying hash160(script)", p2wpkhScript(hash160(s)), null],
+    ["P2SH of the script", p2shScript(hash160(s)), "p2sh"],
+    ["P2WSH of the script", p2wshScript(sha256(s)), "p2wsh"],
+    ["P2TR carrying sha256(script)", fromHex("5120" + toHex(sha256(s))), null],
+    ["bare (the deposit script itself)", s, null],
+    ["non-standard P2SH look-alike ending in OP_EQUALVERIFY", fromHex("a914" + toHex(hash160(s)) + "88"), null],
+    ["P2SH with a trailing byte", fromHex("a914" + toHex(hash160(s)) + "8700"), null],
+    ["P2WSH with a trailing byte", fromHex("0020" + toHex(sha256(s)) + "00"), null],
+  ];
+
+  for (const [variant, script] of [
+    ["regular", depositScript(parts)],
+    ["extra data", depositScript({ ...parts, extraData })],
+  ] as const) {
+    for (const [i, [name, , expected]] of forms(new Uint8Array(92)).entries()) {
+      it(`${variant}: ${name} is ${expected ?? "refused"}`, () => {
+        const [, output] = forms(script)[i]!;
+        expect(fundingOutputKind(output, script)).toBe(expected);
+      });
+    }
+  }
+
+  it("the P2SH and P2WSH of another script are refused", () => {
+    const other = depositScript({ ...parts, blindingFactor: fromHex("0000000000000001") });
+    const own = depositScript(parts);
+    expect(fundingOutputKind(p2shScript(hash160(other)), own)).toBeNull();
+    expect(fundingOutputKind(p2wshScript(sha256(other)), own)).toBeNull();
+    // The length-prefixed form (as in a transaction's output vector) is not an output script.
+    expect(fundingOutputKind(fromHex("17" + toHex(p2shScript(hash160(own)))), own)).toBeNull();
   });
 });
 

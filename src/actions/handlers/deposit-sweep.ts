@@ -1,13 +1,13 @@
 // DepositSweep (reliability.md §3.4 table): the main UTXO if any, then each deposit in proposal
 // order, swept into one P2WPKH(wallet) output. The deposit scripts are rebuilt from the reveal
 // (the event index: blinding factor, refund PKH, locktime) and the Bridge (depositor, extra data).
-import { depositLockingScripts, depositScript } from "../../bitcoin/scripts.js";
+import { depositScript, fundingOutputKind } from "../../bitcoin/scripts.js";
 import { depositSweepTx, type DepositToSweep } from "../../bitcoin/tx-builder.js";
 import { outpointKey, txidFromHash, txOutputs } from "../../bitcoin/tx.js";
 import { ActionType } from "../../coordination/constants.js";
 import type { DepositKeyPayload } from "../../network/payloads.js";
 import type { EvDepositRow } from "../../store/repos/ev-deposits-repo.js";
-import { bytesEqual, fromHex, to0x } from "../../util/hex.js";
+import { fromHex, to0x } from "../../util/hex.js";
 import type { StartValidation } from "../state-machine.js";
 import { BitcoinActionHandler, type BitcoinActionDeps, type PlanContext } from "./bitcoin-action.js";
 
@@ -44,10 +44,9 @@ async function depositInput(ctx: Ctx, k: DepositKeyPayload): Promise<DepositToSw
   if (raw === null) throw new Error(`funding transaction of deposit ${where} not found`);
   const out = txOutputs(raw)[k.fundingOutputIndex];
   if (out === undefined) throw new Error(`funding transaction of deposit ${where} has no such output`);
-  const locking = depositLockingScripts(redeemScript);
-  const p2sh = bytesEqual(out.script, locking.p2sh);
-  if (!p2sh && !bytesEqual(out.script, locking.p2wsh)) throw new Error(`deposit ${where}: the funding output does not lock the deposit script`);
-  return { txHash: k.fundingTxHash, index: k.fundingOutputIndex, value: out.value, redeemScript, p2sh };
+  const kind = fundingOutputKind(out.script, redeemScript);
+  if (kind === null) throw new Error(`deposit ${where}: the funding output does not lock the deposit script`);
+  return { txHash: k.fundingTxHash, index: k.fundingOutputIndex, value: out.value, redeemScript, p2sh: kind === "p2sh" };
 }
 
 export class DepositSweepHandler extends BitcoinActionHandler<ActionType.DepositSweep> {
