@@ -64,7 +64,8 @@ const STATE_OF_EVENT: Record<string, WalletState> = {
   WalletTerminated: WalletState.Terminated,
 };
 
-const TAKING_PART = new Set<number>([WalletState.Live, WalletState.MovingFunds, WalletState.Closing]);
+/** Wallet states in which an operator with a seat takes part in coordination. */
+export const TAKING_PART: ReadonlySet<number> = new Set<number>([WalletState.Live, WalletState.MovingFunds, WalletState.Closing]);
 const FINAL = new Set<number>([WalletState.Closed, WalletState.Terminated]);
 
 export class WalletRegistry {

@@ -4,6 +4,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom
 import type { ActionName, FaultName } from "../coordination/constants.js";
 import type { WindowResult } from "../coordination/events.js";
 import type { MalformedReason } from "../coordination/message.js";
+import type { ConnectionRefusal } from "../network/connection-gate.js";
 import type { GossipAction, GossipReason } from "../network/gossip-validator.js";
 
 type Labels = Record<string, string>;
@@ -90,6 +91,8 @@ export interface Metrics {
   gossipMessages: TypedCounter<{ verdict: GossipAction; reason: GossipReason }>;
   malformedMessages: TypedCounter<{ reason: MalformedReason }>;
   queueDropped: TypedCounter<{ reason: QueueDropReason }>;
+  /** Inbound connections refused by the connection gater (coordination.md §8.1). */
+  p2pConnectionsRefused: TypedCounter<{ reason: ConnectionRefusal }>;
 
   // chains
   /** `method` is an RPC method name from the code, never user input. */
@@ -197,6 +200,7 @@ export function createMetrics(opts: CreateMetricsOptions = {}): Metrics {
     gossipMessages: counter("gossip_messages_total", "Gossip validation verdicts by reason code.", ["verdict", "reason"]),
     malformedMessages: counter("malformed_messages_total", "Messages that failed strict decoding, by reason.", ["reason"]),
     queueDropped: counter("queue_dropped_total", "Accepted messages dropped before processing, by reason.", ["reason"]),
+    p2pConnectionsRefused: counter("p2p_connections_refused_total", "Inbound libp2p connections refused by the connection gater, by reason.", ["reason"]),
 
     rpcCalls: counter("rpc_calls_total", "RPC calls by method and success.", ["method", "ok"]),
     rpcLatency,

@@ -22,6 +22,7 @@ import { ActionType } from "../coordination/constants.js";
 import { EthIntentSender } from "../chain/eth-intents.js";
 import { EthersChain } from "../chain/ethers-chain.js";
 import { EventIndexer } from "../chain/event-indexer.js";
+import { SeatedOperators } from "../chain/seated-operators.js";
 import { ValidatorClient } from "../chain/validator-client.js";
 import { WalletRegistry } from "../chain/wallet-registry.js";
 import { bitcoinContentValidator } from "../coordination/bitcoin-content-validation.js";
@@ -34,6 +35,7 @@ import { profileHash as computeProfileHash, type ProtocolProfile } from "../coor
 import { ResultProcessor } from "../coordination/result-processor.js";
 import { lowestSeat } from "../coordination/leader.js";
 import { currentWindowBlock } from "../coordination/window.js";
+import { createConnectionGate } from "../network/connection-gate.js";
 import { CoordinationNetwork } from "../network/coordination-network.js";
 import { coordinationDomain } from "../network/eip712.js";
 import { createLibp2pNode, type CoordinationLibp2p } from "../network/libp2p.js";
@@ -248,14 +250,22 @@ export class WcoordNode {
       ? [new RedemptionTask(taskDeps), new DepositSweepTask(taskDeps), new MovedFundsSweepTask(taskDeps), new MovingFundsTask(taskDeps)]
       : [];
     const generator = new ProposalGenerator(overrides.tasks ?? [...bitcoinTasks, new HeartbeatTask({ validator, logger })], { logger, metrics });
+    const netLog = logger.child({ module: "network" });
+    // Connection policy (§8.1): inbound only from configured peers and co-members of our wallets.
+    const seated = new SeatedOperators({ registry, chain, logger }, { bridgeAddress: profile.bridge, operator: this.operator });
     this.libp2p = await createLibp2pNode({
       operatorPrivateKey: fromHex(this.operatorKey.privateKey),
       listen: config.network.listen,
       mdns: config.network.mdns,
       gossipHeartbeatMs: overrides.gossipHeartbeatMs,
+      connectionGater: createConnectionGate({
+        configuredPeers: config.network.bootstrapPeers,
+        seatedOperators: () => seated.current,
+        onRefused: (reason) => metrics?.p2pConnectionsRefused.inc({ reason }),
+        logger: netLog,
+      }),
     });
     let coordinator: Coordinator | undefined;
-    const netLog = logger.child({ module: "network" });
     const network = (this.network = new CoordinationNetwork(
       { libp2p: this.libp2p, logger: logger.child({ module: "network" }) },
       {
@@ -304,6 +314,8 @@ export class WcoordNode {
     );
     await network.start();
     await coordinator.refreshWallets(this.controller.signal);
+    await seated.refresh({ signal: this.controller.signal });
+    clock.on("block", () => seated.maybeRefresh({ signal: this.controller.signal }));
     // Windows found while actions are still recovering wait for it (R6: nothing new before recovery).
     const early: { W: number; head: number }[] = [];
     let coordinating = false;

@@ -1,0 +1,73 @@
+// Connection policy (coordination.md §8.1, SHOULD): an inbound connection is accepted from a configured
+// (bootstrap) peer, or from a peer whose operator address holds a seat in a wallet this node takes part
+// in; every other one is refused and counted. Judged after the noise handshake, when the remote peer
+// id is authenticated. Outbound dials are never gated: the node only dials peers it was told to.
+import type { ConnectionGater, MultiaddrConnection, PeerId } from "@libp2p/interface";
+import { multiaddr } from "@multiformats/multiaddr";
+import { silentLogger, type Logger } from "../node/logger.js";
+import { operatorAddressOfPeer } from "./libp2p.js";
+
+/** Why an inbound connection was refused (metric label `reason`). */
+export type ConnectionRefusal =
+  /** An operator key whose address holds no seat in the node's wallets. */
+  | "not_seated"
+  /** Not a secp256k1 key, so no operator address at all. */
+  | "not_operator_key";
+
+export type InboundVerdict = { accept: true; via: "configured" | "seated" } | { accept: false; reason: ConnectionRefusal };
+
+export interface GatePolicy {
+  /** Peer id strings of the configured peers (`network.bootstrapPeers`), always accepted. */
+  configuredPeers: ReadonlySet<string>;
+  /** EIP-55 operator addresses currently accepted. */
+  seatedOperators: ReadonlySet<string>;
+}
+
+/** The decision for an authenticated inbound peer; `operator` is its EIP-55 address, or null for a non-operator key. */
+export function decideInbound(peerId: string, operator: string | null, policy: GatePolicy): InboundVerdict {
+  if (policy.configuredPeers.has(peerId)) return { accept: true, via: "configured" };
+  if (operator === null) return { accept: false, reason: "not_operator_key" };
+  return policy.seatedOperators.has(operator) ? { accept: true, via: "seated" } : { accept: false, reason: "not_seated" };
+}
+
+/** Peer ids named by `/p2p/<id>` in the multiaddrs; entries without one, or invalid, are skipped. */
+export function configuredPeerIds(addrs: readonly string[]): Set<string> {
+  const ids = new Set<string>();
+  for (const a of addrs) {
+    try {
+      const id = multiaddr(a).getComponents().findLast((c) => c.name === "p2p")?.value;
+      if (id !== undefined) ids.add(id);
+    } catch {
+      // The network logs invalid bootstrap entries already.
+    }
+  }
+  return ids;
+}
+
+export interface ConnectionGateInit {
+  /** Configured peer multiaddrs (with `/p2p/<peerId>`): accepted whatever their seats. */
+  configuredPeers: readonly string[];
+  /** The operators accepted right now (read at every inbound connection, so updates apply at once). */
+  seatedOperators: () => ReadonlySet<string>;
+  /** Every refusal (metrics: wcoord_p2p_connections_refused_total{reason}). */
+  onRefused?: (reason: ConnectionRefusal) => void;
+  logger?: Logger;
+}
+
+/** The libp2p ConnectionGater of the policy above. */
+export function createConnectionGate(init: ConnectionGateInit): ConnectionGater {
+  const configuredPeers = configuredPeerIds(init.configuredPeers);
+  const log = init.logger ?? silentLogger;
+  return {
+    denyInboundEncryptedConnection(peerId: PeerId, maConn: MultiaddrConnection): boolean {
+      const peer = peerId.toString();
+      const operator = operatorAddressOfPeer(peerId);
+      const verdict = decideInbound(peer, operator, { configuredPeers, seatedOperators: init.seatedOperators() });
+      if (verdict.accept) return false;
+      init.onRefused?.(verdict.reason);
+      // Strangers are expected on a public port: debug only, so no rate limit is needed.
+      log.debug({ peer, operator, reason: verdict.reason, remoteAddr: maConn.remoteAddr.toString() }, "inbound connection refused");
+      return true;
+    },
+  };
+}
