@@ -200,9 +200,12 @@ export class ActionExecutor implements ActionDispatcher, Startable {
     let effectStarted!: () => void;
     const effectPromise = new Promise<void>((resolve) => (effectStarted = resolve));
     const prev = this.queues.get(wallet) ?? Promise.resolve();
+    const life = this.life.signal;
     const done: Promise<void> = prev
       .then(() => this.drive(actionId, { effectStarted }, opts.maxEffects ?? Infinity))
       .catch((err: unknown) => {
+        // Stopping the executor aborts the pass in flight: the node is shutting down, nothing failed.
+        if (life.aborted && isAbortError(err)) return void this.log.debug({ actionId, wallet }, "action pass stopped");
         this.log.error({ actionId, wallet, ...errorInfo(err) }, "action pass failed; retried on the next block");
       })
       .finally(() => {

@@ -11,8 +11,8 @@ import type { BtcTrackerRow, BtcTrackerStatus, BtcTrackerUpdate, OutpointRef } f
 import type { Store } from "../store/store.js";
 import { bytesEqual, fromHex, toHex } from "../util/hex.js";
 import { isAbortError } from "../util/sleep.js";
-import type { BitcoinChain, BroadcastOutcome, BtcTip } from "./bitcoin-chain.js";
-import { ChainMovedError, type BitcoinTipView } from "./bitcoin-tip.js";
+import type { BitcoinChain, BroadcastOutcome } from "./bitcoin-chain.js";
+import type { BitcoinTipView } from "./bitcoin-tip.js";
 import { electrumScriptHash } from "./scripts.js";
 import { hash256, txidFromHash, txInputs, txOutputs } from "./tx.js";
 
@@ -111,14 +111,14 @@ export class BitcoinResponder {
           return this.toMempool(row, tip);
         case "known": {
           this.count("already_known");
-          const at = await this.locate(s.txid, ctx.signal);
+          const at = await this.locate(s.txid, s.raw, ctx.signal);
           if (at.kind === "block") return this.toConfirmed(row, at);
           if (at.kind === "mempool") return this.toMempool(row, tip);
           return this.keep(tracker, `known but not found: ${outcome.message}`);
         }
         case "missing_inputs": {
           this.count("missing_inputs");
-          const at = await this.locate(s.txid, ctx.signal);
+          const at = await this.locate(s.txid, s.raw, ctx.signal);
           if (at.kind === "block") return this.toConfirmed(row, at);
           if (at.kind === "mempool") return this.toMempool(row, tip);
           // A bounce means something only when the node is level with the server (sync guard).
@@ -198,7 +198,7 @@ export class BitcoinResponder {
       // Two signed versions (P2SH inputs) can both exist: take the deepest.
       matches.sort((a, b) => b.confirmations - a.confirmations);
       const chosen = matches[0];
-      const at = await this.locate(chosen.txid, ctx.signal);
+      const at = await this.locate(chosen.txid, chosen.raw, ctx.signal);
       if (at.kind === "unknown") return null;
       const wtxid = txidFromHash(hash256(chosen.raw));
       const base = { signedTx: chosen.raw, txid: chosen.txid, wtxid };
@@ -225,7 +225,7 @@ export class BitcoinResponder {
     const tip = this.tipHeight(ctx);
     if (tip === null) return null;
     try {
-      const at = await this.locate(s.txid, ctx.signal);
+      const at = await this.locate(s.txid, s.raw, ctx.signal);
       if (at.kind === "block") return this.toConfirmed(row, at);
       return at.kind === "mempool" ? this.toMempool(row, tip) : null;
     } catch (err) {
@@ -235,7 +235,7 @@ export class BitcoinResponder {
 
   /** A confirmed tracker: still in its block? Final when settled and deep enough. */
   private async trackConfirmed(row: ActionRow, t: BtcTrackerRow, tip: number, signal: AbortSignal): Promise<HandlerTransition | null> {
-    const at = await this.locate(t.txid, signal);
+    const at = await this.locate(t.txid, t.raw, signal);
     if (at.kind === "block") {
       if (at.height !== t.confHeight || at.hash !== t.confHash) {
         // Re-mined elsewhere (a reorg the cursor has not processed yet): the server's view wins.
@@ -267,7 +267,7 @@ export class BitcoinResponder {
    * once after a reorg)? Missing (rebroadcast at once, after checking for a conflicting spend)?
    */
   private async trackUnconfirmed(row: ActionRow, t: BtcTrackerRow, tip: number, signal: AbortSignal, observeOnly: boolean): Promise<Observation> {
-    const at = await this.locate(t.txid, signal);
+    const at = await this.locate(t.txid, t.raw, signal);
     if (at.kind === "block") return { kind: "confirmed", at };
     let waitingInputs = t.waitingInputs;
     if (t.reorged || t.waitingInputs) {
@@ -401,19 +401,25 @@ export class BitcoinResponder {
 
   // ---- lookups ----
 
-  /** Electrum's confirmations plus the header of the computed height, all against one server tip. */
-  private async locate(txid: string, signal: AbortSignal): Promise<Location> {
-    const before = this.bitcoin.tip();
-    const conf = await this.bitcoin.confirmations(txid, { signal });
-    if (conf < 0) return { kind: "unknown" };
-    if (conf === 0) return { kind: "mempool" };
+  /**
+   * Where the server sees a transaction. The block height comes from the history of one of the
+   * transaction's output scripts (§3.6: "or with `blockchain.scripthash.get_history`"): a history
+   * height is absolute, whereas `confirmations` counts from whatever tip the server has when it
+   * answers, so a block arriving during the look-up (every 250 ms on the devnet) made the old
+   * height computation ambiguous and the look-up fail. The hash is that height's header; depth is
+   * counted against one tip snapshot taken after the reads. A reorg between the two reads can only
+   * give another block at the same height, which the next tip corrects (trackConfirmed: the
+   * server's view wins).
+   */
+  private async locate(txid: string, raw: Uint8Array, signal: AbortSignal): Promise<Location> {
+    const items = await this.bitcoin.history(electrumScriptHash(indexedScript(raw)), { signal });
+    const item = items.find((i) => i.txid === txid);
+    if (item === undefined) return { kind: "unknown" };
+    // Electrum: 0 = mempool, −1 = mempool with an unconfirmed parent.
+    if (item.height <= 0) return { kind: "mempool" };
+    const header = await this.bitcoin.header(item.height, { signal });
     const tip = this.bitcoin.tip();
-    if (before === null || tip === null || !sameTip(before, tip)) throw new ChainMovedError(`bitcoin tip moved while locating ${txid}`);
-    const height = tip.height - conf + 1;
-    const header = await this.bitcoin.header(height, { signal });
-    const after = this.bitcoin.tip();
-    if (after === null || !sameTip(tip, after)) throw new ChainMovedError(`bitcoin tip moved while locating ${txid}`);
-    return { kind: "block", height, hash: header.hash, depth: conf };
+    return { kind: "block", height: item.height, hash: header.hash, depth: Math.max(1, (tip?.height ?? item.height) - item.height + 1) };
   }
 
   /** The deepest other transaction spending one of the action's outpoints, or null. */
@@ -527,8 +533,17 @@ function sameOutpointSet(a: readonly OutpointRef[], b: readonly OutpointRef[]): 
   return a.every((o) => set.has(key(o))) && new Set(a.map(key)).size === a.length;
 }
 
-function sameTip(a: BtcTip, b: BtcTip): boolean {
-  return a.height === b.height && a.hash === b.hash;
+const OP_RETURN = 0x6a;
+
+/**
+ * The output script whose Electrum history lists the transaction: the first spendable output
+ * (Electrum servers do not index OP_RETURN outputs). Every wallet transaction pays at least one.
+ */
+function indexedScript(raw: Uint8Array): Uint8Array {
+  const outs = txOutputs(raw);
+  const spendable = outs.find((o) => o.script.length > 0 && o.script[0] !== OP_RETURN);
+  if (spendable === undefined) throw new Error("transaction has no spendable output to look it up by");
+  return spendable.script;
 }
 
 function ids(row: ActionRow): { actionId: number; wallet: string; W: number } {

@@ -4,13 +4,13 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { JsonRpcProvider, Network, Wallet, getAddress, keccak256, toUtf8Bytes } from "ethers";
-import { pino } from "pino";
 import type { DevWallet } from "../../deploy/dev-bootstrap.js";
 import { LocalKeySigner } from "../actions/signer.js";
 import type { Deployment } from "../chain/deployment-file.js";
 import type { CoordinationEvent } from "../coordination/events.js";
 import { selectLeader } from "../coordination/leader.js";
 import { computeSeed } from "../coordination/seed.js";
+import { createLogger, type LogLevel } from "../node/logger.js";
 import { WcoordNode, type NodeOverrides } from "../node/node.js";
 import { loadConfig, type ConfigInput } from "../node/options.js";
 import { fromHex, toHex } from "../util/hex.js";
@@ -28,7 +28,7 @@ export interface LocalNetworkOptions {
   blockMs: number;
   /** Protocol profile of every node; the devnet proposes a heartbeat in every window. */
   profile?: ConfigInput["profile"];
-  logLevel?: string;
+  logLevel?: LogLevel;
 }
 
 export interface RecordedEvent {
@@ -139,7 +139,14 @@ export class LocalNetwork {
         profile: { ...this.opts.profile, ...config.profile },
       },
     });
-    const logger = pino({ level: this.opts.logLevel ?? "debug" }, pino.destination({ dest: join(nodeDir, "wcoord.log"), sync: false }));
+    // The project's logger (redaction, the repeated-warning limiter), into the node's file only.
+    const logger = createLogger({
+      level: this.opts.logLevel ?? "debug",
+      format: "json",
+      console: false,
+      file: join(nodeDir, "wcoord.log"),
+      fileSync: false,
+    });
     const node = new WcoordNode(cfg, this.operators[i], {
       logger,
       observer: (event) => {

@@ -2,10 +2,13 @@
 // a real Store and the BitcoinTipTracker; transitions are applied the way the executor applies them.
 import { SigningKey } from "ethers";
 import { pino } from "pino";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { HandlerCallContext, HandlerTransition } from "../../src/actions/handlers/handler.js";
 import { canTransition } from "../../src/actions/state-machine.js";
+import type { AbortOptions } from "../../src/chain/ethereum-chain.js";
+import type { BitcoinChain, BtcHeader, HistoryItem } from "../../src/bitcoin/bitcoin-chain.js";
 import { BitcoinTipTracker } from "../../src/bitcoin/bitcoin-tip.js";
+import { ElectrumBitcoinChain } from "../../src/bitcoin/electrum-client.js";
 import {
   BitcoinResponder,
   CONFIRMATIONS_BEFORE_RETRY,
@@ -19,6 +22,7 @@ import { ActionType } from "../../src/coordination/constants.js";
 import type { ActionRow } from "../../src/store/repos/actions-repo.js";
 import { Store } from "../../src/store/store.js";
 import { concatBytes, fromHex, toHex } from "../../src/util/hex.js";
+import { startElectrumServer, type ElectrumServerHandle } from "../fakes/electrum-server.js";
 import { FakeBitcoinChain } from "../fakes/fake-bitcoin-chain.js";
 
 const KEY = new SigningKey("0x" + "42".repeat(32));
@@ -59,19 +63,83 @@ function spend(prevouts: Prevout[], outputs: TxOutput[], key = KEY) {
 }
 type Spend = ReturnType<typeof spend>;
 
+/**
+ * The responder's view of a chain that moves while it is being read: while `moving` is on, a block is
+ * mined at the start of every read, as on the devnet, whose test chain makes a block every 250 ms
+ * (the tip tracker reads the chain itself, so it does not mine in turn).
+ */
+class MovingView implements BitcoinChain {
+  moving = false;
+  constructor(private readonly chain: FakeBitcoinChain) {}
+  async start(): Promise<void> {}
+  async stop(): Promise<void> {}
+  tip() {
+    return this.chain.tip();
+  }
+  onTip(listener: (tip: BtcHeader) => void) {
+    return this.chain.onTip(listener);
+  }
+  header(height: number, o?: AbortOptions) {
+    return this.moved(() => this.chain.header(height, o));
+  }
+  getTransaction(txid: string, o?: AbortOptions) {
+    return this.moved(() => this.chain.getTransaction(txid, o));
+  }
+  confirmations(txid: string, o?: AbortOptions) {
+    return this.moved(() => this.chain.confirmations(txid, o));
+  }
+  history(scriptHash: string, o?: AbortOptions) {
+    return this.moved(() => this.chain.history(scriptHash, o));
+  }
+  unspent(scriptHash: string, o?: AbortOptions) {
+    return this.moved(() => this.chain.unspent(scriptHash, o));
+  }
+  estimateSatPerVByte(o?: AbortOptions) {
+    return this.chain.estimateSatPerVByte(o);
+  }
+  broadcast(raw: Uint8Array, o?: AbortOptions) {
+    return this.chain.broadcast(raw, o);
+  }
+  private moved<T>(read: () => Promise<T>): Promise<T> {
+    if (this.moving) this.chain.mine();
+    return read();
+  }
+}
+
+/** The same for the fake Electrum server: a block is mined (and notified) while it answers a look-up. */
+class MovingChain extends FakeBitcoinChain {
+  moving = false;
+  override async history(scriptHash: string, o?: AbortOptions): Promise<HistoryItem[]> {
+    if (this.moving) this.mine();
+    return super.history(scriptHash, o);
+  }
+  /** What the server reads for `blockchain.transaction.get`. */
+  override transactionInfo(txid: string) {
+    if (this.moving) this.mine();
+    return super.transactionInfo(txid);
+  }
+}
+
 const open: { store: Store; tip: BitcoinTipTracker }[] = [];
+const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const o of open.splice(0)) {
     await o.tip.stop();
     o.store.close();
   }
+  for (const c of closers.splice(0)) await c();
 });
 
 let walletCounter = 1;
 
-async function setup(chain: FakeBitcoinChain = new FakeBitcoinChain()) {
+/**
+ * `bitcoin`: what the node reads through (default: the fake chain itself, or an Electrum client of
+ * it); `responderBitcoin`: what the responder alone reads through (default: the same).
+ */
+async function setup(chain: FakeBitcoinChain = new FakeBitcoinChain(), o: { bitcoin?: BitcoinChain; responderBitcoin?: BitcoinChain } = {}) {
+  const bitcoin = o.bitcoin ?? chain;
   const store = Store.openMemory();
-  const tip = new BitcoinTipTracker({ store, bitcoin: chain });
+  const tip = new BitcoinTipTracker({ store, bitcoin });
   open.push({ store, tip });
   await tip.start();
   await tip.idle();
@@ -81,7 +149,7 @@ async function setup(chain: FakeBitcoinChain = new FakeBitcoinChain()) {
   const logger = pino({ level: "info" }, { write: (s: string) => void logs.push(JSON.parse(s) as Record<string, unknown>) });
   const responder = new BitcoinResponder({
     store,
-    bitcoin: chain,
+    bitcoin: o.responderBitcoin ?? bitcoin,
     tip,
     logger,
     metrics: { broadcast: (r) => bump(r), rebroadcast: () => bump("rebroadcast") },
@@ -578,5 +646,99 @@ describe("BitcoinResponder: adoption (§3.5)", () => {
     h.chain.mine();
     expect(await h.responder.adopt(built, h.ctx())).toBeNull();
     expect(h.store.btcTrackers.get(theirs.txid)).toBeUndefined();
+  });
+});
+
+describe("BitcoinResponder: look-ups while the tip moves (the devnet's 'bitcoin lookup failed' flood)", () => {
+  const warnings = (logs: Record<string, unknown>[]) => logs.filter((l) => (l.level as number) >= 40);
+
+  it("a block arriving during every look-up: confirmed at the right height and hash, final at depth 100, no warning", async () => {
+    const chain = new FakeBitcoinChain();
+    const view = new MovingView(chain);
+    const h = await setup(chain, { responderBitcoin: view });
+    const tx = spend([h.utxo()], payTo(90_000n));
+    const a = h.action(tx);
+    await h.step(a.id);
+    view.moving = true;
+    let row = await h.step(a.id); // broadcast, accepted
+    expect(row.state).toBe("in_mempool");
+    const [block] = chain.mine();
+    row = await h.step(a.id); // the look-up itself mines a block or two: the answer must not depend on it
+    expect(chain.tip().height).toBeGreaterThan(block.height);
+    expect(row).toMatchObject({ state: "confirmed", stateHeight: block.height, confHash: block.hash });
+    expect(h.tracker(tx.txid)).toMatchObject({ status: "confirmed", confHeight: block.height, confHash: block.hash, lastError: null });
+
+    row = h.store.actions.advance(a.id, "confirmed", "settled", { stateHeight: 1 });
+    while (row.state === "settled") {
+      row = await h.step(a.id); // each pass mines (the look-up), so it ends by itself
+      expect(h.tracker(tx.txid)).toMatchObject({ confHeight: block.height, confHash: block.hash });
+    }
+    expect(row.state).toBe("final");
+    const depth = h.store.actions.history(a.id).at(-1)!.detail!.depth as number;
+    expect(depth).toBeGreaterThanOrEqual(IRREVOCABLY_RESOLVED);
+    expect(depth).toBeLessThan(IRREVOCABLY_RESOLVED + 3);
+    expect(warnings(h.logs)).toEqual([]);
+  });
+
+  it("also adopted and through the 'already known' path", async () => {
+    const chain = new FakeBitcoinChain();
+    const view = new MovingView(chain);
+    const h = await setup(chain, { responderBitcoin: view });
+    view.moving = true;
+    const tx = spend([h.utxo()], payTo(90_000n));
+    const built = h.action(tx, "built");
+    chain.submit(tx.raw); // another member broadcast it
+    let row = h.apply(built, await h.responder.adopt(built, h.ctx()));
+    // The adoption's own reads mined it: confirmed where it really is.
+    const at = chain.txHeight(tx.txid)!;
+    expect(row).toMatchObject({ state: "confirmed", txid: tx.txid, stateHeight: at, confHash: (await chain.header(at)).hash });
+
+    const tx2 = spend([h.utxo(70_000n)], payTo(60_000n));
+    const b = h.action(tx2);
+    await h.step(b.id);
+    chain.submit(tx2.raw);
+    const [block] = chain.mine();
+    chain.injectBroadcastError("txn-already-known");
+    row = await h.step(b.id);
+    expect(row).toMatchObject({ state: "confirmed", stateHeight: block.height, confHash: block.hash });
+    expect(warnings(h.logs)).toEqual([]);
+  });
+
+  it("through the fake Electrum server: blocks notified while a request is answered give the same answers", async () => {
+    const chain = new MovingChain();
+    const server: ElectrumServerHandle = await startElectrumServer(chain);
+    const client = new ElectrumBitcoinChain({ urls: [server.url], callTimeoutMs: 5_000 });
+    closers.push(async () => {
+      await client.stop();
+      await server.close();
+    });
+    await client.start();
+    const caughtUp = async (): Promise<void> => {
+      while (client.tip()?.hash !== chain.tip().hash) await new Promise((r) => setTimeout(r, 5));
+    };
+    await vi.waitFor(() => expect(client.tip()).not.toBeNull());
+    const h = await setup(chain, { bitcoin: client });
+    const tx = spend([h.utxo()], payTo(90_000n));
+    const a = h.action(tx);
+    await caughtUp();
+    await h.step(a.id);
+    chain.moving = true;
+    let row = await h.step(a.id);
+    expect(row.state).toBe("in_mempool");
+    const [block] = chain.mine();
+    await caughtUp();
+    row = await h.step(a.id);
+    expect(row).toMatchObject({ state: "confirmed", stateHeight: block.height, confHash: block.hash });
+    row = h.store.actions.advance(a.id, "confirmed", "settled", { stateHeight: 1 });
+    chain.moving = false;
+    chain.mine(IRREVOCABLY_RESOLVED - 3);
+    chain.moving = true;
+    for (let i = 0; i < 10 && row.state === "settled"; i++) {
+      await caughtUp();
+      row = await h.step(a.id);
+    }
+    expect(row.state).toBe("final");
+    expect(h.tracker(tx.txid)).toMatchObject({ status: "final", confHeight: block.height, confHash: block.hash });
+    expect(warnings(h.logs)).toEqual([]);
   });
 });
