@@ -1,6 +1,6 @@
 // `wcoord devnet` (what `npm start` runs): flags, Ctrl-C handling, summary file.
 import { parseArgs } from "node:util";
-import { runDevnet, writeSummary } from "./devnet.js";
+import { DRAIN_BTC_BLOCKS, pendingActions, runDevnet, writeSummary } from "./devnet.js";
 
 const USAGE = `usage: wcoord devnet [options]
 
@@ -10,7 +10,10 @@ overlapping signing groups, and the operator nodes over libp2p; mines so a windo
 options:
   --nodes N         operator nodes (default 5)
   --wallets W       wallets (default 3)
-  --windows K       stop after K windows and exit 0 (default: run until Ctrl-C)
+  --windows K       after K windows, wait until every action is done, expired or backed out
+                    (at most ${DRAIN_BTC_BLOCKS} Bitcoin blocks), then stop; exit 0, or 1 if some are
+                    still pending (default: run until Ctrl-C)
+  --no-drain        with --windows: stop right after window K, actions wherever they are
   --summary FILE    write a JSON summary of every window
   --seed S          scenario seed: the same S gives the same keys, wallets and leaders (default "wcoord")
   --kill-leader     stop the leader of the first wallet in the second window (shows LeaderIdleness)
@@ -37,6 +40,7 @@ export async function runDevnetCommand(argv: string[], out: NodeJS.WritableStrea
         summary: { type: "string" },
         seed: { type: "string" },
         "kill-leader": { type: "boolean" },
+        "no-drain": { type: "boolean" },
         "data-dir": { type: "string" },
         "block-ms": { type: "string" },
         help: { type: "boolean", short: "h" },
@@ -50,6 +54,7 @@ export async function runDevnetCommand(argv: string[], out: NodeJS.WritableStrea
       nodes: positiveInt("nodes", values.nodes, 5, 2),
       wallets: positiveInt("wallets", values.wallets, 3, 1),
       windows: positiveInt("windows", values.windows, 0, 1),
+      drain: values["no-drain"] !== true,
       seed: values.seed ?? "wcoord",
       killLeader: values["kill-leader"] ?? false,
       dataDir: values["data-dir"],
@@ -73,6 +78,11 @@ export async function runDevnetCommand(argv: string[], out: NodeJS.WritableStrea
     const summary = await runDevnet({ ...opts, print: (line) => out.write(line + "\n"), signal: controller.signal });
     if (opts.summary) writeSummary(opts.summary, summary);
     out.write(`devnet: ${summary.windows.length} windows in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    const pending = opts.drain && opts.windows > 0 ? pendingActions(summary.actions) : [];
+    if (pending.length > 0) {
+      err.write(`wcoord devnet: ${pending.length} action(s) not terminal after the drain: ${pending.map((a) => `W=${a.window} ${a.wallet} ${a.type} ${a.state}`).join("; ")}\n`);
+      return 1;
+    }
     return 0;
   } catch (e) {
     if (controller.signal.aborted) return 0;

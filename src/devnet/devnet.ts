@@ -3,16 +3,23 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { COORDINATION_FREQUENCY_BLOCKS } from "../coordination/constants.js";
+import { sleep } from "../util/sleep.js";
 import { ensureContractsBuilt } from "./contract-build.js";
 import { LocalNetwork } from "./local-network.js";
 import { Scenario } from "./scenario.js";
-import { Timeline, type ActionSummary, type Printer, type WindowSummary } from "./timeline.js";
+import { isTerminalOutcome, Timeline, type ActionSummary, type Printer, type WindowSummary } from "./timeline.js";
 
 export interface DevnetOptions {
   nodes: number;
   wallets: number;
   /** Stop after this many windows (0: run until aborted). */
   windows: number;
+  /**
+   * After the last of `windows` windows, keep both chains going until every action is terminal
+   * (at most DRAIN_BTC_BLOCKS Bitcoin blocks). False: stop right after the last window.
+   */
+  drain: boolean;
   seed: string;
   killLeader: boolean;
   dataDir?: string;
@@ -34,6 +41,18 @@ const BTC_BLOCK_MS = 250;
 
 /** The window (1-based, counted from the start) in which --kill-leader stops a leader. */
 const KILL_WINDOW = 2;
+
+/**
+ * The drain's limit in Bitcoin blocks (50 s at a block every 250 ms). An action of the last window is
+ * broadcast by W+140, confirms in a block or two, is recorded at depth 6 to 14 (maintainer rank) and
+ * is final at depth 100 (reliability.md §3.6): about 105 blocks, so 200 leaves room for a rebroadcast
+ * or a slow recording.
+ */
+export const DRAIN_BTC_BLOCKS = 200;
+/** A progress line every this many Bitcoin blocks of the drain. */
+const DRAIN_PROGRESS_BLOCKS = 20;
+/** The drain never mines the Ethereum chain closer than this to the next window (no new window opens). */
+const DRAIN_ETH_MARGIN = 40;
 
 export async function runDevnet(opts: DevnetOptions): Promise<DevnetSummary> {
   const print = opts.print;
@@ -71,6 +90,7 @@ export async function runDevnet(opts: DevnetOptions): Promise<DevnetSummary> {
     const scenario = await Scenario.create(net, print);
     await scenario.step(0);
     let killed: number | undefined;
+    let lastW: number | undefined;
     for (let n = 1; opts.windows === 0 || n <= opts.windows; n++) {
       const W = await net.miner.nextWindow(
         {
@@ -93,12 +113,67 @@ export async function runDevnet(opts: DevnetOptions): Promise<DevnetSummary> {
       timeline.printWindow(W);
       summary.windows.push(timeline.summary(W));
       summary.actions = timeline.actions();
+      lastW = W;
+    }
+    if (opts.drain && lastW !== undefined) {
+      await drain(net, timeline, lastW, print, opts.signal);
+      summary.actions = timeline.actions();
     }
     return summary;
   } finally {
     await net?.stop();
     if (ownDir) rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** Actions of the summary that are not done, expired or backed out. */
+export function pendingActions(actions: readonly ActionSummary[]): ActionSummary[] {
+  return actions.filter((a) => !isTerminalOutcome(a.state));
+}
+
+/**
+ * After the last window: Bitcoin blocks keep coming every BTC_BLOCK_MS and an Ethereum block is mined
+ * about as often (so recording, settlement and signing deadlines move on), never into the next window,
+ * until every action of the timeline is terminal or DRAIN_BTC_BLOCKS Bitcoin blocks were mined. What
+ * is still pending at the limit is printed; the command then exits non-zero.
+ */
+async function drain(net: LocalNetwork, timeline: Timeline, lastW: number, print: Printer, signal: AbortSignal): Promise<void> {
+  const started = Date.now();
+  const from = net.bitcoin.tip().height;
+  const ethCap = lastW + COORDINATION_FREQUENCY_BLOCKS - DRAIN_ETH_MARGIN;
+  let pending = pendingActions(timeline.actions());
+  if (pending.length === 0) return;
+  print(`drain: ${pending.length} action(s) not terminal yet; waiting for done/expired/backedOut, at most ${DRAIN_BTC_BLOCKS} Bitcoin blocks (~${(DRAIN_BTC_BLOCKS * BTC_BLOCK_MS) / 1000} s)`);
+  let nextProgress = DRAIN_PROGRESS_BLOCKS;
+  let mined = 0;
+  while (mined < DRAIN_BTC_BLOCKS) {
+    if ((await net.miner.head()) < ethCap) await net.miner.mine(1);
+    await sleep(BTC_BLOCK_MS, signal);
+    mined = net.bitcoin.tip().height - from;
+    pending = pendingActions(timeline.actions());
+    if (pending.length === 0) break;
+    if (mined >= nextProgress) {
+      nextProgress += DRAIN_PROGRESS_BLOCKS;
+      print(`drain: +${mined} Bitcoin blocks, ${pending.length} action(s) not terminal: ${tally(pending)}`);
+    }
+  }
+  const took = `+${mined} Bitcoin blocks, ${((Date.now() - started) / 1000).toFixed(1)} s`;
+  if (pending.length === 0) {
+    print(`drain: every action is terminal (${took})`);
+    return;
+  }
+  print(`drain: gave up after ${took}; ${pending.length} action(s) not terminal:`);
+  for (const a of pending) {
+    const nodes = Object.entries(a.nodes).map(([n, st]) => `${n} ${st}`).join(", ");
+    print(`  W=${a.window} wallet ${a.wallet} ${a.type}: ${a.state} (${nodes}); history ${a.history.join(" → ")}`);
+  }
+}
+
+/** "settled 3, in_mempool 1" */
+function tally(actions: readonly ActionSummary[]): string {
+  const counts = new Map<string, number>();
+  for (const a of actions) counts.set(a.state, (counts.get(a.state) ?? 0) + 1);
+  return [...counts].map(([st, n]) => `${st} ${n}`).join(", ");
 }
 
 export function writeSummary(file: string, summary: DevnetSummary): void {

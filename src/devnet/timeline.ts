@@ -41,6 +41,11 @@ export type Printer = (line: string) => void;
 const OUTCOMES: Record<string, string> = { final: "done", done: "done", expired: "expired", aborted: "backedOut", conflicted: "backedOut", failed_invalid: "backedOut" };
 const outcomeName = (state: string): string => OUTCOMES[state] ?? state;
 
+/** True for a summary state that ends an action: `done`, `expired` or `backedOut`. */
+export function isTerminalOutcome(state: string): boolean {
+  return state === "done" || state === "expired" || state === "backedOut";
+}
+
 const short = (hex: string): string => (hex.length > 14 ? `${hex.slice(0, 6)}…${hex.slice(-4)}` : hex);
 
 export class Timeline {
