@@ -6,6 +6,7 @@ import type { WindowResult } from "../coordination/events.js";
 import type { MalformedReason } from "../coordination/message.js";
 import type { ConnectionRefusal } from "../network/connection-gate.js";
 import type { GossipAction, GossipReason } from "../network/gossip-validator.js";
+import type { HealthStatus } from "./status-source.js";
 
 type Labels = Record<string, string>;
 
@@ -34,6 +35,8 @@ export interface TypedHistogram<L extends Labels> {
 }
 
 export type WindowOutcome = "opened" | "missed" | "caught_up";
+const WINDOW_OUTCOMES: readonly WindowOutcome[] = ["opened", "missed", "caught_up"];
+const HEALTH_STATUSES: readonly HealthStatus[] = ["recovering", "ready", "degraded"];
 export type GenerationOutcome = "ok" | "fallback_noop" | "error";
 export type ValidationResult = "valid" | "invalid" | "unverified";
 export type PublishResult = "first" | "republish" | "error";
@@ -50,7 +53,15 @@ export interface ActionCount {
   count: number;
 }
 
-/** Values computed at scrape time from the database (cheap aggregate queries). */
+/** Blocks left before the signing deadline of one action that is not signed yet. */
+export interface ActionDeadline {
+  type: ActionName;
+  /** Wallet PKH, lowercase hex: at most one unsigned action per wallet (it holds the wallet's lock). */
+  wallet: string;
+  blocks: number;
+}
+
+/** Values computed at scrape time from the database and the node's live state (cheap queries). */
 export interface ScrapeSources {
   /** Actions by type and state (reliability.md §8). */
   actions: () => ActionCount[];
@@ -60,6 +71,14 @@ export interface ScrapeSources {
   btcTrackers: () => Record<string, number>;
   /** Ethereum intents by status. */
   ethIntents: () => Record<string, number>;
+  /** The node's health, as /health reports it (reliability.md §5). */
+  health: () => HealthStatus;
+  /** Seconds since each chain last answered (Ethereum RPC; Electrum: 0 while it answers); health turns degraded past 300. */
+  chainUnreachableSeconds: () => Partial<Record<Chain, number>>;
+  /** Actions before `signed`, with the blocks left to their signing deadline (reliability.md §3.2). */
+  actionDeadlines: () => ActionDeadline[];
+  /** Busy wallets (an action holds the lock, §3.3): wallet PKH hex → windows since that action's window. */
+  walletBusyWindows: () => Record<string, number>;
 }
 
 export interface Metrics {
@@ -165,6 +184,20 @@ export function createMetrics(opts: CreateMetricsOptions = {}): Metrics {
   collected("eth_intents", "Ethereum transaction intents by status.", ["status"] as const, (g) => {
     for (const [status, n] of Object.entries(sources.ethIntents?.() ?? {})) g.set({ status }, n);
   });
+  collected("health_status", "The node's health: 1 for the current status (recovering, ready, degraded), 0 for the others.", ["status"] as const, (g) => {
+    if (!sources.health) return;
+    const now = sources.health();
+    for (const status of HEALTH_STATUSES) g.set({ status }, status === now ? 1 : 0);
+  });
+  collected("chain_unreachable_seconds", "Seconds since the chain last answered (eth: last successful RPC call; btc: 0 while Electrum answers).", ["chain"] as const, (g) => {
+    for (const [chain, s] of Object.entries(sources.chainUnreachableSeconds?.() ?? {})) g.set({ chain }, s ?? 0);
+  });
+  collected("action_deadline_blocks", "Blocks left to the signing deadline of each action not signed yet, by type and wallet.", ["type", "wallet"] as const, (g) => {
+    for (const a of sources.actionDeadlines?.() ?? []) g.set({ type: a.type, wallet: a.wallet }, a.blocks);
+  });
+  collected("wallet_busy_windows", "Windows since the window of the action holding each busy wallet's lock.", ["wallet"] as const, (g) => {
+    for (const [wallet, n] of Object.entries(sources.walletBusyWindows?.() ?? {})) g.set({ wallet }, n);
+  });
 
   const rpcLatency = new Histogram<"method">({
     name: METRIC_PREFIX + "rpc_latency_seconds",
@@ -176,6 +209,10 @@ export function createMetrics(opts: CreateMetricsOptions = {}): Metrics {
 
   if (opts.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
 
+  // Every outcome exported from the start (at 0), so that increase() also sees the first missed window.
+  const windows = counter("windows_total", "Coordination windows seen, by how they were seen.", ["outcome"] as const);
+  for (const outcome of WINDOW_OUTCOMES) windows.inc({ outcome }, 0);
+
   return {
     registry,
     text: () => registry.metrics(),
@@ -184,7 +221,7 @@ export function createMetrics(opts: CreateMetricsOptions = {}): Metrics {
       Object.assign(sources, s);
     },
 
-    windows: counter("windows_total", "Coordination windows seen, by how they were seen.", ["outcome"]),
+    windows,
     walletsCoordinated: gauge("wallets_coordinated", "Wallets this node coordinates in the current window."),
     leaderWindows: counter("leader_windows_total", "Windows in which this node was the leader of a wallet."),
     proposals: counter("proposals_total", "Proposals generated as leader, by action type.", ["action"]),

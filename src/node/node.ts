@@ -55,6 +55,7 @@ import { healthOf } from "./health.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { profileFromConfig, type NodeConfig } from "./options.js";
 import { StatusServer, storeStatusSource } from "./status-server.js";
+import { storeScrapeSources, type HealthStatus } from "./status-source.js";
 
 const VERSION: string = createRequire(import.meta.url)("../../package.json").version;
 
@@ -122,17 +123,29 @@ export class WcoordNode {
     const store = (this.store = Store.open(config.dataDir));
 
     // 2. The status server answers from the start, with health `recovering` until boot is done.
+    const health = (): HealthStatus =>
+      healthOf({
+        booted: this.status === "ready",
+        now: Date.now(),
+        lastEthRpcOk: this.lastEthRpcOk,
+        bitcoinUnreachableSince: this.bitcoin?.unreachableSince ?? null,
+      });
+    const ethHead = (): number | null => (this.clock && this.clock.head >= 0 ? this.clock.head : null);
+    // Gauges read at each scrape: what the database holds, the health and each chain's silence.
+    metrics?.setScrapeSources({
+      ...storeScrapeSources(store, ethHead),
+      health,
+      chainUnreachableSeconds: () => {
+        const now = Date.now();
+        const btcSince = this.bitcoin?.unreachableSince ?? null;
+        return { eth: (now - this.lastEthRpcOk) / 1000, ...(this.bitcoin ? { btc: btcSince === null ? 0 : (now - btcSince) / 1000 } : {}) };
+      },
+    });
     this.statusServer = new StatusServer(
       {
         source: storeStatusSource(store, {
-          health: () =>
-            healthOf({
-              booted: this.status === "ready",
-              now: Date.now(),
-              lastEthRpcOk: this.lastEthRpcOk,
-              bitcoinUnreachableSince: this.bitcoin?.unreachableSince ?? null,
-            }),
-          ethHead: () => (this.clock && this.clock.head >= 0 ? this.clock.head : null),
+          health,
+          ethHead,
           btcTip: () => this.bitcoinTip?.cursor()?.height ?? null,
           operator: this.operator,
           peerId: () => this.libp2p?.peerId.toString() ?? null,

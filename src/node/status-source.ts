@@ -1,6 +1,6 @@
 // What the status API, the web page and the `wcoord logs|faults` commands read: one StatusSource
 // interface with JSON-ready views, and its adapter over the Store (reliability.md §8, coordination.md §11.3).
-import { actionName, FaultType, type ActionName, type FaultName } from "../coordination/constants.js";
+import { actionName, COORDINATION_FREQUENCY_BLOCKS, FaultType, type ActionName, type FaultName } from "../coordination/constants.js";
 import { decodeCoordinationMessage } from "../network/codec.js";
 import type { ActionState } from "../store/repos/action-states.js";
 import type { ActionRow } from "../store/repos/actions-repo.js";
@@ -9,6 +9,7 @@ import type { FaultRow } from "../store/repos/faults-repo.js";
 import type { LeaderStatementRow } from "../store/repos/leader-statements-repo.js";
 import type { WindowRow } from "../store/repos/windows-repo.js";
 import type { Store } from "../store/store.js";
+import { currentWindowBlock } from "../coordination/window.js";
 import type { ScrapeSources } from "./metrics.js";
 import { toHex } from "../util/hex.js";
 
@@ -284,8 +285,11 @@ export function storeStatusSource(store: Store, live: LiveStatus): StatusSource 
 /** Blocks in 24 h at 12 s (coordination.md §11.3: `wcoord_faults_recent` covers the last 24 h of blocks). */
 export const RECENT_FAULT_BLOCKS = 7200;
 
+/** States before `signed`: they expire at the signing deadline (reliability.md §3.2). */
+const UNSIGNED_STATES: readonly ActionState[] = ["scheduled", "validating", "built", "signing"];
+
 /** Scrape-time sources for the metrics gauges that read the database (metrics.setScrapeSources). */
-export function storeScrapeSources(store: Store, ethHead: () => number | null): ScrapeSources {
+export function storeScrapeSources(store: Store, ethHead: () => number | null): Omit<ScrapeSources, "health" | "chainUnreachableSeconds"> {
   const countBy = <T>(rows: readonly T[], key: (r: T) => string): Record<string, number> => {
     const out: Record<string, number> = {};
     for (const r of rows) out[key(r)] = (out[key(r)] ?? 0) + 1;
@@ -307,5 +311,21 @@ export function storeScrapeSources(store: Store, ethHead: () => number | null): 
     },
     btcTrackers: () => countBy(store.btcTrackers.list(), (t) => t.status),
     ethIntents: () => countBy(store.ethIntents.list(), (i) => i.status),
+    actionDeadlines: () => {
+      const head = ethHead();
+      if (head === null) return [];
+      return store.actions.list({ state: UNSIGNED_STATES }).map((a) => ({ type: actionName(a.type), wallet: a.walletPkh, blocks: a.signingDeadline - head }));
+    },
+    walletBusyWindows: () => {
+      const head = ethHead();
+      if (head === null) return {};
+      const out: Record<string, number> = {};
+      // failed_invalid is frozen but keeps the lock (§3.3): read every row, not only the live ones.
+      for (const a of store.actions.list()) {
+        if (!a.holdsLock) continue;
+        out[a.walletPkh] = Math.max(0, (currentWindowBlock(head) - a.W) / COORDINATION_FREQUENCY_BLOCKS);
+      }
+      return out;
+    },
   };
 }

@@ -169,6 +169,9 @@ describe("status server", () => {
     // 24 h of blocks before head 2805 reaches back to block 0: both faults are recent.
     expect(r.body).toContain('wcoord_faults_recent{type="LeaderIdleness"} 1');
     expect(r.body).toContain('wcoord_faults_recent{type="InvalidProposal"} 1');
+    // The heartbeat of W=2700 is validating: 3100 − 2805 blocks to its signing deadline, busy since this window.
+    expect(r.body).toContain(`wcoord_action_deadline_blocks{type="Heartbeat",wallet="${WALLET_A}"} 295`);
+    expect(r.body).toContain(`wcoord_wallet_busy_windows{wallet="${WALLET_A}"} 0`);
   });
 
   it("GET / serves the page with a strict CSP and no external assets", async () => {

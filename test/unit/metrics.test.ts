@@ -49,6 +49,10 @@ const REQUIRED = [
   "wcoord_btc_trackers",
   "wcoord_eth_intents",
   "wcoord_wallet_unknown_spend_total",
+  "wcoord_health_status",
+  "wcoord_chain_unreachable_seconds",
+  "wcoord_action_deadline_blocks",
+  "wcoord_wallet_busy_windows",
 ];
 
 describe("metrics", () => {
@@ -85,7 +89,7 @@ describe("metrics", () => {
     expect(sample(t, "wcoord_leader_windows_total")).toBe(1);
     expect(sample(t, "wcoord_rpc_latency_seconds_bucket", { method: "eth_call", le: "0.05" })).toBe(1);
     expect(sample(t, "wcoord_rpc_latency_seconds_bucket", { method: "eth_call", le: "0.025" })).toBe(0);
-    expect(sample(await b.text(), "wcoord_windows_total", { outcome: "opened" })).toBeUndefined();
+    expect(sample(await b.text(), "wcoord_windows_total", { outcome: "opened" })).toBe(0);
   });
 
   it("collects scrape-time gauges from the sources, fresh on every scrape", async () => {
@@ -106,6 +110,36 @@ describe("metrics", () => {
     t = await m.text();
     expect(sample(t, "wcoord_actions", { type: "Heartbeat", state: "scheduled" })).toBeUndefined();
     expect(sample(t, "wcoord_actions", { type: "Heartbeat", state: "done" })).toBe(2);
+  });
+
+  it("exports every window outcome from the start, so the first missed window is an increase", async () => {
+    const t = await createMetrics({ processMetrics: false }).text();
+    for (const outcome of ["opened", "missed", "caught_up"]) expect(sample(t, "wcoord_windows_total", { outcome })).toBe(0);
+  });
+
+  it("collects health, chain silence, action deadlines and busy wallets for the alert rules", async () => {
+    const m = createMetrics({ processMetrics: false });
+    let t = await m.text();
+    expect(sample(t, "wcoord_health_status", { status: "ready" })).toBeUndefined();
+    let health: "recovering" | "ready" | "degraded" = "recovering";
+    m.setScrapeSources({
+      health: () => health,
+      chainUnreachableSeconds: () => ({ eth: 2.5, btc: 301 }),
+      actionDeadlines: () => [{ type: "Redemption", wallet: "aa".repeat(20), blocks: 42 }],
+      walletBusyWindows: () => ({ ["aa".repeat(20)]: 4 }),
+    });
+    t = await m.text();
+    expect(sample(t, "wcoord_health_status", { status: "recovering" })).toBe(1);
+    expect(sample(t, "wcoord_health_status", { status: "ready" })).toBe(0);
+    expect(sample(t, "wcoord_health_status", { status: "degraded" })).toBe(0);
+    expect(sample(t, "wcoord_chain_unreachable_seconds", { chain: "eth" })).toBe(2.5);
+    expect(sample(t, "wcoord_chain_unreachable_seconds", { chain: "btc" })).toBe(301);
+    expect(sample(t, "wcoord_action_deadline_blocks", { type: "Redemption", wallet: "aa".repeat(20) })).toBe(42);
+    expect(sample(t, "wcoord_wallet_busy_windows", { wallet: "aa".repeat(20) })).toBe(4);
+    health = "ready";
+    t = await m.text();
+    expect(sample(t, "wcoord_health_status", { status: "recovering" })).toBe(0);
+    expect(sample(t, "wcoord_health_status", { status: "ready" })).toBe(1);
   });
 
   it("a failing source does not fail the scrape and counts a db error", async () => {
