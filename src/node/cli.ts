@@ -1,9 +1,14 @@
 // `wcoord` command dispatcher. Each command lives in its own module, loaded on demand so that quick
 // commands (window, faults) do not pay for libp2p or Hardhat start-up.
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
 type Command = (argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream) => Promise<number>;
 
 const COMMANDS: Record<string, { about: string; load: () => Promise<Command> }> = {
-  devnet: { about: "run a whole local network: chain, contracts, operator nodes (npm start)", load: async () => (await import("../devnet/devnet-command.js")).runDevnetCommand },
+  devnet: { about: "run a whole local network: chain, contracts, operator nodes (npm start)", load: loadDevnet },
   start: { about: "run an operator node", load: async () => (await import("./start-command.js")).runStartCommand },
   window: { about: "print the index, seed, leader and checklist of a window", load: async () => (await import("../coordination/window-command.js")).runWindowCommand },
   logs: { about: "show the coordination timeline from the node's records", load: async () => (await import("./logs-command.js")).runLogsCommand },
@@ -11,6 +16,29 @@ const COMMANDS: Record<string, { about: string; load: () => Promise<Command> }> 
   keys: { about: "create or import an encrypted operator keystore", load: async () => (await import("./keys-command.js")).runKeysCommand },
   db: { about: "check, back up or reindex the node database", load: async () => (await import("../store/db-command.js")).runDbCommand },
 };
+
+// The devnet deploys the contracts with Hardhat from the repository's sources, so it runs from a clone
+// only: the package build (tsconfig.build.json) leaves src/devnet out and the package has no Hardhat.
+// The specifier is not a literal so that the build does not follow it into deploy/ and Hardhat.
+const DEVNET_MODULE = "../devnet/devnet-command.js";
+
+async function loadDevnet(): Promise<Command> {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const present = existsSync(join(here, "..", "devnet", "devnet-command.ts")) || existsSync(join(here, "..", "devnet", "devnet-command.js"));
+  let hardhat = true;
+  try {
+    createRequire(import.meta.url).resolve("hardhat");
+  } catch {
+    hardhat = false;
+  }
+  if (!present || !hardhat) {
+    return async (_argv, _out, err) => {
+      err.write("wcoord devnet: needs Hardhat and the contracts' sources, which this installation does not have; run it from a clone of the repository (npm ci, then npm start)\n");
+      return 1;
+    };
+  }
+  return ((await import(DEVNET_MODULE)) as { runDevnetCommand: Command }).runDevnetCommand;
+}
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)} ${c.about}`);
