@@ -114,6 +114,22 @@ library BitcoinScripts {
         return ScriptMatch.WrongForm;
     }
 
+    /// @notice Takes output `outputIndex` of `outputVector` and matches it
+    ///         against the expected deposit script (`matchFundingOutput`).
+    /// @return result How the output matches the script.
+    /// @return output The output: 8-byte value, then the length-prefixed
+    ///         output script.
+    /// @dev Reverts with the bitcoin-spv messages when the output cannot be
+    ///      read, and Panics on malformed outputs (contracts.md 3.10).
+    function matchFundingOutputAt(
+        bytes calldata outputVector,
+        uint32 outputIndex,
+        bytes memory script
+    ) internal view returns (ScriptMatch result, bytes memory output) {
+        output = outputVector.extractOutputAtIndex(outputIndex);
+        result = matchFundingOutput(output, script);
+    }
+
     /// @notice Bitcoin transaction hash (hash256 of the non-witness
     ///         serialization), in internal byte order.
     function txHash(BitcoinTxInfo calldata txInfo)
@@ -190,9 +206,26 @@ library BitcoinScripts {
             );
     }
 
+    /// @notice A wallet's BTC balance: the value of `mainUtxo`, which must
+    ///         hash to `walletMainUtxoHash`; 0 (and `mainUtxo` ignored) when
+    ///         the wallet has no main UTXO.
+    function mainUtxoBalance(
+        bytes32 walletMainUtxoHash,
+        BitcoinUtxo calldata mainUtxo
+    ) internal pure returns (uint64) {
+        if (walletMainUtxoHash == bytes32(0)) {
+            return 0;
+        }
+        require(
+            mainUtxoHash(mainUtxo) == walletMainUtxoHash,
+            "Invalid wallet main UTXO data"
+        );
+        return mainUtxo.txOutputValue;
+    }
+
     /// @notice Target wallets commitment: keccak256 of the packed array,
     ///         where every bytes20 element is padded to 32 bytes.
-    function targetWalletsCommitment(bytes20[] memory targetWallets)
+    function targetWalletsCommitment(bytes20[] calldata targetWallets)
         internal
         pure
         returns (bytes32)

@@ -1,13 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-only
 pragma solidity ^0.8.17;
 
-import {BTCUtils} from "@keep-network/bitcoin-spv-sol/contracts/BTCUtils.sol";
-
 import "./BridgeTypes.sol";
-import "./IBridgeView.sol";
-import "./IRedemptionWatchtower.sol";
 import "./BitcoinScripts.sol";
 import "./Heartbeat.sol";
+import "./WalletProposalChecks.sol";
 
 /// @title Wallet proposal validator
 /// @notice Read-only, non-upgradeable contract that tells whether a wallet
@@ -17,38 +14,11 @@ import "./Heartbeat.sol";
 ///         and revert strings are those of tBTC v2's validator
 ///         (contracts.md section 3).
 /// @dev A change of rules means a new deployment and a new protocol profile.
-contract WalletProposalValidator {
-    using BTCUtils for bytes;
-
-    /// @notice Minimum age of a deposit, in seconds, before it can be swept.
-    uint32 public constant DEPOSIT_MIN_AGE = 2 hours;
-
-    /// @notice Minimum time, in seconds, between the sweep and the moment a
-    ///         deposit becomes refundable.
-    uint32 public constant DEPOSIT_REFUND_SAFETY_MARGIN = 24 hours;
-
-    /// @notice Maximum number of deposits in one sweep.
-    uint16 public constant DEPOSIT_SWEEP_MAX_SIZE = 20;
-
-    /// @notice Minimum age of a redemption request, in seconds, before it
-    ///         can be processed (a watchtower delay may raise it).
-    uint32 public constant REDEMPTION_REQUEST_MIN_AGE = 600;
-
-    /// @notice Minimum time, in seconds, between the redemption and the
-    ///         moment the request times out.
-    uint32 public constant REDEMPTION_REQUEST_TIMEOUT_SAFETY_MARGIN = 2 hours;
-
-    /// @notice Maximum number of requests in one redemption.
-    uint16 public constant REDEMPTION_MAX_SIZE = 20;
-
-    /// @notice The Bridge whose state the proposals are validated against.
-    IBridgeView public immutable bridge;
-
+///      The constants, the Bridge address and the per-item checks are in
+///      `WalletProposalChecks`.
+contract WalletProposalValidator is WalletProposalChecks {
     /// @param _bridge Address of the Bridge.
-    constructor(address _bridge) {
-        require(_bridge != address(0), "Bridge address cannot be zero");
-        bridge = IBridgeView(_bridge);
-    }
+    constructor(address _bridge) WalletProposalChecks(_bridge) {}
 
     /// @notice Validates a deposit sweep proposal.
     /// @param proposal The proposal.
@@ -71,12 +41,8 @@ contract WalletProposalValidator {
         DepositSweepProposal calldata proposal,
         DepositExtraInfo[] calldata depositsExtraInfo
     ) external view returns (bool) {
-        WalletState walletState = bridge
-            .wallets(proposal.walletPubKeyHash)
-            .state;
         require(
-            walletState == WalletState.Live ||
-                walletState == WalletState.MovingFunds,
+            isLiveOrMovingFunds(proposal.walletPubKeyHash),
             "Wallet is not in Live or MovingFunds state"
         );
 
@@ -120,13 +86,10 @@ contract WalletProposalValidator {
                 "Deposit targets different vault"
             );
 
-            for (uint256 j = 0; j < i; j++) {
-                require(
-                    processedDepositKeys[j] != key,
-                    "Duplicated deposit"
-                );
-            }
-            processedDepositKeys[i] = key;
+            require(
+                addUnique(processedDepositKeys, i, key),
+                "Duplicated deposit"
+            );
         }
 
         return true;
@@ -150,12 +113,8 @@ contract WalletProposalValidator {
         view
         returns (bool)
     {
-        WalletState walletState = bridge
-            .wallets(proposal.walletPubKeyHash)
-            .state;
         require(
-            walletState == WalletState.Live ||
-                walletState == WalletState.MovingFunds,
+            isLiveOrMovingFunds(proposal.walletPubKeyHash),
             "Wallet is not in Live or MovingFunds state"
         );
 
@@ -168,15 +127,8 @@ contract WalletProposalValidator {
             "Redemption exceeds the max size"
         );
 
-        (
-            ,
-            ,
-            ,
-            uint64 redemptionTxMaxTotalFee,
-            uint32 redemptionTimeout,
-            ,
-
-        ) = bridge.redemptionParameters();
+        (, , , uint64 redemptionTxMaxTotalFee, uint32 redemptionTimeout, , ) = bridge
+            .redemptionParameters();
 
         require(
             proposal.redemptionTxFee > 0,
@@ -213,13 +165,10 @@ contract WalletProposalValidator {
                     : feePerRequest
             );
 
-            for (uint256 j = 0; j < i; j++) {
-                require(
-                    processedRedemptionKeys[j] != key,
-                    "Duplicated request"
-                );
-            }
-            processedRedemptionKeys[i] = key;
+            require(
+                addUnique(processedRedemptionKeys, i, key),
+                "Duplicated request"
+            );
         }
 
         return true;
@@ -255,36 +204,18 @@ contract WalletProposalValidator {
 
         require(
             sourceWallet.movingFundsTargetWalletsCommitmentHash ==
-                keccak256(abi.encodePacked(proposal.targetWallets)),
+                BitcoinScripts.targetWalletsCommitment(proposal.targetWallets),
             "Target wallets do not match target wallets commitment hash"
         );
 
-        (
-            uint64 movingFundsTxMaxTotalFee,
-            uint64 movingFundsDustThreshold,
-            ,
-            ,
-            ,
-            ,
-            ,
-            ,
-            ,
-            ,
-
-        ) = bridge.movingFundsParameters();
-
-        uint64 sourceWalletBtcBalance = 0;
-        if (sourceWallet.mainUtxoHash != bytes32(0)) {
-            require(
-                BitcoinScripts.mainUtxoHash(walletMainUtxo) ==
-                    sourceWallet.mainUtxoHash,
-                "Invalid wallet main UTXO data"
-            );
-            sourceWalletBtcBalance = walletMainUtxo.txOutputValue;
-        }
+        (uint64 movingFundsTxMaxTotalFee, uint64 movingFundsDustThreshold, , , , , , , , , ) = bridge
+            .movingFundsParameters();
 
         require(
-            sourceWalletBtcBalance >= movingFundsDustThreshold,
+            BitcoinScripts.mainUtxoBalance(
+                sourceWallet.mainUtxoHash,
+                walletMainUtxo
+            ) >= movingFundsDustThreshold,
             "Source wallet BTC balance is below the moving funds dust threshold"
         );
 
@@ -313,12 +244,8 @@ contract WalletProposalValidator {
     function validateMovedFundsSweepProposal(
         MovedFundsSweepProposal calldata proposal
     ) external view returns (bool) {
-        WalletState walletState = bridge
-            .wallets(proposal.walletPubKeyHash)
-            .state;
         require(
-            walletState == WalletState.Live ||
-                walletState == WalletState.MovingFunds,
+            isLiveOrMovingFunds(proposal.walletPubKeyHash),
             "Source wallet is not in Live or MovingFunds state"
         );
 
@@ -374,151 +301,5 @@ contract WalletProposalValidator {
         );
 
         return true;
-    }
-
-    /// @notice Checks the sweep fee against `depositTxMaxFee`; the last
-    ///         deposit carries the indivisible remainder.
-    function validateSweepTxFee(uint256 sweepTxFee, uint256 depositsCount)
-        internal
-        view
-    {
-        require(sweepTxFee > 0, "Proposed transaction fee cannot be zero");
-
-        uint256 feeRemainder = sweepTxFee % depositsCount;
-        uint256 feePerDeposit = (sweepTxFee - feeRemainder) / depositsCount;
-
-        (, , uint64 depositTxMaxFee, ) = bridge.depositParameters();
-
-        require(
-            feePerDeposit + feeRemainder <= depositTxMaxFee,
-            "Proposed transaction fee is too high"
-        );
-    }
-
-    /// @notice Per-deposit checks 8.2-8.8 of contracts.md 3.4.
-    /// @return The deposit's vault, for the vault check done by the caller.
-    function validateDeposit(
-        bytes20 walletPubKeyHash,
-        DepositKey calldata depositKey,
-        uint256 key,
-        DepositExtraInfo calldata depositExtraInfo
-    ) internal view returns (address) {
-        DepositRequest memory depositRequest = bridge.deposits(key);
-
-        require(depositRequest.revealedAt != 0, "Deposit not revealed");
-
-        require(
-            // solhint-disable-next-line not-rely-on-time
-            block.timestamp > depositRequest.revealedAt + DEPOSIT_MIN_AGE,
-            "Deposit min age not achieved yet"
-        );
-
-        require(depositRequest.sweptAt == 0, "Deposit already swept");
-
-        validateDepositExtraInfo(
-            depositKey,
-            depositRequest.depositor,
-            depositRequest.extraData,
-            depositExtraInfo
-        );
-
-        uint32 depositRefundableTimestamp = BTCUtils.reverseUint32(
-            uint32(depositExtraInfo.refundLocktime)
-        );
-        require(
-            // solhint-disable-next-line not-rely-on-time
-            block.timestamp <
-                depositRefundableTimestamp - DEPOSIT_REFUND_SAFETY_MARGIN,
-            "Deposit refund safety margin is not preserved"
-        );
-
-        require(
-            depositExtraInfo.walletPubKeyHash == walletPubKeyHash,
-            "Deposit controlled by different wallet"
-        );
-
-        return depositRequest.vault;
-    }
-
-    /// @notice Checks that the extra info matches the deposit: the funding
-    ///         tx hashes to the key's funding tx hash, and the funding output
-    ///         locks the expected deposit script (exactly P2SH or P2WSH).
-    function validateDepositExtraInfo(
-        DepositKey calldata depositKey,
-        address depositor,
-        bytes32 extraData,
-        DepositExtraInfo calldata depositExtraInfo
-    ) internal view {
-        require(
-            BitcoinScripts.txHash(depositExtraInfo.fundingTx) ==
-                depositKey.fundingTxHash,
-            "Extra info funding tx hash does not match"
-        );
-
-        bytes memory expectedScript = BitcoinScripts.depositScript(
-            depositor,
-            depositExtraInfo.blindingFactor,
-            depositExtraInfo.walletPubKeyHash,
-            depositExtraInfo.refundPubKeyHash,
-            depositExtraInfo.refundLocktime,
-            extraData
-        );
-
-        bytes memory fundingOutput = depositExtraInfo
-            .fundingTx
-            .outputVector
-            .extractOutputAtIndex(depositKey.fundingOutputIndex);
-
-        BitcoinScripts.ScriptMatch result = BitcoinScripts.matchFundingOutput(
-            fundingOutput,
-            expectedScript
-        );
-
-        require(
-            result == BitcoinScripts.ScriptMatch.Matched20 ||
-                result == BitcoinScripts.ScriptMatch.Matched32,
-            "Extra info funding output script does not match"
-        );
-    }
-
-    /// @notice Per-request checks 9.2-9.6 of contracts.md 3.6.
-    function validateRedemptionRequest(
-        uint256 key,
-        address redemptionWatchtower,
-        uint32 redemptionTimeout,
-        uint256 feeShare
-    ) internal view {
-        RedemptionRequest memory request = bridge.pendingRedemptions(key);
-
-        require(request.requestedAt != 0, "Not a pending redemption request");
-
-        uint32 minAge = REDEMPTION_REQUEST_MIN_AGE;
-        if (redemptionWatchtower != address(0)) {
-            uint32 redemptionDelay = IRedemptionWatchtower(
-                redemptionWatchtower
-            ).getRedemptionDelay(key);
-            if (redemptionDelay > minAge) {
-                minAge = redemptionDelay;
-            }
-        }
-
-        require(
-            // solhint-disable-next-line not-rely-on-time
-            block.timestamp > request.requestedAt + minAge,
-            "Redemption request min age not achieved yet"
-        );
-
-        uint32 requestTimeout = request.requestedAt + redemptionTimeout;
-        require(
-            // solhint-disable-next-line not-rely-on-time
-            block.timestamp <
-                requestTimeout - REDEMPTION_REQUEST_TIMEOUT_SAFETY_MARGIN,
-            "Redemption request timeout safety margin is not preserved"
-        );
-
-        require(
-            feeShare <= request.txMaxFee,
-            "Proposed transaction per-request fee share is too high"
-        );
     }
 }
