@@ -1,20 +1,99 @@
 // SPDX-License-Identifier: GPL-3.0-only
-pragma solidity ^0.8.17;
+pragma solidity ^0.8.21;
 
 import "./BridgeTypes.sol";
 
 /// @title Bridge state
-/// @notice Storage layout, events, access checks and shared internal logic
-///         of the Bridge. Both `Bridge` and its delegate `BridgeGovernanceLogic`
-///         inherit it, so both see exactly the same storage layout.
-/// @dev Contracts inheriting this one MUST NOT declare storage variables of
-///      their own (immutables are fine): the delegate relies on the layout.
-abstract contract BridgeState {
-    /// @notice All Bridge storage, shared by the Bridge and its delegate
-    ///         logic contract so that both see the same layout.
+/// @notice The Bridge's storage struct and its four parameter groups. The
+///         Bridge holds one `Storage` and hands it to the domain libraries
+///         (`Deposit`, `DepositSweep`, `Redemption`, `MovingFunds`,
+///         `Wallets`, `BridgeParameters`).
+/// @dev Each parameter group is one struct, in the order of its getter tuple
+///      (contracts.md 2.3); only the ABI declarations (`IBridgeEvents`, the
+///      getters' and update functions' type lists) repeat its shape. A struct
+///      of value types ABI-encodes exactly like the flat tuple of its fields,
+///      so the Bridge decodes update arguments straight into the struct, its
+///      getters return the struct's encoding and the
+///      `<Group>ParametersUpdated` events log it.
+library BridgeState {
+    /// @notice `depositParameters()`.
+    struct DepositParameters {
+        // Minimum deposit amount, in satoshi.
+        uint64 depositDustThreshold;
+        // Treasury fee = amount / divisor; 0 means no fee.
+        uint64 depositTreasuryFeeDivisor;
+        // Maximum sweep transaction fee share of one deposit, in satoshi.
+        uint64 depositTxMaxFee;
+        // Minimum time, in seconds, between a reveal and the refund
+        // locktime; 0 disables the locktime checks.
+        uint32 depositRevealAheadPeriod;
+    }
+
+    /// @notice `redemptionParameters()`.
+    struct RedemptionParameters {
+        // Minimum redemption amount, in satoshi.
+        uint64 redemptionDustThreshold;
+        // Treasury fee = amount / divisor; 0 means no fee.
+        uint64 redemptionTreasuryFeeDivisor;
+        // Maximum fee share of one request, snapshotted at request time.
+        uint64 redemptionTxMaxFee;
+        // Maximum fee of a whole redemption transaction.
+        uint64 redemptionTxMaxTotalFee;
+        // Seconds after which a request times out.
+        uint32 redemptionTimeout;
+        // Stored and returned only (tBTC tuple shape).
+        uint96 redemptionTimeoutSlashingAmount;
+        // Stored and returned only, in [0, 100].
+        uint32 redemptionTimeoutNotifierRewardMultiplier;
+    }
+
+    /// @notice `movingFundsParameters()`.
+    struct MovingFundsParameters {
+        // Maximum fee of a moving funds transaction.
+        uint64 movingFundsTxMaxTotalFee;
+        // Minimum balance worth moving, in satoshi.
+        uint64 movingFundsDustThreshold;
+        // Stored and returned only: the timeout reset delay, in seconds.
+        uint32 movingFundsTimeoutResetDelay;
+        // Stored and returned only: the timeout, in seconds.
+        uint32 movingFundsTimeout;
+        // Stored and returned only (tBTC tuple shape).
+        uint96 movingFundsTimeoutSlashingAmount;
+        // Stored and returned only, in [0, 100].
+        uint32 movingFundsTimeoutNotifierRewardMultiplier;
+        // Stored and returned only (tBTC's gas reimbursement offset).
+        uint16 movingFundsCommitmentGasOffset;
+        // Maximum fee of a moved funds sweep transaction.
+        uint64 movedFundsSweepTxMaxTotalFee;
+        // Stored and returned only: the sweep timeout, in seconds.
+        uint32 movedFundsSweepTimeout;
+        // Stored and returned only (tBTC tuple shape).
+        uint96 movedFundsSweepTimeoutSlashingAmount;
+        // Stored and returned only, in [0, 100].
+        uint32 movedFundsSweepTimeoutNotifierRewardMultiplier;
+    }
+
+    /// @notice `walletParameters()`.
+    struct WalletParameters {
+        // Stored and returned only (tBTC's wallet creation period).
+        uint32 walletCreationPeriod;
+        // Stored and returned only, in satoshi.
+        uint64 walletCreationMinBtcBalance;
+        // Stored and returned only, in satoshi.
+        uint64 walletCreationMaxBtcBalance;
+        // Stored and returned only, in satoshi.
+        uint64 walletClosureMinBtcBalance;
+        // Stored and returned only, in seconds.
+        uint32 walletMaxAge;
+        // Maximum BTC one moving funds target receives, in satoshi.
+        uint64 walletMaxBtcTransfer;
+        // Seconds a Closing wallet waits before it can be Closed.
+        uint32 walletClosingPeriod;
+    }
+
+    /// @notice All Bridge storage (contracts.md 2.2).
     struct Storage {
-        // --- Roles ---
-        // Governance: manages roles, parameters, wallets and vaults.
+        // Manages roles, parameters, wallets and vaults.
         address governance;
         // Accounts allowed to record Bitcoin outcomes.
         mapping(address => bool) isMaintainer;
@@ -22,209 +101,67 @@ abstract contract BridgeState {
         mapping(address => bool) isRedemptionRequester;
         // Vaults deposits may target.
         mapping(address => bool) isVaultTrusted;
-        // --- Wallets, deposits, redemptions, moved funds ---
         mapping(bytes20 => Wallet) registeredWallets;
-        mapping(bytes20 => address[]) operators;
-        mapping(bytes20 => bytes) publicKeys;
-        mapping(uint256 => DepositRequest) depositRequests;
+        // Seat lists: seat `k` is index `k - 1`.
+        mapping(bytes20 => address[]) walletOperators;
+        // 64-byte X || Y public keys.
+        mapping(bytes20 => bytes) walletPublicKeys;
+        mapping(uint256 => DepositRequest) deposits;
+        // The wallet each deposit was revealed for.
         mapping(uint256 => bytes20) depositWallet;
-        mapping(uint256 => RedemptionRequest) redemptionRequests;
-        mapping(uint256 => MovedFundsSweepRequest) movedFundsRequests;
+        mapping(uint256 => RedemptionRequest) pendingRedemptions;
+        mapping(uint256 => MovedFundsSweepRequest) movedFundsSweepRequests;
         // The wallet new deposits should go to; 0 when there is none.
         bytes20 activeWalletPubKeyHash;
         // Number of wallets in Live state.
         uint32 liveWalletsCount;
         // Optional redemption watchtower; 0 means none.
         address redemptionWatchtower;
-        // --- Parameters (contracts.md 2.3), in getter order ---
-        uint64 depositDustThreshold;
-        uint64 depositTreasuryFeeDivisor;
-        uint64 depositTxMaxFee;
-        uint32 depositRevealAheadPeriod;
-        uint64 redemptionDustThreshold;
-        uint64 redemptionTreasuryFeeDivisor;
-        uint64 redemptionTxMaxFee;
-        uint64 redemptionTxMaxTotalFee;
-        uint32 redemptionTimeout;
-        uint96 redemptionTimeoutSlashingAmount;
-        uint32 redemptionTimeoutNotifierRewardMultiplier;
-        uint64 movingFundsTxMaxTotalFee;
-        uint64 movingFundsDustThreshold;
-        uint32 movingFundsTimeoutResetDelay;
-        uint32 movingFundsTimeout;
-        uint96 movingFundsTimeoutSlashingAmount;
-        uint32 movingFundsTimeoutNotifierRewardMultiplier;
-        uint16 movingFundsCommitmentGasOffset;
-        uint64 movedFundsSweepTxMaxTotalFee;
-        uint32 movedFundsSweepTimeout;
-        uint96 movedFundsSweepTimeoutSlashingAmount;
-        uint32 movedFundsSweepTimeoutNotifierRewardMultiplier;
-        uint32 walletCreationPeriod;
-        uint64 walletCreationMinBtcBalance;
-        uint64 walletCreationMaxBtcBalance;
-        uint64 walletClosureMinBtcBalance;
-        uint32 walletMaxAge;
-        uint64 walletMaxBtcTransfer;
-        uint32 walletClosingPeriod;
+        DepositParameters depositParameters;
+        RedemptionParameters redemptionParameters;
+        MovingFundsParameters movingFundsParameters;
+        WalletParameters walletParameters;
     }
 
-    /// @dev The only storage variable (slot 0 onwards).
-    Storage internal self;
-
-    // ------------------------------------------------------------------
-    // Events (tBTC-identical signatures where tBTC has the event)
-    // ------------------------------------------------------------------
-
-    event DepositRevealed(
-        bytes32 fundingTxHash,
-        uint32 fundingOutputIndex,
-        address indexed depositor,
-        uint64 amount,
-        bytes8 blindingFactor,
-        bytes20 indexed walletPubKeyHash,
-        bytes20 refundPubKeyHash,
-        bytes4 refundLocktime,
-        address vault
-    );
-
-    event DepositsSwept(bytes20 walletPubKeyHash, bytes32 sweepTxHash);
-
-    event RedemptionRequested(
-        bytes20 indexed walletPubKeyHash,
-        bytes redeemerOutputScript,
-        address indexed redeemer,
-        uint64 requestedAmount,
-        uint64 treasuryFee,
-        uint64 txMaxFee
-    );
-
-    event RedemptionsCompleted(
-        bytes20 indexed walletPubKeyHash,
-        bytes32 redemptionTxHash
-    );
-
-    event WalletMovingFunds(
-        bytes32 indexed ecdsaWalletID,
-        bytes20 indexed walletPubKeyHash
-    );
-
-    event MovingFundsCommitmentSubmitted(
-        bytes20 indexed walletPubKeyHash,
-        bytes20[] targetWallets,
-        address submitter
-    );
-
-    event MovingFundsCompleted(
-        bytes20 indexed walletPubKeyHash,
-        bytes32 movingFundsTxHash
-    );
-
-    event MovedFundsSwept(bytes20 indexed walletPubKeyHash, bytes32 sweepTxHash);
-
-    event NewWalletRegistered(
-        bytes32 indexed ecdsaWalletID,
-        bytes20 indexed walletPubKeyHash
-    );
-
-    event WalletClosing(
-        bytes32 indexed ecdsaWalletID,
-        bytes20 indexed walletPubKeyHash
-    );
-
-    event WalletClosed(
-        bytes32 indexed ecdsaWalletID,
-        bytes20 indexed walletPubKeyHash
-    );
-
-    event WalletTerminated(
-        bytes32 indexed ecdsaWalletID,
-        bytes20 indexed walletPubKeyHash
-    );
-
-    event VaultStatusUpdated(address indexed vault, bool isTrusted);
-
-    event RedemptionWatchtowerSet(address redemptionWatchtower);
-
-    event WalletOperatorsSet(bytes20 indexed walletPubKeyHash, address[] operators);
-
-    event MaintainerStatusUpdated(address indexed maintainer, bool isMaintainer);
-
-    event GovernanceTransferred(address oldGovernance, address newGovernance);
-
-    event RedemptionRequesterStatusUpdated(
-        address indexed requester,
-        bool isRequester
-    );
-
-    event DepositParametersUpdated(
-        uint64 depositDustThreshold,
-        uint64 depositTreasuryFeeDivisor,
-        uint64 depositTxMaxFee,
-        uint32 depositRevealAheadPeriod
-    );
-
-    event RedemptionParametersUpdated(
-        uint64 redemptionDustThreshold,
-        uint64 redemptionTreasuryFeeDivisor,
-        uint64 redemptionTxMaxFee,
-        uint64 redemptionTxMaxTotalFee,
-        uint32 redemptionTimeout,
-        uint96 redemptionTimeoutSlashingAmount,
-        uint32 redemptionTimeoutNotifierRewardMultiplier
-    );
-
-    event MovingFundsParametersUpdated(
-        uint64 movingFundsTxMaxTotalFee,
-        uint64 movingFundsDustThreshold,
-        uint32 movingFundsTimeoutResetDelay,
-        uint32 movingFundsTimeout,
-        uint96 movingFundsTimeoutSlashingAmount,
-        uint32 movingFundsTimeoutNotifierRewardMultiplier,
-        uint16 movingFundsCommitmentGasOffset,
-        uint64 movedFundsSweepTxMaxTotalFee,
-        uint32 movedFundsSweepTimeout,
-        uint96 movedFundsSweepTimeoutSlashingAmount,
-        uint32 movedFundsSweepTimeoutNotifierRewardMultiplier
-    );
-
-    event WalletParametersUpdated(
-        uint32 walletCreationPeriod,
-        uint64 walletCreationMinBtcBalance,
-        uint64 walletCreationMaxBtcBalance,
-        uint64 walletClosureMinBtcBalance,
-        uint32 walletMaxAge,
-        uint64 walletMaxBtcTransfer,
-        uint32 walletClosingPeriod
-    );
-
-    modifier onlyGovernance() {
-        requireGovernance();
-        _;
-    }
-
-    modifier onlyMaintainer() {
-        requireMaintainer();
-        _;
-    }
-
-    /// @notice Reverts unless the caller is the governance.
-    function requireGovernance() internal view {
-        require(msg.sender == self.governance, "Caller is not the governance");
-    }
-
-    /// @notice Reverts unless the caller is a maintainer.
-    function requireMaintainer() internal view {
-        require(self.isMaintainer[msg.sender], "Caller is not a maintainer");
-    }
-
-    /// @notice Moves the wallet to Closing and emits `WalletClosing`.
-    function beginWalletClosing(
-        Wallet storage wallet,
-        bytes20 walletPubKeyHash
-    ) internal {
-        wallet.state = WalletState.Closing;
-        /* solhint-disable-next-line not-rely-on-time */
-        wallet.closingStartedAt = uint32(block.timestamp);
-        emit WalletClosing(wallet.ecdsaWalletID, walletPubKeyHash);
+    /// @notice Sets every parameter to tBTC v2's initial value
+    ///         (contracts.md 2.3); the Bridge's constructor calls it.
+    function setInitialParameters(Storage storage self) internal {
+        self.depositParameters = DepositParameters({
+            depositDustThreshold: 1_000_000,
+            depositTreasuryFeeDivisor: 2000,
+            depositTxMaxFee: 100_000,
+            depositRevealAheadPeriod: 15 days
+        });
+        self.redemptionParameters = RedemptionParameters({
+            redemptionDustThreshold: 1_000_000,
+            redemptionTreasuryFeeDivisor: 2000,
+            redemptionTxMaxFee: 100_000,
+            redemptionTxMaxTotalFee: 1_000_000,
+            redemptionTimeout: 5 days,
+            redemptionTimeoutSlashingAmount: 100e18,
+            redemptionTimeoutNotifierRewardMultiplier: 100
+        });
+        self.movingFundsParameters = MovingFundsParameters({
+            movingFundsTxMaxTotalFee: 100_000,
+            movingFundsDustThreshold: 200_000,
+            movingFundsTimeoutResetDelay: 6 days,
+            movingFundsTimeout: 7 days,
+            movingFundsTimeoutSlashingAmount: 100e18,
+            movingFundsTimeoutNotifierRewardMultiplier: 100,
+            movingFundsCommitmentGasOffset: 15_000,
+            movedFundsSweepTxMaxTotalFee: 100_000,
+            movedFundsSweepTimeout: 7 days,
+            movedFundsSweepTimeoutSlashingAmount: 100e18,
+            movedFundsSweepTimeoutNotifierRewardMultiplier: 100
+        });
+        self.walletParameters = WalletParameters({
+            walletCreationPeriod: 1 weeks,
+            walletCreationMinBtcBalance: 1e8,
+            walletCreationMaxBtcBalance: 100e8,
+            walletClosureMinBtcBalance: 5e7,
+            walletMaxAge: 26 weeks,
+            walletMaxBtcTransfer: 10e8,
+            walletClosingPeriod: 40 days
+        });
     }
 }

@@ -30,58 +30,28 @@ interface IBridgeView {
         view
         returns (MovedFundsSweepRequest memory);
 
+    // The parameter getters return the fields of the `BridgeState` structs
+    // of the same names, in order (contracts.md 2.3).
+
     function depositParameters()
         external
         view
-        returns (
-            uint64 depositDustThreshold,
-            uint64 depositTreasuryFeeDivisor,
-            uint64 depositTxMaxFee,
-            uint32 depositRevealAheadPeriod
-        );
+        returns (uint64, uint64, uint64, uint32);
 
     function redemptionParameters()
         external
         view
-        returns (
-            uint64 redemptionDustThreshold,
-            uint64 redemptionTreasuryFeeDivisor,
-            uint64 redemptionTxMaxFee,
-            uint64 redemptionTxMaxTotalFee,
-            uint32 redemptionTimeout,
-            uint96 redemptionTimeoutSlashingAmount,
-            uint32 redemptionTimeoutNotifierRewardMultiplier
-        );
+        returns (uint64, uint64, uint64, uint64, uint32, uint96, uint32);
 
     function movingFundsParameters()
         external
         view
-        returns (
-            uint64 movingFundsTxMaxTotalFee,
-            uint64 movingFundsDustThreshold,
-            uint32 movingFundsTimeoutResetDelay,
-            uint32 movingFundsTimeout,
-            uint96 movingFundsTimeoutSlashingAmount,
-            uint32 movingFundsTimeoutNotifierRewardMultiplier,
-            uint16 movingFundsCommitmentGasOffset,
-            uint64 movedFundsSweepTxMaxTotalFee,
-            uint32 movedFundsSweepTimeout,
-            uint96 movedFundsSweepTimeoutSlashingAmount,
-            uint32 movedFundsSweepTimeoutNotifierRewardMultiplier
-        );
+        returns (uint64, uint64, uint32, uint32, uint96, uint32, uint16, uint64, uint32, uint96, uint32);
 
     function walletParameters()
         external
         view
-        returns (
-            uint32 walletCreationPeriod,
-            uint64 walletCreationMinBtcBalance,
-            uint64 walletCreationMaxBtcBalance,
-            uint64 walletClosureMinBtcBalance,
-            uint32 walletMaxAge,
-            uint64 walletMaxBtcTransfer,
-            uint32 walletClosingPeriod
-        );
+        returns (uint32, uint64, uint64, uint64, uint32, uint64, uint32);
 
     function getRedemptionWatchtower() external view returns (address);
 

@@ -9,6 +9,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ContractFactory, JsonRpcProvider, SigningKey, type Contract } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { linkedBytecode } from "../../deploy/link-libraries.js";
 import { hash256 } from "../../src/bitcoin/tx.js";
 import { foldTranscript } from "../../src/actions/recovery.js";
 import { signingRoundId, verifyWalletSignature } from "../../src/actions/signer.js";
@@ -48,7 +49,7 @@ beforeAll(async () => {
   const gov = await provider.getSigner(0);
   const govAddress = await gov.getAddress();
   const b = artifact("Bridge");
-  const bridge = (await new ContractFactory(b.abi as never, b.bytecode, gov).deploy(govAddress)) as unknown as Contract;
+  const bridge = (await new ContractFactory(b.abi as never, await linkedBytecode(b, gov), gov).deploy(govAddress)) as unknown as Contract;
   await bridge.waitForDeployment();
   bridgeAddress = await bridge.getAddress();
   const v = artifact("WalletProposalValidator");

@@ -25,15 +25,16 @@ async function head(conn: Conn): Promise<BlockRef> {
 }
 
 describe("deployWalletCoordinator (in-process)", () => {
-  it("deploys at the deterministic addresses of coordination.md §15.5 and gives its profile hash", async () => {
+  it("deploys the Bridge's six libraries, then the Bridge and the validator at deterministic addresses, and gives their profile hash", async () => {
     const conn = await network();
     const d = await deployWalletCoordinator(conn);
+    // Account 0's nonces 0-5 (blocks 1-6) create the libraries, nonce 6 the Bridge and nonce 7 the validator.
     expect(d).toEqual({
       chainId: 31337,
-      bridge: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
-      walletProposalValidator: "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512",
-      deployBlock: 1,
-      profileHash: "0xf7078f19dbcc594437c685d977fd985e5e729e22214aa69d81b40398d92a00ca",
+      bridge: "0x0165878A594ca255338adfa4d48449f69242Eb8F",
+      walletProposalValidator: "0xa513E6E4b8f2a923D98304ec87F64353C4D5C853",
+      deployBlock: 7,
+      profileHash: "0xb8fdb1dea97aa4ef4f1a7f5090c38b99ad3a8de16869ced02f7ee9eba9373039",
     });
     const [gov] = await conn.ethers.getSigners();
     expect(await new BridgeClient(conn.ethers.provider, d.bridge).governance(await head(conn))).toBe(gov.address);
@@ -44,7 +45,8 @@ describe("deployWalletCoordinator (in-process)", () => {
     const signers = await conn.ethers.getSigners();
     for (let i = 0; i < 3; i++) await conn.networkHelpers.mine();
     const d = await deployWalletCoordinator(conn, { governance: signers[3].address });
-    expect(d.deployBlock).toBe(4);
+    // Blocks 1-3 mined above, 4-9 the libraries, 10 the Bridge.
+    expect(d.deployBlock).toBe(10);
     expect(await conn.ethers.provider.getCode(d.bridge, d.deployBlock - 1)).toBe("0x");
     expect(await conn.ethers.provider.getCode(d.bridge, d.deployBlock)).not.toBe("0x");
     expect(await new BridgeClient(conn.ethers.provider, d.bridge).governance(await head(conn))).toBe(signers[3].address);

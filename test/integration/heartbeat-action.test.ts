@@ -7,6 +7,7 @@ import { SigningKey, type Contract } from "ethers";
 import hre from "hardhat";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { deployArtifact, readArtifact } from "../../deploy/link-libraries.js";
 import { ActionExecutor, type BlockSource } from "../../src/actions/executor.js";
 import { HeartbeatHandler } from "../../src/actions/handlers/heartbeat.js";
 import { hash256 } from "../../src/bitcoin/tx.js";
@@ -49,7 +50,7 @@ beforeAll(async () => {
   net = await hre.network.create();
   const [governance] = await net.ethers.getSigners();
   const gov = await governance.getAddress();
-  bridge = (await net.ethers.deployContract("Bridge", [gov])) as unknown as Contract;
+  ({ contract: bridge } = await deployArtifact(readArtifact("contracts/bridge/Bridge.sol", "Bridge"), governance, [gov]));
   const validator = (await net.ethers.deployContract("WalletProposalValidator", [await bridge.getAddress()])) as unknown as Contract;
   await (await bridge.getFunction("registerWallet")("0x" + toHex(XY.subarray(0, 32)), "0x" + toHex(XY.subarray(32)), [gov])).wait();
   rpc = net.ethers.provider as unknown as RpcSender;

@@ -31,6 +31,7 @@ let gov: JsonRpcSigner;
 let maintainer: JsonRpcSigner;
 let depositor: JsonRpcSigner;
 let btc: FakeBitcoinChain;
+let deployBlock: number;
 
 async function latest(): Promise<BlockRef> {
   const b = (await provider.getBlock("latest"))!;
@@ -78,6 +79,7 @@ beforeAll(async () => {
   provider = new JsonRpcProvider(node.url, 31337n, { staticNetwork: true, cacheTimeout: -1 });
   provider.pollingInterval = 50;
   const d = await deployBridge(provider);
+  deployBlock = d.deployBlock;
   bridge = d.bridge;
   gov = d.governance;
   [maintainer, depositor] = await Promise.all([1, 2].map((i) => provider.getSigner(i)));
@@ -179,9 +181,9 @@ describe("walletSynced (§13.9.2) with the real Bridge", () => {
     btc.mine();
     expect((await walletSynced({ btc, bridge: client }, pkhA, await latest())).synced).toBe(false);
 
-    // Pinned: at a block before the reveal the deposit is unknown, so the wallet looked synced.
-    const before = (await provider.getBlock(1))!;
-    expect(await walletSynced({ btc, bridge: client }, pkhA, { blockNumber: 1, blockHash: before.hash! })).toEqual({ synced: true });
+    // Pinned: at a block before the reveal (the Bridge's deploy block) the deposit is unknown, so the wallet looked synced.
+    const before = (await provider.getBlock(deployBlock))!;
+    expect(await walletSynced({ btc, bridge: client }, pkhA, { blockNumber: deployBlock, blockHash: before.hash! })).toEqual({ synced: true });
   });
 
   it("with a main UTXO: synced only while it is confirmed and unspent", async () => {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ContractFactory, JsonRpcProvider, getAddress, keccak256, toQuantity, toUtf8Bytes, type BaseContract, type ContractTransactionResponse } from "ethers";
 import { ripemd160 } from "@noble/hashes/legacy.js";
 import { sha256 } from "@noble/hashes/sha2.js";
+import { linkedBytecode } from "../../deploy/link-libraries.js";
 import { EthersChain } from "../../src/chain/ethers-chain.js";
 import { WalletRegistry } from "../../src/chain/wallet-registry.js";
 import { WalletState } from "../../src/coordination/constants.js";
@@ -76,7 +77,7 @@ beforeAll(async () => {
   provider = new JsonRpcProvider(node.url, 31337n, { staticNetwork: true, cacheTimeout: -1 });
   provider.pollingInterval = 50;
   const governance = await provider.getSigner(0);
-  const factory = new ContractFactory(artifact.abi as never, artifact.bytecode, governance);
+  const factory = new ContractFactory(artifact.abi as never, await linkedBytecode(artifact, governance), governance);
   const deployed = await factory.deploy(await governance.getAddress());
   await deployed.waitForDeployment();
   bridge = deployed as unknown as BridgeContract;

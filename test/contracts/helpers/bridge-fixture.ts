@@ -3,6 +3,7 @@
 // path and main UTXOs set through maintainer recording.
 import hre from "hardhat";
 import { SigningKey, dataSlice, keccak256, toBeHex, zeroPadValue, type Contract, type ContractTransactionReceipt, type Signer } from "ethers";
+import { deployArtifact, readArtifact } from "../../../deploy/link-libraries.js";
 import { concatBytes, fromHex, to0x } from "../../../src/util/hex.js";
 import {
   DAY,
@@ -35,11 +36,14 @@ export interface BridgeFixture {
   others: Signer[];
 }
 
-/** A fresh in-process chain with a real Bridge; account 1 is a maintainer, account 2 a redemption requester. */
+/**
+ * A fresh in-process chain with a real Bridge (its libraries deployed and linked first); account 1 is a
+ * maintainer, account 2 a redemption requester.
+ */
 export async function deployBridgeFixture(): Promise<BridgeFixture> {
   const net = await hre.network.create();
   const [governance, maintainer, requester, ...others] = await net.ethers.getSigners();
-  const bridge = (await net.ethers.deployContract("Bridge", [await governance.getAddress()])) as unknown as Contract;
+  const { contract: bridge } = await deployArtifact(readArtifact("contracts/bridge/Bridge.sol", "Bridge"), governance, [await governance.getAddress()]);
   await (await bridge.setMaintainerStatus(await maintainer.getAddress(), true)).wait();
   await (await bridge.setRedemptionRequesterStatus(await requester.getAddress(), true)).wait();
   return { net, bridge, governance, maintainer, requester, others };
