@@ -14,11 +14,16 @@ function filesUnder(dir: string, keep: (name: string) => boolean): string[] {
 
 const mtime = (file: string): number => statSync(file).mtimeMs;
 
-/** A source whose artifact folder is missing, or holds nothing written since the source changed. */
+/**
+ * A source with nothing compiled since it changed: its artifacts, or for a source that declares no
+ * contract (only types or free functions, so no artifact of its own) the newest build info.
+ */
 export function staleContractSource(root = ROOT): string | null {
   const config = mtime(join(root, "hardhat.config.ts"));
+  const buildInfo = filesUnder(join(root, "artifacts", "build-info"), (n) => n.endsWith(".json")).map(mtime);
   for (const source of filesUnder(join(root, "contracts"), (n) => n.endsWith(".sol"))) {
-    const written = filesUnder(join(root, "artifacts", relative(root, source)), (n) => n.endsWith(".json")).map(mtime);
+    const own = filesUnder(join(root, "artifacts", relative(root, source)), (n) => n.endsWith(".json")).map(mtime);
+    const written = own.length > 0 ? own : buildInfo;
     if (written.length === 0 || Math.max(...written) < Math.max(mtime(source), config)) return relative(root, source);
   }
   return null;

@@ -34,6 +34,17 @@ describe("staleContractSource", () => {
     expect(staleContractSource(root)).toBeNull();
   });
 
+  it("judges a source that compiles to no artifact of its own (only types) by the newest build info", () => {
+    write("artifacts/contracts/bridge/Bridge.sol/Bridge.json", 3_000);
+    write("artifacts/contracts/test/Stub.sol/Stub.json", 3_000);
+    write("contracts/bridge/BridgeTypes.sol", 2_500);
+    expect(staleContractSource(root)).toBe("contracts/bridge/BridgeTypes.sol");
+    write("artifacts/build-info/solc-0_8_37-x.json", 3_000);
+    expect(staleContractSource(root)).toBeNull();
+    write("contracts/bridge/BridgeTypes.sol", 3_500);
+    expect(staleContractSource(root)).toBe("contracts/bridge/BridgeTypes.sol");
+  });
+
   it("names a source edited after its artifact, and any source after a config change", () => {
     write("artifacts/contracts/bridge/Bridge.sol/Bridge.json", 3_000);
     write("artifacts/contracts/test/Stub.sol/Stub.json", 3_000);
