@@ -49,20 +49,9 @@ library BitcoinScripts {
         bytes4 refundLocktime,
         bytes32 extraData
     ) internal pure returns (bytes memory) {
-        bytes memory head = extraData == bytes32(0)
-            ? abi.encodePacked(hex"14", depositor, hex"75")
-            : abi.encodePacked(
-                hex"14",
-                depositor,
-                hex"75",
-                hex"20",
-                extraData,
-                hex"75"
-            );
-
         return
             abi.encodePacked(
-                head,
+                depositorPushes(depositor, extraData),
                 hex"08", // push 8
                 blindingFactor,
                 hex"75", // OP_DROP
@@ -77,6 +66,27 @@ library BitcoinScripts {
                 refundLocktime,
                 hex"b175ac68" // OP_CHECKLOCKTIMEVERIFY OP_DROP OP_CHECKSIG OP_ENDIF
             );
+    }
+
+    /// @notice The head shared by the deposit script and the Taproot refund
+    ///         leaf: `14 <depositor> 75`, then `20 <extraData> 75` when
+    ///         `extraData` is non-zero (contracts.md 1.4, threshold.md 4.2).
+    function depositorPushes(address depositor, bytes32 extraData)
+        internal
+        pure
+        returns (bytes memory)
+    {
+        return
+            extraData == bytes32(0)
+                ? abi.encodePacked(hex"14", depositor, hex"75")
+                : abi.encodePacked(
+                    hex"14",
+                    depositor,
+                    hex"75",
+                    hex"20",
+                    extraData,
+                    hex"75"
+                );
     }
 
     /// @notice Matches a funding output against the expected deposit script
@@ -245,6 +255,14 @@ library BitcoinScripts {
             ? bytes1(0x02)
             : bytes1(0x03);
         return abi.encodePacked(prefix, publicKeyX).hash160View();
+    }
+
+    /// @notice Public key hash of an x-only (BIP-340) key: hash160 of the
+    ///         compressed key of its even-y point, HASH160(0x02 || x). A FROST
+    ///         wallet's PKH and a Taproot deposit's refund PKH (threshold.md
+    ///         2, 4.2).
+    function xOnlyPubKeyHash(bytes32 x) internal view returns (bytes20) {
+        return abi.encodePacked(bytes1(0x02), x).hash160View();
     }
 
     /// @notice ECDSA wallet ID: keccak256(X || Y).

@@ -11,6 +11,8 @@ import "./DepositSweep.sol";
 import "./Redemption.sol";
 import "./MovingFunds.sol";
 import "./Wallets.sol";
+import "./FrostWallets.sol";
+import "./TaprootDeposit.sol";
 
 /// @title Bridge
 /// @notice Holds exactly the state the WalletProposalValidator and the node
@@ -28,6 +30,8 @@ import "./Wallets.sol";
 ///      `delegatecall` on the Bridge's storage, which keeps the Bridge's own
 ///      code far below 24 576 bytes. Each library function lists its
 ///      requirements in check order.
+///      Threshold wallets (threshold.md): `FrostWallets` (registration by the
+///      FROST wallet registry) and `TaprootDeposit` (Taproot reveals).
 contract Bridge is BridgeViews, IBridgeEvents {
     using BridgeState for BridgeState.Storage;
     using BridgeParameters for BridgeState.Storage;
@@ -36,6 +40,8 @@ contract Bridge is BridgeViews, IBridgeEvents {
     using Redemption for BridgeState.Storage;
     using MovingFunds for BridgeState.Storage;
     using Wallets for BridgeState.Storage;
+    using FrostWallets for BridgeState.Storage;
+    using TaprootDeposit for BridgeState.Storage;
 
     modifier onlyGovernance() {
         require(msg.sender == self.governance, "Caller is not the governance");
@@ -44,6 +50,11 @@ contract Bridge is BridgeViews, IBridgeEvents {
 
     modifier onlyMaintainer() {
         require(self.isMaintainer[msg.sender], "Caller is not a maintainer");
+        _;
+    }
+
+    modifier nonZeroExtraData(bytes32 extraData) {
+        require(extraData != bytes32(0), "Extra data must not be empty");
         _;
     }
 
@@ -129,6 +140,11 @@ contract Bridge is BridgeViews, IBridgeEvents {
         emit RedemptionWatchtowerSet(watchtower);
     }
 
+    /// @notice See `FrostWallets.setFrostWalletRegistry`.
+    function setFrostWalletRegistry(address registry) external onlyGovernance {
+        self.setFrostWalletRegistry(registry);
+    }
+
     // ------------------------------------------------------------------
     // Wallet registry and lifecycle (contracts.md 2.6): see `Wallets`;
     // parameters (2.3): see `BridgeParameters`
@@ -141,6 +157,15 @@ contract Bridge is BridgeViews, IBridgeEvents {
         address[] calldata operators
     ) external onlyGovernance {
         self.registerWallet(publicKeyX, publicKeyY, operators);
+    }
+
+    /// @notice See `FrostWallets.registerFrostWallet`.
+    function registerFrostWallet(
+        bytes32 walletX,
+        address[] calldata members,
+        uint16 threshold
+    ) external {
+        self.registerFrostWallet(walletX, members, threshold);
     }
 
     /// @notice Moves a Live wallet to MovingFunds or Closing; see
@@ -200,9 +225,28 @@ contract Bridge is BridgeViews, IBridgeEvents {
         BitcoinTxInfo calldata fundingTx,
         DepositRevealInfo calldata reveal,
         bytes32 extraData
-    ) external {
-        require(extraData != bytes32(0), "Extra data must not be empty");
+    ) external nonZeroExtraData(extraData) {
         self.revealDeposit(fundingTx, reveal, extraData);
+    }
+
+    /// @notice Reveals a Taproot deposit (73-byte refund leaf) to a FROST
+    ///         wallet; see `TaprootDeposit.revealTaprootDeposit`.
+    function revealTaprootDeposit(
+        BitcoinTxInfo calldata fundingTx,
+        TaprootDepositRevealInfo calldata reveal
+    ) external {
+        self.revealTaprootDeposit(fundingTx, reveal, bytes32(0));
+    }
+
+    /// @notice Reveals a Taproot deposit whose 107-byte refund leaf carries
+    ///         extra data, which must not be zero; then as
+    ///         `revealTaprootDeposit`.
+    function revealTaprootDepositWithExtraData(
+        BitcoinTxInfo calldata fundingTx,
+        TaprootDepositRevealInfo calldata reveal,
+        bytes32 extraData
+    ) external nonZeroExtraData(extraData) {
+        self.revealTaprootDeposit(fundingTx, reveal, extraData);
     }
 
     /// @notice Updates the deposit parameters: the fields of

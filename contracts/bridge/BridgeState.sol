@@ -121,6 +121,13 @@ library BridgeState {
         RedemptionParameters redemptionParameters;
         MovingFundsParameters movingFundsParameters;
         WalletParameters walletParameters;
+        // Each wallet's signing scheme; ECDSA (0) unless the FROST wallet
+        // registry registered it (threshold.md 2).
+        mapping(bytes20 => WalletScheme) walletSchemes;
+        // FROST wallets' signing thresholds; 0 for ECDSA wallets.
+        mapping(bytes20 => uint16) walletThresholds;
+        // The only caller of `registerFrostWallet`; set once by governance.
+        address frostWalletRegistry;
     }
 
     /// @notice Sets every parameter to tBTC v2's initial value

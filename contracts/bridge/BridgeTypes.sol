@@ -16,6 +16,16 @@ enum WalletState {
     Terminated
 }
 
+/// @notice A wallet's signing scheme (ABI `uint8`; threshold.md 2): ECDSA
+///         wallets (registered by governance) sign with one key and take
+///         P2SH/P2WSH deposits; FROST wallets (registered by the FROST wallet
+///         registry) sign as a threshold group, own P2TR outputs and take
+///         Taproot deposits.
+enum WalletScheme {
+    ECDSA,
+    FROST
+}
+
 /// @notice Moved-funds sweep request states (ABI `uint8`).
 enum MovedFundsSweepRequestState {
     Unknown,
@@ -98,6 +108,18 @@ struct DepositRevealInfo {
     address vault;
 }
 
+/// @notice Taproot deposit reveal data (threshold.md 4.3):
+///         `(uint32,bytes8,bytes20,bytes32,bytes4,address)`.
+struct TaprootDepositRevealInfo {
+    uint32 fundingOutputIndex;
+    bytes8 blindingFactor;
+    bytes20 walletPubKeyHash;
+    // x-only key of the refund leaf's OP_CHECKSIG.
+    bytes32 refundX;
+    bytes4 refundLocktime;
+    address vault;
+}
+
 /// @notice Deposit key used by the validator: `(bytes32,uint32)`.
 struct DepositKey {
     bytes32 fundingTxHash;
@@ -118,6 +140,20 @@ struct DepositExtraInfo {
     bytes8 blindingFactor;
     bytes20 walletPubKeyHash;
     bytes20 refundPubKeyHash;
+    bytes4 refundLocktime;
+}
+
+/// @notice Taproot deposit data for the validator (threshold.md 4.4):
+///         `((bytes4,bytes,bytes,bytes4),bytes8,bytes20,bytes32,bytes20,bytes32,bytes4)`.
+struct TaprootDepositExtraInfo {
+    BitcoinTxInfo fundingTx;
+    bytes8 blindingFactor;
+    bytes20 walletPubKeyHash;
+    // The wallet's x-only key; walletPubKeyHash = HASH160(0x02 || walletX).
+    bytes32 walletX;
+    // HASH160(0x02 || refundX).
+    bytes20 refundPubKeyHash;
+    bytes32 refundX;
     bytes4 refundLocktime;
 }
 

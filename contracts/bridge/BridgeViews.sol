@@ -40,13 +40,39 @@ abstract contract BridgeViews is IBridgeView {
     }
 
     /// @notice Project view: the wallet's 64-byte public key X || Y; empty
-    ///         for an unknown wallet.
+    ///         for an unknown wallet. A FROST wallet's is walletX || y with
+    ///         y even.
     function walletPublicKey(bytes20 walletPubKeyHash)
         external
         view
         returns (bytes memory)
     {
         return self.walletPublicKeys[walletPubKeyHash];
+    }
+
+    /// @notice The wallet's signing scheme (threshold.md 2); ECDSA (0) for
+    ///         an unknown wallet.
+    function walletScheme(bytes20 walletPubKeyHash)
+        external
+        view
+        returns (WalletScheme)
+    {
+        return self.walletSchemes[walletPubKeyHash];
+    }
+
+    /// @notice A FROST wallet's signing threshold; 0 for an ECDSA or
+    ///         unknown wallet.
+    function walletThreshold(bytes20 walletPubKeyHash)
+        external
+        view
+        returns (uint16)
+    {
+        return self.walletThresholds[walletPubKeyHash];
+    }
+
+    /// @notice The FROST wallet registry; 0 until governance sets it.
+    function frostWalletRegistry() external view returns (address) {
+        return self.frostWalletRegistry;
     }
 
     /// @return The fields of `BridgeState.WalletParameters`, in order.

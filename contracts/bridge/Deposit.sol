@@ -7,11 +7,14 @@ import "./BridgeTypes.sol";
 import "./BridgeState.sol";
 import "./IBridgeEvents.sol";
 import "./BitcoinScripts.sol";
+import "./FrostWallets.sol";
 
 /// @title Deposit
 /// @notice Deposit reveals (contracts.md 2.7): the depositor shows the
 ///         Bridge a Bitcoin funding output locking the deposit script with
 ///         P2SH or P2WSH, and the Bridge records the deposit for its wallet.
+///         The checks before and the effects after the funding output are
+///         shared with Taproot reveals (`TaprootDeposit`).
 library Deposit {
     using BTCUtils for bytes;
 
@@ -24,6 +27,8 @@ library Deposit {
     ///        passed to `revealDepositWithExtraData` before calling in).
     /// @dev Requirements:
     ///      - The wallet must be in Live state,
+    ///      - The wallet must be an ECDSA wallet (a FROST wallet takes
+    ///        Taproot deposits only),
     ///      - The vault must be zero or trusted,
     ///      - If `depositRevealAheadPeriod > 0`: the refund locktime must be
     ///        >= 500M and at least `depositRevealAheadPeriod` after now,
@@ -39,21 +44,41 @@ library Deposit {
         DepositRevealInfo calldata reveal,
         bytes32 extraData
     ) external {
+        checkReveal(
+            self,
+            reveal.walletPubKeyHash,
+            WalletScheme.ECDSA,
+            reveal.vault,
+            reveal.refundLocktime
+        );
+        uint64 amount = fundingOutputAmount(fundingTx, reveal, extraData);
+        recordDeposit(self, fundingTx, reveal, amount, extraData);
+    }
+
+    /// @notice The checks of a reveal that come before the funding output:
+    ///         the wallet is Live and of the scheme that takes deposits of
+    ///         this form, the vault is zero or trusted, and the refund
+    ///         locktime is far enough (when `depositRevealAheadPeriod > 0`).
+    function checkReveal(
+        BridgeState.Storage storage self,
+        bytes20 walletPubKeyHash,
+        WalletScheme scheme,
+        address vault,
+        bytes4 refundLocktime
+    ) internal view {
         require(
-            self.registeredWallets[reveal.walletPubKeyHash].state ==
-                WalletState.Live,
+            self.registeredWallets[walletPubKeyHash].state == WalletState.Live,
             "Wallet must be in Live state"
         );
+        FrostWallets.requireDepositScheme(self, walletPubKeyHash, scheme);
         require(
-            reveal.vault == address(0) || self.isVaultTrusted[reveal.vault],
+            vault == address(0) || self.isVaultTrusted[vault],
             "Vault is not trusted"
         );
 
         BridgeState.DepositParameters storage params = self.depositParameters;
         if (params.depositRevealAheadPeriod > 0) {
-            uint32 locktime = BTCUtils.reverseUint32(
-                uint32(reveal.refundLocktime)
-            );
+            uint32 locktime = BTCUtils.reverseUint32(uint32(refundLocktime));
             require(
                 locktime >= 500_000_000,
                 "Refund locktime must be a value >= 500M"
@@ -64,15 +89,30 @@ library Deposit {
                 "Deposit refund locktime is too close"
             );
         }
+    }
 
-        uint64 amount = fundingOutputAmount(fundingTx, reveal, extraData);
-
-        bytes32 fundingTxHash = BitcoinScripts.txHash(fundingTx);
+    /// @notice The end of a reveal, once the funding output is checked:
+    ///         requires the deposit not to be revealed yet and its amount to
+    ///         be at least the dust threshold, records it with `msg.sender`
+    ///         as the depositor and emits `DepositRevealed`.
+    /// @param reveal The reveal data; a Taproot reveal passes the refund
+    ///        key's hash as `refundPubKeyHash`.
+    /// @param amount The funding output's value.
+    /// @return fundingTxHash The funding transaction's hash.
+    function recordDeposit(
+        BridgeState.Storage storage self,
+        BitcoinTxInfo calldata fundingTx,
+        DepositRevealInfo memory reveal,
+        uint64 amount,
+        bytes32 extraData
+    ) internal returns (bytes32 fundingTxHash) {
+        fundingTxHash = BitcoinScripts.txHash(fundingTx);
         uint256 key = BitcoinScripts.depositKey(
             fundingTxHash,
             reveal.fundingOutputIndex
         );
 
+        BridgeState.DepositParameters storage params = self.depositParameters;
         DepositRequest storage deposit = self.deposits[key];
         require(deposit.revealedAt == 0, "Deposit already revealed");
         require(

@@ -89,6 +89,21 @@ interface IBridgeEvents {
         bool isRequester
     );
 
+    // --- Threshold wallets (threshold.md) ---
+
+    /// @notice Emitted after `DepositRevealed` by a Taproot reveal: the
+    ///         refund leaf's x-only key, which the wallet needs to rebuild
+    ///         the leaf and its tweak (`DepositRevealed` carries only its
+    ///         hash).
+    event TaprootDepositRevealed(
+        bytes32 fundingTxHash,
+        uint32 fundingOutputIndex,
+        bytes20 indexed walletPubKeyHash,
+        bytes32 refundX
+    );
+
+    event FrostWalletRegistrySet(address frostWalletRegistry);
+
     // The data of the four `<Group>ParametersUpdated` events is the ABI
     // encoding of the matching `BridgeState.<Group>Parameters` struct.
 

@@ -86,4 +86,18 @@ interface IBridgeView {
         returns (bool);
 
     function governance() external view returns (address);
+
+    // --- Threshold wallets (threshold.md 2) ---
+
+    function walletScheme(bytes20 walletPubKeyHash)
+        external
+        view
+        returns (WalletScheme);
+
+    function walletThreshold(bytes20 walletPubKeyHash)
+        external
+        view
+        returns (uint16);
+
+    function frostWalletRegistry() external view returns (address);
 }

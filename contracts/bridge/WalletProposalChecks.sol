@@ -7,6 +7,7 @@ import "./BridgeTypes.sol";
 import "./IBridgeView.sol";
 import "./IRedemptionWatchtower.sol";
 import "./BitcoinScripts.sol";
+import "./Taproot.sol";
 
 /// @title Wallet proposal checks
 /// @notice The rules of the WalletProposalValidator (its public constants)
@@ -34,6 +35,11 @@ abstract contract WalletProposalChecks {
 
     /// @notice Maximum number of requests in one redemption.
     uint16 public constant REDEMPTION_MAX_SIZE = 20;
+
+    /// @notice The one message of every funding output mismatch of a sweep
+    ///         (contracts.md 3.5, threshold.md 4.4).
+    string private constant FUNDING_OUTPUT_MISMATCH =
+        "Extra info funding output script does not match";
 
     /// @notice The Bridge whose state the proposals are validated against.
     IBridgeView public immutable bridge;
@@ -71,6 +77,25 @@ abstract contract WalletProposalChecks {
         return true;
     }
 
+    /// @notice Empty extra info arrays of both kinds: a sweep passes its
+    ///         own and the other kind's empty one to `validateSweep`.
+    function noExtraInfo()
+        internal
+        pure
+        returns (
+            DepositExtraInfo[] calldata noLegacyInfo,
+            TaprootDepositExtraInfo[] calldata noTaprootInfo
+        )
+    {
+        // solhint-disable-next-line no-inline-assembly
+        assembly {
+            noLegacyInfo.offset := 0
+            noLegacyInfo.length := 0
+            noTaprootInfo.offset := 0
+            noTaprootInfo.length := 0
+        }
+    }
+
     /// @notice Checks the sweep fee against `depositTxMaxFee`; the last
     ///         deposit carries the indivisible remainder.
     function validateSweepTxFee(uint256 sweepTxFee, uint256 depositsCount)
@@ -90,14 +115,22 @@ abstract contract WalletProposalChecks {
         );
     }
 
-    /// @notice Per-deposit checks 8.2-8.8 of contracts.md 3.4.
-    /// @return The deposit's vault, for the vault check done by the caller.
-    function validateDeposit(
-        bytes20 walletPubKeyHash,
-        DepositKey calldata depositKey,
-        uint256 key,
-        DepositExtraInfo calldata depositExtraInfo
-    ) internal view returns (address) {
+    /// @notice Per-deposit checks 8.1-8.8 of contracts.md 3.4 for deposit
+    ///         `i` of the proposal.
+    /// @return key The deposit key.
+    /// @return vault The deposit's vault, for the vault check done by the
+    ///         caller.
+    function validateSweptDeposit(
+        DepositSweepProposal calldata proposal,
+        uint256 i,
+        DepositExtraInfo[] calldata legacyInfo,
+        TaprootDepositExtraInfo[] calldata taprootInfo
+    ) internal view returns (uint256 key, address vault) {
+        DepositKey calldata depositKey = proposal.depositsKeys[i];
+        key = BitcoinScripts.depositKey(
+            depositKey.fundingTxHash,
+            depositKey.fundingOutputIndex
+        );
         DepositRequest memory depositRequest = bridge.deposits(key);
 
         require(depositRequest.revealedAt != 0, "Deposit not revealed");
@@ -110,15 +143,27 @@ abstract contract WalletProposalChecks {
 
         require(depositRequest.sweptAt == 0, "Deposit already swept");
 
-        validateDepositExtraInfo(
+        requireFundingTxHash(
             depositKey,
-            depositRequest.depositor,
-            depositRequest.extraData,
-            depositExtraInfo
+            taprootInfo.length > 0
+                ? taprootInfo[i].fundingTx
+                : legacyInfo[i].fundingTx
         );
+        (bytes4 refundLocktime, bytes20 walletPubKeyHash) = taprootInfo
+            .length > 0
+            ? validateTaprootDepositExtraInfo(
+                depositKey,
+                depositRequest,
+                taprootInfo[i]
+            )
+            : validateDepositExtraInfo(
+                depositKey,
+                depositRequest,
+                legacyInfo[i]
+            );
 
         uint32 depositRefundableTimestamp = BTCUtils.reverseUint32(
-            uint32(depositExtraInfo.refundLocktime)
+            uint32(refundLocktime)
         );
         require(
             // solhint-disable-next-line not-rely-on-time
@@ -128,35 +173,28 @@ abstract contract WalletProposalChecks {
         );
 
         require(
-            depositExtraInfo.walletPubKeyHash == walletPubKeyHash,
+            walletPubKeyHash == proposal.walletPubKeyHash,
             "Deposit controlled by different wallet"
         );
 
-        return depositRequest.vault;
+        vault = depositRequest.vault;
     }
 
-    /// @notice Checks that the extra info matches the deposit: the funding
-    ///         tx hashes to the key's funding tx hash, and the funding output
-    ///         locks the expected deposit script (exactly P2SH or P2WSH).
+    /// @notice Checks that the funding output of the extra info locks the
+    ///         expected deposit script (exactly P2SH or P2WSH).
+    /// @return The extra info's refund locktime and wallet PKH.
     function validateDepositExtraInfo(
         DepositKey calldata depositKey,
-        address depositor,
-        bytes32 extraData,
+        DepositRequest memory depositRequest,
         DepositExtraInfo calldata depositExtraInfo
-    ) internal view {
-        require(
-            BitcoinScripts.txHash(depositExtraInfo.fundingTx) ==
-                depositKey.fundingTxHash,
-            "Extra info funding tx hash does not match"
-        );
-
+    ) private view returns (bytes4, bytes20) {
         bytes memory script = BitcoinScripts.depositScript(
-            depositor,
+            depositRequest.depositor,
             depositExtraInfo.blindingFactor,
             depositExtraInfo.walletPubKeyHash,
             depositExtraInfo.refundPubKeyHash,
             depositExtraInfo.refundLocktime,
-            extraData
+            depositRequest.extraData
         );
         (BitcoinScripts.ScriptMatch result, ) = BitcoinScripts
             .matchFundingOutputAt(
@@ -167,7 +205,57 @@ abstract contract WalletProposalChecks {
         require(
             result == BitcoinScripts.ScriptMatch.Matched20 ||
                 result == BitcoinScripts.ScriptMatch.Matched32,
-            "Extra info funding output script does not match"
+            FUNDING_OUTPUT_MISMATCH
+        );
+        return (
+            depositExtraInfo.refundLocktime,
+            depositExtraInfo.walletPubKeyHash
+        );
+    }
+
+    /// @notice Checks that the funding output of the Taproot extra info
+    ///         (threshold.md 4.4) is the P2TR output of
+    ///         `walletX` tweaked with the deposit's refund leaf, where
+    ///         `walletX` is the key of `walletPubKeyHash` and `refundX` the
+    ///         key of `refundPubKeyHash` (both HASH160(0x02 || x)).
+    /// @return The extra info's refund locktime and wallet PKH.
+    function validateTaprootDepositExtraInfo(
+        DepositKey calldata depositKey,
+        DepositRequest memory depositRequest,
+        TaprootDepositExtraInfo calldata info
+    ) private view returns (bytes4, bytes20) {
+        (Taproot.OutputMatch result, ) = Taproot.matchFundingOutputAt(
+            info.fundingTx.outputVector,
+            depositKey.fundingOutputIndex,
+            info.walletX,
+            Taproot.refundLeaf(
+                depositRequest.depositor,
+                depositRequest.extraData,
+                info.blindingFactor,
+                info.refundLocktime,
+                info.refundX
+            )
+        );
+        require(
+            result == Taproot.OutputMatch.Matched &&
+                BitcoinScripts.xOnlyPubKeyHash(info.walletX) ==
+                info.walletPubKeyHash &&
+                BitcoinScripts.xOnlyPubKeyHash(info.refundX) ==
+                info.refundPubKeyHash,
+            FUNDING_OUTPUT_MISMATCH
+        );
+        return (info.refundLocktime, info.walletPubKeyHash);
+    }
+
+    /// @notice Requires the funding tx to hash to the deposit key's funding
+    ///         tx hash (checked before the funding output).
+    function requireFundingTxHash(
+        DepositKey calldata depositKey,
+        BitcoinTxInfo calldata fundingTx
+    ) private view {
+        require(
+            BitcoinScripts.txHash(fundingTx) == depositKey.fundingTxHash,
+            "Extra info funding tx hash does not match"
         );
     }
 

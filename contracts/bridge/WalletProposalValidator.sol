@@ -41,6 +41,42 @@ contract WalletProposalValidator is WalletProposalChecks {
         DepositSweepProposal calldata proposal,
         DepositExtraInfo[] calldata depositsExtraInfo
     ) external view returns (bool) {
+        (, TaprootDepositExtraInfo[] calldata noTaprootInfo) = noExtraInfo();
+        return validateSweep(proposal, depositsExtraInfo, noTaprootInfo);
+    }
+
+    /// @notice Validates a deposit sweep proposal of a FROST wallet's
+    ///         Taproot deposits (threshold.md 4.4).
+    /// @param proposal The proposal.
+    /// @param depositsExtraInfo Funding transaction and leaf data of each
+    ///        deposit, in the order of `proposal.depositsKeys`.
+    /// @return True if valid; reverts otherwise.
+    /// @dev Requirements: those of `validateDepositSweepProposal`, in its
+    ///      order, with the output check of a Taproot reveal in place of the
+    ///      script hash match: the funding output is exactly P2TR and pays
+    ///      `walletX` tweaked with the deposit's refund leaf, `walletX` is
+    ///      the key of the extra info's wallet PKH and `refundX` the key of
+    ///      its refund PKH (HASH160(0x02 || x)); every mismatch reverts with
+    ///      `Extra info funding output script does not match`.
+    function validateTaprootDepositSweepProposal(
+        DepositSweepProposal calldata proposal,
+        TaprootDepositExtraInfo[] calldata depositsExtraInfo
+    ) external view returns (bool) {
+        (DepositExtraInfo[] calldata noLegacyInfo, ) = noExtraInfo();
+        return validateSweep(proposal, noLegacyInfo, depositsExtraInfo);
+    }
+
+    /// @notice Checks a deposit sweep proposal (contracts.md 3.4) whose
+    ///         deposits are either P2SH/P2WSH ones, described by
+    ///         `legacyInfo`, or Taproot ones (threshold.md 4.4), described by
+    ///         `taprootInfo`; the other array is empty. Both kinds go through
+    ///         the same checks in the same order; only the funding output
+    ///         check differs (step 8.6).
+    function validateSweep(
+        DepositSweepProposal calldata proposal,
+        DepositExtraInfo[] calldata legacyInfo,
+        TaprootDepositExtraInfo[] calldata taprootInfo
+    ) private view returns (bool) {
         require(
             isLiveOrMovingFunds(proposal.walletPubKeyHash),
             "Wallet is not in Live or MovingFunds state"
@@ -56,7 +92,7 @@ contract WalletProposalValidator is WalletProposalChecks {
         );
 
         require(
-            depositsCount == depositsExtraInfo.length,
+            depositsCount == legacyInfo.length + taprootInfo.length,
             "Each deposit key must have matching extra info"
         );
 
@@ -66,16 +102,11 @@ contract WalletProposalValidator is WalletProposalChecks {
         uint256[] memory processedDepositKeys = new uint256[](depositsCount);
 
         for (uint256 i = 0; i < depositsCount; i++) {
-            uint256 key = BitcoinScripts.depositKey(
-                proposal.depositsKeys[i].fundingTxHash,
-                proposal.depositsKeys[i].fundingOutputIndex
-            );
-
-            address depositVault = validateDeposit(
-                proposal.walletPubKeyHash,
-                proposal.depositsKeys[i],
-                key,
-                depositsExtraInfo[i]
+            (uint256 key, address depositVault) = validateSweptDeposit(
+                proposal,
+                i,
+                legacyInfo,
+                taprootInfo
             );
 
             if (i == 0) {

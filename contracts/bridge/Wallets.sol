@@ -30,48 +30,19 @@ library Wallets {
         bytes32 publicKeyY,
         address[] calldata operators
     ) external {
-        require(
-            operators.length >= 1 && operators.length <= 255,
-            "Invalid signing group size"
-        );
-        for (uint256 i = 0; i < operators.length; i++) {
-            require(
-                operators[i] != address(0),
-                "Operator address cannot be zero"
-            );
-        }
+        requireSigningGroup(operators);
 
         bytes20 walletPubKeyHash = BitcoinScripts.walletPubKeyHashFromKey(
             publicKeyX,
             publicKeyY
         );
-
-        Wallet storage wallet = self.registeredWallets[walletPubKeyHash];
         require(
-            wallet.state == WalletState.Unknown,
+            self.registeredWallets[walletPubKeyHash].state ==
+                WalletState.Unknown,
             "ECDSA wallet has been already registered"
         );
 
-        bytes32 ecdsaWalletID = BitcoinScripts.ecdsaWalletIdFromKey(
-            publicKeyX,
-            publicKeyY
-        );
-        wallet.ecdsaWalletID = ecdsaWalletID;
-        wallet.state = WalletState.Live;
-        /* solhint-disable-next-line not-rely-on-time */
-        wallet.createdAt = uint32(block.timestamp);
-
-        self.walletOperators[walletPubKeyHash] = operators;
-        self.walletPublicKeys[walletPubKeyHash] = abi.encodePacked(
-            publicKeyX,
-            publicKeyY
-        );
-
-        self.activeWalletPubKeyHash = walletPubKeyHash;
-        self.liveWalletsCount++;
-
-        emit IBridgeEvents.NewWalletRegistered(ecdsaWalletID, walletPubKeyHash);
-        emit IBridgeEvents.WalletOperatorsSet(walletPubKeyHash, operators);
+        addWallet(self, walletPubKeyHash, publicKeyX, publicKeyY, operators);
     }
 
     /// @notice Moves a Live wallet out of Live: to MovingFunds if it has a
@@ -168,6 +139,55 @@ library Wallets {
             wallet.ecdsaWalletID,
             walletPubKeyHash
         );
+    }
+
+    /// @notice Requires a signing group of 1 to 255 seats, none of them the
+    ///         zero address.
+    function requireSigningGroup(address[] calldata operators) internal pure {
+        require(
+            operators.length >= 1 && operators.length <= 255,
+            "Invalid signing group size"
+        );
+        for (uint256 i = 0; i < operators.length; i++) {
+            require(
+                operators[i] != address(0),
+                "Operator address cannot be zero"
+            );
+        }
+    }
+
+    /// @notice Adds a new Live wallet, the active one, with its key
+    ///         `X || Y` and its seat list, and emits `NewWalletRegistered`
+    ///         then `WalletOperatorsSet`. The caller has checked that the
+    ///         wallet is unknown.
+    function addWallet(
+        BridgeState.Storage storage self,
+        bytes20 walletPubKeyHash,
+        bytes32 publicKeyX,
+        bytes32 publicKeyY,
+        address[] calldata operators
+    ) internal {
+        Wallet storage wallet = self.registeredWallets[walletPubKeyHash];
+        bytes32 ecdsaWalletID = BitcoinScripts.ecdsaWalletIdFromKey(
+            publicKeyX,
+            publicKeyY
+        );
+        wallet.ecdsaWalletID = ecdsaWalletID;
+        wallet.state = WalletState.Live;
+        /* solhint-disable-next-line not-rely-on-time */
+        wallet.createdAt = uint32(block.timestamp);
+
+        self.walletOperators[walletPubKeyHash] = operators;
+        self.walletPublicKeys[walletPubKeyHash] = abi.encodePacked(
+            publicKeyX,
+            publicKeyY
+        );
+
+        self.activeWalletPubKeyHash = walletPubKeyHash;
+        self.liveWalletsCount++;
+
+        emit IBridgeEvents.NewWalletRegistered(ecdsaWalletID, walletPubKeyHash);
+        emit IBridgeEvents.WalletOperatorsSet(walletPubKeyHash, operators);
     }
 
     /// @notice Moves the wallet to Closing and emits `WalletClosing`.
