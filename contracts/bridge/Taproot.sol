@@ -125,7 +125,8 @@ library Taproot {
     ///         `ecrecover`.
     /// @dev Reverts where the trick does not apply (`internalX >= N` or
     ///      `t*internalX = 0 mod N`) or the precompile fails (`internalX` is
-    ///      not the x coordinate of a point): never a wrong address.
+    ///      not the x coordinate of a point, or `P + t*G` is the point at
+    ///      infinity): never a wrong address.
     function tweakedKeyAddress(bytes32 internalX, uint256 t)
         internal
         pure
@@ -136,7 +137,7 @@ library Taproot {
         uint256 h = (N - mulmod(t, r, N)) % N;
         require(h != 0, "Taproot tweak out of range");
         q = ecrecover(bytes32(h), 27, internalX, internalX);
-        require(q != address(0), "Taproot internal key is not on the curve");
+        require(q != address(0), "Taproot key tweak failed");
     }
 
     /// @notice The even y of the point over `x`, if `x` is the x coordinate
