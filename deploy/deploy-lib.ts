@@ -1,12 +1,13 @@
-// Deploys Bridge + WalletProposalValidator with Ignition over a Hardhat network connection and
-// describes the result as a `Deployment` (contracts.md §7.3–7.4). Used by deploy/deploy.ts and devnet.
+// Deploys Bridge + WalletProposalValidator + FrostWalletRegistry with Ignition over a Hardhat network
+// connection and describes the result as a `Deployment` (contracts.md §7.3–7.4, threshold.md §3.1).
+// Used by deploy/deploy.ts and devnet.
 import { existsSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { Contract, getAddress, toQuantity } from "ethers";
 import type { ChainType, NetworkConnection } from "hardhat/types/network";
 import WalletCoordinatorModule, { WALLET_COORDINATOR_MODULE_ID } from "../ignition/modules/WalletCoordinator.js";
-import { validatorAbi } from "../src/chain/abi.js";
+import { bridgeAbi, frostWalletRegistryAbi, validatorAbi } from "../src/chain/abi.js";
 import { parseDeployment, type Deployment } from "../src/chain/deployment-file.js";
 import { defaultProfile, profileHash } from "../src/coordination/profile.js";
 import { DEV_CHAIN_IDS } from "./dev-bootstrap.js";
@@ -14,7 +15,7 @@ import { DEV_CHAIN_IDS } from "./dev-bootstrap.js";
 export { readDeploymentFile, writeDeploymentFile, type Deployment } from "../src/chain/deployment-file.js";
 
 export interface DeployOptions {
-  /** Bridge governance; default: account 0 of the connection. */
+  /** Bridge governance (and so the FROST wallet registry's); default: account 0 of the connection. */
   governance?: string;
   /** Ignition deployment id (journal folder for non-simulated networks); default `chain-<chainId>`. */
   deploymentId?: string;
@@ -107,13 +108,18 @@ export async function deployWalletCoordinator<C extends ChainType | string>(
   });
   const bridge = getAddress(await deployed.bridge.getAddress());
   const walletProposalValidator = getAddress(await deployed.walletProposalValidator.getAddress());
+  const frostWalletRegistry = getAddress(await deployed.frostWalletRegistry.getAddress());
 
-  // Sanity: both have code and the validator points at this Bridge.
-  for (const a of [bridge, walletProposalValidator]) {
+  // Sanity: all have code, the validator and the registry point at this Bridge, and it at the registry.
+  for (const a of [bridge, walletProposalValidator, frostWalletRegistry]) {
     if ((await provider.getCode(a)) === "0x") throw new Error(`no contract code at ${a} after deployment`);
   }
   const validatorBridge = getAddress(await new Contract(walletProposalValidator, validatorAbi, provider).getFunction("bridge")());
   if (validatorBridge !== bridge) throw new Error(`validator.bridge() is ${validatorBridge}, expected ${bridge}`);
+  const registryBridge = getAddress(await new Contract(frostWalletRegistry, frostWalletRegistryAbi, provider).getFunction("bridge")());
+  if (registryBridge !== bridge) throw new Error(`frostWalletRegistry.bridge() is ${registryBridge}, expected ${bridge}`);
+  const bridgeRegistry = getAddress(await new Contract(bridge, bridgeAbi, provider).getFunction("frostWalletRegistry")());
+  if (bridgeRegistry !== frostWalletRegistry) throw new Error(`bridge.frostWalletRegistry() is ${bridgeRegistry}, expected ${frostWalletRegistry}`);
 
   const head = await provider.getBlockNumber();
   const deployBlock =
@@ -122,5 +128,5 @@ export async function deployWalletCoordinator<C extends ChainType | string>(
   if (deployBlock === null) throw new Error(`cannot find the block that created the Bridge at ${bridge}`);
 
   const hash = profileHash(defaultProfile(BigInt(chainId), bridge, walletProposalValidator));
-  return parseDeployment({ chainId, bridge, walletProposalValidator, deployBlock, profileHash: hash }, "deployment");
+  return parseDeployment({ chainId, bridge, walletProposalValidator, deployBlock, profileHash: hash, frostWalletRegistry }, "deployment");
 }

@@ -1,5 +1,5 @@
-// Human-readable ethers v6 fragments for the Bridge, the WalletProposalValidator and the
-// redemption watchtower (contracts.md §1.2, §2.4–2.11, §3.2–3.3). Tuple components are named so
+// Human-readable ethers v6 fragments for the Bridge, the WalletProposalValidator, the FROST wallet
+// registry and the redemption watchtower (contracts.md §1.2, §2.4–2.11, §3.2–3.3). Tuple components are named so
 // decoded results can be read by field name. test/unit/abi.test.ts pins every selector and topic.
 import { Interface } from "ethers";
 
@@ -23,6 +23,13 @@ const MOVING_FUNDS_PROPOSAL = "tuple(bytes20 walletPubKeyHash, bytes20[] targetW
 const MOVED_FUNDS_SWEEP_PROPOSAL =
   "tuple(bytes20 walletPubKeyHash, bytes32 movingFundsTxHash, uint32 movingFundsTxOutputIndex, uint256 movedFundsSweepTxFee)";
 const HEARTBEAT_PROPOSAL = "tuple(bytes20 walletPubKeyHash, bytes message)";
+// Threshold wallets (threshold.md §3.1, §4.3, §4.4).
+const TAPROOT_DEPOSIT_REVEAL_INFO =
+  "tuple(uint32 fundingOutputIndex, bytes8 blindingFactor, bytes20 walletPubKeyHash, bytes32 refundX, bytes4 refundLocktime, address vault)";
+const TAPROOT_DEPOSIT_EXTRA_INFO = `tuple(${BITCOIN_TX_INFO} fundingTx, bytes8 blindingFactor, bytes20 walletPubKeyHash, bytes32 walletX, bytes20 refundPubKeyHash, bytes32 refundX, bytes4 refundLocktime)`;
+const DKG_REQUEST =
+  "tuple(address[] members, bytes32 seed, uint64 deadline, uint16 threshold, uint16 dkgQuorum, uint8 state)";
+const DKG_RESULT = "tuple(uint256 requestId, bytes32 walletX, uint8[] excluded, uint8[] signerIndices, bytes signatures)";
 
 // Parameter tuples (contracts.md §2.3), shared by getters, updates and events.
 const DEPOSIT_PARAMS =
@@ -54,6 +61,10 @@ export const bridgeViewAbi = [
   "function isMaintainer(address account) view returns (bool)",
   "function isRedemptionRequester(address account) view returns (bool)",
   "function governance() view returns (address)",
+  // threshold.md §2: scheme 0 ECDSA, 1 FROST.
+  "function walletScheme(bytes20 walletPubKeyHash) view returns (uint8)",
+  "function walletThreshold(bytes20 walletPubKeyHash) view returns (uint16)",
+  "function frostWalletRegistry() view returns (address)",
 ] as const;
 
 /** Bridge write functions (§2.1, §2.3, §2.6–2.11). */
@@ -79,6 +90,11 @@ export const bridgeWriteAbi = [
   `function recordMovedFundsSweep(bytes20 walletPubKeyHash, bytes32 sweepTxHash, bytes32 movingFundsTxHash, uint32 movingFundsTxOutputIndex, ${BITCOIN_UTXO} newMainUtxo)`,
   "function setVaultStatus(address vault, bool isTrusted)",
   "function setRedemptionWatchtower(address redemptionWatchtower)",
+  // threshold.md §3.1, §4.3.
+  "function setFrostWalletRegistry(address registry)",
+  "function registerFrostWallet(bytes32 walletX, address[] members, uint16 threshold)",
+  `function revealTaprootDeposit(${BITCOIN_TX_INFO} fundingTx, ${TAPROOT_DEPOSIT_REVEAL_INFO} reveal)`,
+  `function revealTaprootDepositWithExtraData(${BITCOIN_TX_INFO} fundingTx, ${TAPROOT_DEPOSIT_REVEAL_INFO} reveal, bytes32 extraData)`,
 ] as const;
 
 /** Bridge events (§2.5, plus the parameter-update events of §2.3). */
@@ -105,6 +121,9 @@ export const bridgeEventAbi = [
   `event RedemptionParametersUpdated(${REDEMPTION_PARAMS})`,
   `event MovingFundsParametersUpdated(${MOVING_FUNDS_PARAMS})`,
   `event WalletParametersUpdated(${WALLET_PARAMS})`,
+  // threshold.md §4.3: after DepositRevealed, the refund leaf's key the wallet needs for the tweak.
+  "event TaprootDepositRevealed(bytes32 fundingTxHash, uint32 fundingOutputIndex, bytes20 indexed walletPubKeyHash, bytes32 refundX)",
+  "event FrostWalletRegistrySet(address frostWalletRegistry)",
 ] as const;
 
 export const bridgeAbi = [...bridgeViewAbi, ...bridgeWriteAbi, ...bridgeEventAbi] as const;
@@ -123,6 +142,8 @@ export const validatorAbi = [
   `function validateMovingFundsProposal(${MOVING_FUNDS_PROPOSAL} proposal, ${BITCOIN_UTXO} walletMainUtxo) view returns (bool)`,
   `function validateMovedFundsSweepProposal(${MOVED_FUNDS_SWEEP_PROPOSAL} proposal) view returns (bool)`,
   `function validateHeartbeatProposal(${HEARTBEAT_PROPOSAL} proposal) view returns (bool)`,
+  // threshold.md §4.4.
+  `function validateTaprootDepositSweepProposal(${DEPOSIT_SWEEP_PROPOSAL} proposal, ${TAPROOT_DEPOSIT_EXTRA_INFO}[] depositsExtraInfo) view returns (bool)`,
 ] as const;
 
 /** Redemption watchtower as called by the Bridge and the validator (§2.11). */
@@ -131,6 +152,23 @@ export const watchtowerAbi = [
   "function isSafeRedemption(bytes20 walletPubKeyHash, bytes redeemerOutputScript, address balanceOwner, address redeemer) view returns (bool)",
 ] as const;
 
+/** FrostWalletRegistry (threshold.md §3.1): DKG requests, results and timeouts. */
+export const frostWalletRegistryAbi = [
+  "function bridge() view returns (address)",
+  "function dkgTimeoutBlocks() view returns (uint64)",
+  "function dkgRequestCount() view returns (uint256)",
+  "function DKG_RESULT_DIGEST_DOMAIN() view returns (string)",
+  `function getDkgRequest(uint256 requestId) view returns (${DKG_REQUEST} request)`,
+  "function dkgResultDigest(uint256 requestId, bytes32 walletX, uint8[] excluded) view returns (bytes32)",
+  "function requestNewWallet(address[] members, uint16 threshold, uint16 dkgQuorum) returns (uint256 requestId)",
+  `function submitDkgResult(${DKG_RESULT} result)`,
+  "function notifyDkgTimeout(uint256 requestId)",
+  "event DkgRequested(uint256 indexed requestId, bytes32 seed, address[] members, uint16 threshold, uint16 dkgQuorum, uint64 deadline)",
+  "event DkgResultAccepted(uint256 indexed requestId, bytes32 walletX, bytes20 indexed walletPubKeyHash)",
+  "event DkgTimedOut(uint256 indexed requestId)",
+] as const;
+
 export const bridgeInterface = new Interface(bridgeAbi);
 export const validatorInterface = new Interface(validatorAbi);
 export const watchtowerInterface = new Interface(watchtowerAbi);
+export const frostWalletRegistryInterface = new Interface(frostWalletRegistryAbi);

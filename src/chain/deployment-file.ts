@@ -14,6 +14,8 @@ export interface Deployment {
   deployBlock: number;
   /** 0x-hex hashStruct of the default protocol profile for this chain and these contracts. */
   profileHash: string;
+  /** EIP-55; the FROST wallet registry (threshold.md §3.1). Absent in files written before it existed. */
+  frostWalletRegistry?: string;
 }
 
 const address = z
@@ -28,6 +30,7 @@ export const deploymentSchema = z
     walletProposalValidator: address,
     deployBlock: z.number().int().nonnegative(),
     profileHash: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x followed by 64 hex digits"),
+    frostWalletRegistry: address.optional(),
   })
   .strict();
 
