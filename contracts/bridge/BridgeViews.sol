@@ -50,24 +50,16 @@ abstract contract BridgeViews is IBridgeView {
         return self.walletPublicKeys[walletPubKeyHash];
     }
 
-    /// @notice The wallet's signing scheme (threshold.md 2); ECDSA (0) for
-    ///         an unknown wallet.
+    /// @notice The wallet's signing scheme (threshold.md 2) and, for a
+    ///         FROST wallet, its signing threshold; ECDSA (0) and 0 for an
+    ///         ECDSA or unknown wallet.
     function walletScheme(bytes20 walletPubKeyHash)
         external
         view
-        returns (WalletScheme)
+        returns (WalletScheme scheme, uint16 threshold)
     {
-        return self.walletSchemes[walletPubKeyHash];
-    }
-
-    /// @notice A FROST wallet's signing threshold; 0 for an ECDSA or
-    ///         unknown wallet.
-    function walletThreshold(bytes20 walletPubKeyHash)
-        external
-        view
-        returns (uint16)
-    {
-        return self.walletThresholds[walletPubKeyHash];
+        scheme = self.walletSchemes[walletPubKeyHash];
+        threshold = self.walletThresholds[walletPubKeyHash];
     }
 
     /// @notice The FROST wallet registry; 0 until governance sets it.

@@ -92,12 +92,7 @@ interface IBridgeView {
     function walletScheme(bytes20 walletPubKeyHash)
         external
         view
-        returns (WalletScheme);
-
-    function walletThreshold(bytes20 walletPubKeyHash)
-        external
-        view
-        returns (uint16);
+        returns (WalletScheme scheme, uint16 threshold);
 
     function frostWalletRegistry() external view returns (address);
 }

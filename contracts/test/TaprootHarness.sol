@@ -9,21 +9,18 @@ import {Taproot} from "../bridge/Taproot.sol";
 ///         curve and BIP-341 implementation.
 /// @dev Test-only.
 contract TaprootHarness {
-    function refundLeaf(
-        address depositor,
-        bytes32 extraData,
-        bytes8 blindingFactor,
-        bytes4 refundLocktime,
-        bytes32 refundX
-    ) external pure returns (bytes memory) {
-        return
-            Taproot.refundLeaf(
-                depositor,
-                extraData,
-                blindingFactor,
-                refundLocktime,
-                refundX
-            );
+    /// @notice The refund leaf of `abi.encode(depositor, extraData,
+    ///         blindingFactor, refundLocktime, refundX)`.
+    function refundLeaf(bytes calldata parts)
+        external
+        pure
+        returns (bytes memory)
+    {
+        (address d, bytes32 e, bytes8 b, bytes4 l, bytes32 r) = abi.decode(
+            parts,
+            (address, bytes32, bytes8, bytes4, bytes32)
+        );
+        return Taproot.refundLeaf(d, e, b, l, r);
     }
 
     function leafHash(bytes calldata script) external pure returns (bytes32) {

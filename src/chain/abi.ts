@@ -61,9 +61,8 @@ export const bridgeViewAbi = [
   "function isMaintainer(address account) view returns (bool)",
   "function isRedemptionRequester(address account) view returns (bool)",
   "function governance() view returns (address)",
-  // threshold.md §2: scheme 0 ECDSA, 1 FROST.
-  "function walletScheme(bytes20 walletPubKeyHash) view returns (uint8)",
-  "function walletThreshold(bytes20 walletPubKeyHash) view returns (uint16)",
+  // threshold.md §2: scheme 0 ECDSA, 1 FROST; threshold 0 but for FROST wallets.
+  "function walletScheme(bytes20 walletPubKeyHash) view returns (uint8 scheme, uint16 threshold)",
   "function frostWalletRegistry() view returns (address)",
 ] as const;
 
