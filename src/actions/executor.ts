@@ -5,11 +5,11 @@
 import type { BtcTip } from "../bitcoin/bitcoin-chain.js";
 import type { BlockRef, Startable } from "../chain/ethereum-chain.js";
 import type { ChainClock } from "../coordination/clock.js";
-import type { CoordinationObserver } from "../coordination/events.js";
-import { actionName } from "../coordination/constants.js";
+import type { CoordinationObserver } from "../protocol/events.js";
+import { actionName } from "../protocol/constants.js";
 import type { ActionDispatcher } from "../coordination/result-processor.js";
-import { silentLogger, type Logger } from "../node/logger.js";
-import type { Metrics } from "../node/metrics.js";
+import { silentLogger, type Logger } from "../util/logger.js";
+import type { Metrics } from "../metrics/metrics.js";
 import type { ActionData, ActionRow } from "../store/repos/actions-repo.js";
 import type { Store } from "../store/store.js";
 import { crashPoint } from "../util/crash-point.js";

@@ -4,8 +4,8 @@
 // Listening starts before the catch-up at start (teos PR #206), and the catch-up goes through the
 // same code as a live tip.
 import type { Startable } from "../chain/ethereum-chain.js";
-import { silentLogger, type Logger } from "../node/logger.js";
-import type { Metrics } from "../node/metrics.js";
+import { silentLogger, type Logger } from "../util/logger.js";
+import type { Metrics } from "../metrics/metrics.js";
 import { BTC_HEADERS_KEPT } from "../store/repos/btc-headers-repo.js";
 import { CURSOR } from "../store/repos/cursors-repo.js";
 import type { Store } from "../store/store.js";

@@ -16,8 +16,8 @@ import { connect as netConnect, isIP, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { sha256 } from "@noble/hashes/sha2.js";
 import type { AbortOptions } from "../chain/ethereum-chain.js";
-import { silentLogger, type Logger } from "../node/logger.js";
-import type { Metrics } from "../node/metrics.js";
+import { silentLogger, type Logger } from "../util/logger.js";
+import type { Metrics } from "../metrics/metrics.js";
 import { fromHex, toHex } from "../util/hex.js";
 import { abortable, backoffMs, sleep } from "../util/sleep.js";
 import {

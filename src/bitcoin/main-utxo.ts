@@ -8,7 +8,8 @@ import { MovedFundsSweepRequestState, type BitcoinUtxo } from "../chain/types.js
 import { bytesEqual, toHex } from "../util/hex.js";
 import { BitcoinUnavailableError, type BitcoinChain, type HistoryItem, type Utxo } from "./bitcoin-chain.js";
 import { electrumScriptHash, p2pkhScript, p2wpkhScript } from "./scripts.js";
-import { hashFromTxid, outpointKey, txInputs, txOutputs, utxoHash } from "./tx.js";
+import { hashFromTxid, txInputs, txOutputs } from "./tx.js";
+import { outpointKey, utxoHash } from "../protocol/bridge-keys.js";
 
 export interface MainUtxo {
   txHash: Uint8Array; // internal order

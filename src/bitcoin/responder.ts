@@ -5,7 +5,7 @@
 // through the transitions returned here (the executor commits them, R2). Only a verified outcome
 // ends tracking (R10): any lookup error leaves everything as it is until the next tip.
 import type { HandlerCallContext, HandlerTransition } from "../actions/handlers/handler.js";
-import { silentLogger, type Logger } from "../node/logger.js";
+import { silentLogger, type Logger } from "../util/logger.js";
 import type { ActionRow } from "../store/repos/actions-repo.js";
 import type { BtcTrackerRow, BtcTrackerStatus, BtcTrackerUpdate, OutpointRef } from "../store/repos/btc-trackers-repo.js";
 import type { Store } from "../store/store.js";

@@ -4,7 +4,7 @@
 // Events use EventTarget + CustomEvent (the libp2p TypedEventTarget style) with typed overloads.
 // Node's EventTarget reports a throwing listener as an uncaught exception; `on()` wraps listeners
 // so a throw is logged instead.
-import { silentLogger, type Logger } from "../node/logger.js";
+import { silentLogger, type Logger } from "../util/logger.js";
 import type { EthereumChain, Startable } from "./ethereum-chain.js";
 import { freshWindowCursor, scanWindows } from "./window-scan.js";
 

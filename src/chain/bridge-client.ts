@@ -13,7 +13,7 @@ import type {
   WalletParameters,
   WalletRecord,
 } from "./types.js";
-import type { WalletState } from "../coordination/constants.js";
+import type { WalletState } from "../protocol/constants.js";
 
 /** eth_call returned no bytes: there is no contract at the address at that block. */
 export class EmptyCallResultError extends Error {

@@ -2,8 +2,8 @@
 // persisted before it is sent (R1), re-sent as the same raw bytes (R7), and looked up on every block
 // and at boot until a receipt or a verified outcome ends its tracking (R10).
 import { JsonRpcApiProvider, Transaction, getBytes, hexlify, toQuantity, type Wallet } from "ethers";
-import { silentLogger, type Logger } from "../node/logger.js";
-import type { Metrics } from "../node/metrics.js";
+import { silentLogger, type Logger } from "../util/logger.js";
+import type { Metrics } from "../metrics/metrics.js";
 import type { EthIntentRow } from "../store/repos/eth-intents-repo.js";
 import type { Store } from "../store/store.js";
 import { crashPoint } from "../util/crash-point.js";

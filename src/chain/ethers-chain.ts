@@ -2,7 +2,7 @@
 // WebSocket newHeads, pinned EIP-1898 calls, and retry with backoff while errors are transient
 // (reliability.md §6).
 import { FetchRequest, JsonRpcProvider, Network, WebSocketProvider, toQuantity } from "ethers";
-import { silentLogger, type Logger } from "../node/logger.js";
+import { silentLogger, type Logger } from "../util/logger.js";
 import { abortable, backoffMs, isAbortError, sleep } from "../util/sleep.js";
 import { CallRevertedError, RpcError, RpcErrorCode, classifyRpcError } from "./errors.js";
 import type { BlockHeader, BlockRef, ChainCallOptions, ChainLog, EthereumChain, LogFilter } from "./ethereum-chain.js";

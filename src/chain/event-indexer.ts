@@ -5,8 +5,8 @@
 // besides, a chunk whose first block does not extend the cursor block triggers the guard at once.
 // The `wallet_state` cache of §13.2 has no table in the schema; ev_wallets answers that question.
 import { getAddress, toBeHex, type LogDescription } from "ethers";
-import { outpointKey, redemptionKey } from "../bitcoin/tx.js";
-import { silentLogger, type Logger } from "../node/logger.js";
+import { outpointKey, redemptionKey } from "../protocol/bridge-keys.js";
+import { silentLogger, type Logger } from "../util/logger.js";
 import type { DepositStatusRow } from "../store/repos/deposit-status-repo.js";
 import { CURSOR } from "../store/repos/cursors-repo.js";
 import type { EventPosition } from "../store/repos/event-repo-base.js";

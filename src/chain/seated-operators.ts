@@ -4,8 +4,8 @@
 // head, rescanned at every refresh (so a reorg there is forgotten). A hint like the index itself: it
 // decides who may connect, never who signs.
 import { getAddress } from "ethers";
-import { WalletState } from "../coordination/constants.js";
-import { silentLogger, type Logger } from "../node/logger.js";
+import { WalletState } from "../protocol/constants.js";
+import { silentLogger, type Logger } from "../util/logger.js";
 import { fromHex, toHex } from "../util/hex.js";
 import { bridgeInterface } from "./abi.js";
 import type { AbortOptions, EthereumChain } from "./ethereum-chain.js";

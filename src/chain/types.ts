@@ -1,6 +1,6 @@
 // Typed views of the on-chain structs (contracts.md §1.2, §2.3). Bytes are Uint8Array, addresses
 // EIP-55 strings, uint64/uint96/uint256 bigint, uint32/uint16/uint8 number.
-import type { WalletState } from "../coordination/constants.js";
+import type { WalletState } from "../protocol/constants.js";
 
 export enum MovedFundsSweepRequestState {
   Unknown = 0,

@@ -1,9 +1,9 @@
 // Which wallets the node takes part in (coordination.md §3.3): an in-memory index of the Bridge's
 // wallet events (the candidate list) plus pinned reads at W−32 that decide.
 import { getAddress } from "ethers";
-import { WalletState } from "../coordination/constants.js";
-import { safeBlockNumber } from "../coordination/window.js";
-import { silentLogger, type Logger } from "../node/logger.js";
+import { WalletState } from "../protocol/constants.js";
+import { safeBlockNumber } from "../protocol/window.js";
+import { silentLogger, type Logger } from "../util/logger.js";
 import { fromHex, to0x, toHex } from "../util/hex.js";
 import { bridgeInterface } from "./abi.js";
 import { halvedLogRange } from "./errors.js";

@@ -13,12 +13,12 @@ import type { BlockRef } from "../chain/pinned-call.js";
 import type { BitcoinUtxo, DepositExtraInfo } from "../chain/types.js";
 import type { ValidationOutcome, ValidatorClient } from "../chain/validator-client.js";
 import { movingFundsMarginInForce } from "../proposals/moving-funds-margin.js";
-import type { PayloadOf } from "../network/payloads.js";
+import type { PayloadOf } from "../protocol/payloads.js";
 import type { Store } from "../store/store.js";
 import { bytesEqual, toHex } from "../util/hex.js";
-import { ActionType, WINDOW_DURATION_BLOCKS } from "./constants.js";
+import { ActionType, WINDOW_DURATION_BLOCKS } from "../protocol/constants.js";
 import { onChainContentValidator, type ContentOutcome, type ContentValidationInput, type ContentValidator } from "./content-validation.js";
-import type { ProtocolProfile } from "./profile.js";
+import type { ProtocolProfile } from "../protocol/profile.js";
 
 export interface BitcoinContentValidatorDeps {
   validator: ValidatorClient;

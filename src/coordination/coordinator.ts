@@ -2,27 +2,27 @@
 // over, take part for each eligible wallet — claim the (wallet, W) row, derive seed, leader and
 // checklist, then run the leader or follower routine. Restarts resume persisted rows.
 import { getAddress, type BaseWallet } from "ethers";
-import { WalletState, actionName, type ActionType } from "./constants.js";
+import { WalletState, actionName, type ActionType } from "../protocol/constants.js";
 import { checklist as computeChecklist } from "./checklist.js";
 import type { ChainClock } from "./clock.js";
 import type { ContentValidator } from "./content-validation.js";
-import type { CoordinationObserver, WindowResult } from "./events.js";
-import type { CoordinationProposal } from "./message.js";
+import type { CoordinationObserver, WindowResult } from "../protocol/events.js";
+import type { CoordinationProposal } from "../protocol/message.js";
 import type { FaultRecorder } from "./faults.js";
 import { runFollower } from "./follower-routine.js";
 import { runLeader } from "./leader-routine.js";
 import { seatsOf, selectLeader } from "./leader.js";
-import type { ProtocolProfile } from "./profile.js";
+import type { ProtocolProfile } from "../protocol/profile.js";
 import type { ResultProcessor } from "./result-processor.js";
 import { computeSeed } from "./seed.js";
 import type { WindowContext } from "./window-context.js";
-import { activePhaseEnd, safeBlockNumber, windowEnd } from "./window.js";
+import { activePhaseEnd, safeBlockNumber, windowEnd } from "../protocol/window.js";
 import type { EthereumChain } from "../chain/ethereum-chain.js";
 import type { WalletRegistry } from "../chain/wallet-registry.js";
 import type { CoordinationNetwork } from "../network/coordination-network.js";
 import type { CoordinationDomain } from "../network/eip712.js";
-import type { Logger } from "../node/logger.js";
-import type { Metrics } from "../node/metrics.js";
+import type { Logger } from "../util/logger.js";
+import type { Metrics } from "../metrics/metrics.js";
 import type { GenerationRequest } from "../proposals/generator.js";
 import type { Store } from "../store/store.js";
 import { crashPoint } from "../util/crash-point.js";

@@ -1,8 +1,8 @@
 // Fault records with evidence (coordination.md §11): persisted, logged once, counted, reported.
-import { FaultType, type FaultName } from "./constants.js";
-import type { CoordinationObserver } from "./events.js";
-import type { Logger } from "../node/logger.js";
-import type { Metrics } from "../node/metrics.js";
+import { FaultType, type FaultName } from "../protocol/constants.js";
+import type { CoordinationObserver } from "../protocol/events.js";
+import type { Logger } from "../util/logger.js";
+import type { Metrics } from "../metrics/metrics.js";
 import type { Store } from "../store/store.js";
 import { toHex } from "../util/hex.js";
 

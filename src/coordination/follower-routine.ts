@@ -1,21 +1,21 @@
 // Follower routine (coordination.md §10): consume the wallet's queue in arrival order, apply B1–B11,
 // record faults with evidence, validate the leader's proposal on chain in the background, decide
 // idleness at W+80 and keep collecting statements for equivocation until W+100.
-import { ActionType, FaultType, actionName } from "./constants.js";
+import { ActionType, FaultType, actionName } from "../protocol/constants.js";
 import type { ChainClock } from "./clock.js";
 import type { ContentValidator } from "./content-validation.js";
-import type { CoordinationObserver, WindowResult } from "./events.js";
+import type { CoordinationObserver, WindowResult } from "../protocol/events.js";
 import type { FaultRecorder } from "./faults.js";
 import { checkEnvelope, isActionAllowed, type FollowerView } from "./follower-rules.js";
 import type { ResultProcessor } from "./result-processor.js";
 import { windowEvidence, type WindowContext } from "./window-context.js";
-import { activePhaseEnd, windowEnd } from "./window.js";
+import { activePhaseEnd, windowEnd } from "../protocol/window.js";
 import type { EthereumChain } from "../chain/ethereum-chain.js";
 import type { InboundItem } from "../network/coordination-network.js";
-import { decodePayload } from "../network/payloads.js";
+import { decodePayload } from "../protocol/payloads.js";
 import type { WalletQueue } from "../network/wallet-queue.js";
-import type { Logger } from "../node/logger.js";
-import type { Metrics } from "../node/metrics.js";
+import type { Logger } from "../util/logger.js";
+import type { Metrics } from "../metrics/metrics.js";
 import type { Store } from "../store/store.js";
 import { isAbortError, sleep } from "../util/sleep.js";
 import { toHex, to0x } from "../util/hex.js";

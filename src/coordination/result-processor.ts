@@ -7,12 +7,12 @@ import {
   SIGNING_DEADLINE_BEFORE_EXPIRY,
   WINDOW_DURATION_BLOCKS,
   actionName,
-} from "./constants.js";
-import type { CoordinationObserver, WindowResult } from "./events.js";
-import type { CoordinationProposal } from "./message.js";
+} from "../protocol/constants.js";
+import type { CoordinationObserver, WindowResult } from "../protocol/events.js";
+import type { CoordinationProposal } from "../protocol/message.js";
 import type { WindowContext } from "./window-context.js";
-import type { Logger } from "../node/logger.js";
-import type { Metrics } from "../node/metrics.js";
+import type { Logger } from "../util/logger.js";
+import type { Metrics } from "../metrics/metrics.js";
 import type { Store } from "../store/store.js";
 import { crashPoint } from "../util/crash-point.js";
 

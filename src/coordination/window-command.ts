@@ -6,12 +6,13 @@ import { bridgeAbi } from "../chain/abi.js";
 import { RpcPinnedCaller } from "../chain/pinned-call.js";
 import { fromHex, to0x, toHex } from "../util/hex.js";
 import { checklist } from "./checklist.js";
-import { actionName } from "./constants.js";
-import { normalizeAddress, operatorList, selectLeader } from "./leader.js";
-import { DEFAULT_FREQUENCY_WINDOWS } from "./profile.js";
-import { isRngScheme, type RngScheme } from "./rng/index.js";
+import { actionName } from "../protocol/constants.js";
+import { normalizeAddress } from "../protocol/address.js";
+import { operatorList, selectLeader } from "./leader.js";
+import { DEFAULT_FREQUENCY_WINDOWS } from "../protocol/profile.js";
+import { isRngScheme, type RngScheme } from "../protocol/profile.js";
 import { computeSeed } from "./seed.js";
-import { isWindowBlock, safeBlockNumber, windowIndex } from "./window.js";
+import { isWindowBlock, safeBlockNumber, windowIndex } from "../protocol/window.js";
 
 export interface TextSink {
   write(chunk: string): unknown;

@@ -7,10 +7,10 @@ import { JsonRpcProvider, Network, Wallet, getAddress, keccak256, toUtf8Bytes } 
 import type { DevWallet } from "../../deploy/dev-bootstrap.js";
 import { LocalKeySigner } from "../actions/signer.js";
 import type { Deployment } from "../chain/deployment-file.js";
-import type { CoordinationEvent } from "../coordination/events.js";
+import type { CoordinationEvent } from "../protocol/events.js";
 import { selectLeader } from "../coordination/leader.js";
 import { computeSeed } from "../coordination/seed.js";
-import { createLogger, type LogLevel } from "../node/logger.js";
+import { createLogger, type LogLevel } from "../util/logger.js";
 import { WcoordNode, type NodeOverrides } from "../node/node.js";
 import { loadConfig, type ConfigInput } from "../node/options.js";
 import { fromHex, toHex } from "../util/hex.js";

@@ -4,15 +4,9 @@
 // id is authenticated. Outbound dials are never gated: the node only dials peers it was told to.
 import type { ConnectionGater, MultiaddrConnection, PeerId } from "@libp2p/interface";
 import { multiaddr } from "@multiformats/multiaddr";
-import { silentLogger, type Logger } from "../node/logger.js";
+import type { ConnectionRefusal } from "../metrics/metrics.js";
+import { silentLogger, type Logger } from "../util/logger.js";
 import { operatorAddressOfPeer } from "./libp2p.js";
-
-/** Why an inbound connection was refused (metric label `reason`). */
-export type ConnectionRefusal =
-  /** An operator key whose address holds no seat in the node's wallets. */
-  | "not_seated"
-  /** Not a secp256k1 key, so no operator address at all. */
-  | "not_operator_key";
 
 export type InboundVerdict = { accept: true; via: "configured" | "seated" } | { accept: false; reason: ConnectionRefusal };
 

@@ -4,21 +4,15 @@ import { peerIdFromString } from "@libp2p/peer-id";
 import { multiaddr, type Multiaddr } from "@multiformats/multiaddr";
 import { getAddress, hexlify } from "ethers";
 import type { Libp2p } from "libp2p";
-import { COORDINATION_FREQUENCY_BLOCKS } from "../coordination/constants.js";
-import type { CoordinationMessage } from "../coordination/message.js";
-import { silentLogger, type Logger } from "../node/logger.js";
+import { COORDINATION_FREQUENCY_BLOCKS } from "../protocol/constants.js";
+import type { CoordinationMessage } from "../protocol/message.js";
+import { silentLogger, type Logger } from "../util/logger.js";
 import { to0x, toHex } from "../util/hex.js";
 import { sleep } from "../util/sleep.js";
 import { DuplicateTracker } from "./duplicate-tracker.js";
 import type { CoordinationDomain } from "./eip712.js";
-import {
-  isMalformedReason,
-  validateGossipMessage,
-  type GossipAction,
-  type GossipReason,
-  type GossipValidationContext,
-  type GossipVerdict,
-} from "./gossip-validator.js";
+import { isMalformedReason, validateGossipMessage, type GossipValidationContext, type GossipVerdict } from "./gossip-validator.js";
+import { type GossipAction, type GossipReason } from "../protocol/message.js";
 import { operatorAddressOfPeer } from "./libp2p.js";
 import { coordinationTopic } from "./topics.js";
 import { WalletQueue } from "./wallet-queue.js";

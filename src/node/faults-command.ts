@@ -1,6 +1,6 @@
 // `wcoord faults`: the recorded faults (coordination.md §11.3), read from the node's database.
 import { parseArgs } from "node:util";
-import { FaultType } from "../coordination/constants.js";
+import { FaultType } from "../protocol/constants.js";
 import type { Store } from "../store/store.js";
 import { openRecords, parseNonNegativeInt, parseWallet, resolveDataDir, shortHex, type TextOut } from "./records-reader.js";
 import { faultView, type FaultDetailView } from "./status-source.js";

@@ -1,6 +1,6 @@
 // The node's health (reliability.md §5): `recovering` until boot is done, then `degraded` while a
 // chain has been unreachable for more than 5 minutes, else `ready`.
-import type { HealthStatus } from "./status-source.js";
+import type { HealthStatus } from "../metrics/metrics.js";
 
 export const DEGRADED_AFTER_MS = 5 * 60_000;
 

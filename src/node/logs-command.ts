@@ -1,7 +1,7 @@
 // `wcoord logs`: a readable coordination timeline from the node's records (windows, leader
 // statements, faults, action transitions), ordered by block then time; `--follow` polls the database.
 import { parseArgs } from "node:util";
-import { actionName, FaultType } from "../coordination/constants.js";
+import { actionName, FaultType } from "../protocol/constants.js";
 import type { Store } from "../store/store.js";
 import { toHex } from "../util/hex.js";
 import { isAbortError, sleep } from "../util/sleep.js";

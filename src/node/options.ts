@@ -13,8 +13,8 @@ import {
   defaultProfile,
   validateProfile,
   type ProtocolProfile,
-} from "../coordination/profile.js";
-import { RNG_SCHEMES, type RngScheme } from "../coordination/rng/index.js";
+} from "../protocol/profile.js";
+import { RNG_SCHEMES, type RngScheme } from "../protocol/profile.js";
 import { DeploymentFileError, parseDeployment, type Deployment } from "../chain/deployment-file.js";
 
 export const ENV_PREFIX = "WCOORD_";

@@ -3,7 +3,7 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { KeyError, loadOperatorKey } from "./keys.js";
-import { createLogger } from "./logger.js";
+import { createLogger } from "../util/logger.js";
 import { WcoordNode } from "./node.js";
 import { ConfigError, loadConfig, type ConfigInput } from "./options.js";
 import { StoreError } from "../store/store-error.js";

@@ -1,10 +1,10 @@
 // Proposal generation (coordination.md §13.1): tasks run in checklist order, the first that yields a
 // proposal wins, a task that throws is logged, counted and skipped, and no proposal means Noop.
-import { ActionType, actionName } from "../coordination/constants.js";
-import type { CoordinationProposal } from "../coordination/message.js";
+import { ActionType, actionName } from "../protocol/constants.js";
+import type { CoordinationProposal } from "../protocol/message.js";
 import type { BlockRef } from "../chain/pinned-call.js";
-import type { Logger } from "../node/logger.js";
-import type { Metrics } from "../node/metrics.js";
+import type { Logger } from "../util/logger.js";
+import type { Metrics } from "../metrics/metrics.js";
 
 export interface ReferenceBlock extends BlockRef {
   timestamp: number;

@@ -1,9 +1,9 @@
 // Heartbeat task (coordination.md §13.7): a 16-byte message bound to the wallet and L, validated at L.
-import { ActionType } from "../coordination/constants.js";
-import { heartbeatMessage } from "../coordination/heartbeat.js";
+import { ActionType } from "../protocol/constants.js";
+import { heartbeatMessage } from "../protocol/heartbeat.js";
 import type { ValidatorClient } from "../chain/validator-client.js";
-import { encodePayload } from "../network/payloads.js";
-import type { Logger } from "../node/logger.js";
+import { encodePayload } from "../protocol/payloads.js";
+import type { Logger } from "../util/logger.js";
 import type { ProposalTask, ProposalTaskContext } from "./generator.js";
 
 export class HeartbeatTask implements ProposalTask {

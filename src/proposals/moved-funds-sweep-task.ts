@@ -1,13 +1,13 @@
 // Moved funds sweep task (coordination.md §13.5): sweep the oldest moving-funds output paid to this
 // wallet whose sweep request is still Pending, together with the main UTXO if there is one.
-import { ActionType, WalletState } from "../coordination/constants.js";
+import { ActionType, WalletState } from "../protocol/constants.js";
 import { MovedFundsSweepRequestState } from "../chain/types.js";
-import { encodePayload } from "../network/payloads.js";
-import { outpointKey } from "../bitcoin/tx.js";
+import { encodePayload } from "../protocol/payloads.js";
+import { outpointKey } from "../protocol/bridge-keys.js";
 import { OUTPUT_SCRIPT_LENGTH, vsize } from "../bitcoin/vsize.js";
 import type { EvMovingFundsRow } from "../store/repos/ev-moving-funds-repo.js";
 import { bytesEqual, fromHex, toHex } from "../util/hex.js";
-import { appliedFeeRate, DEFAULT_FEE_POLICY, feeFor } from "./fees.js";
+import { appliedFeeRate, DEFAULT_FEE_POLICY, feeFor } from "../bitcoin/fees.js";
 import type { ProposalTask, ProposalTaskContext } from "./generator.js";
 import { COMMITMENT_LOOKBACK_BLOCKS } from "./moving-funds-margin.js";
 import { checkWalletPreconditions, taskError, type BitcoinTaskDeps } from "./wallet-preconditions.js";

@@ -2,18 +2,18 @@
 // or move in moves its whole main UTXO to Live target wallets. Without a commitment yet, the leader
 // picks the targets and submits the commitment as an Ethereum intent (reliability.md §3.7) first.
 import { getAddress, keccak256 } from "ethers";
-import { ActionType, WalletState } from "../coordination/constants.js";
+import { ActionType, WalletState } from "../protocol/constants.js";
 import { bridgeInterface } from "../chain/abi.js";
 import type { BlockRef } from "../chain/pinned-call.js";
 import type { WalletRecord } from "../chain/types.js";
-import { encodePayload } from "../network/payloads.js";
+import { encodePayload } from "../protocol/payloads.js";
 import { findMainUtxo, toBitcoinUtxo, type MainUtxo } from "../bitcoin/main-utxo.js";
 import { txidFromHash } from "../bitcoin/tx.js";
 import { OUTPUT_SCRIPT_LENGTH, vsize } from "../bitcoin/vsize.js";
-import { DEFAULT_FUNDING_TX_MIN_CONFIRMATIONS } from "../coordination/profile.js";
+import { DEFAULT_FUNDING_TX_MIN_CONFIRMATIONS } from "../protocol/profile.js";
 import { bytesEqual, concatBytes, fromHex, toHex } from "../util/hex.js";
 import { sleep } from "../util/sleep.js";
-import { appliedFeeRate, DEFAULT_FEE_POLICY, feeFor } from "./fees.js";
+import { appliedFeeRate, DEFAULT_FEE_POLICY, feeFor } from "../bitcoin/fees.js";
 import type { ProposalTask, ProposalTaskContext } from "./generator.js";
 import { COMMITMENT_LOOKBACK_BLOCKS, movingFundsMarginInForce } from "./moving-funds-margin.js";
 import { tLow } from "./time-refs.js";

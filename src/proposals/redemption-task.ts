@@ -2,16 +2,16 @@
 // their (watchtower-extended) minimum age and still far enough from their timeout, at most
 // REDEMPTION_MAX_SIZE, paid from the main UTXO with one change output.
 import { ZeroAddress } from "ethers";
-import { ActionType, ASSUMED_BLOCK_TIME_SEC, WalletState } from "../coordination/constants.js";
+import { ActionType, ASSUMED_BLOCK_TIME_SEC, WalletState } from "../protocol/constants.js";
 import { watchtowerInterface } from "../chain/abi.js";
 import type { BlockRef } from "../chain/pinned-call.js";
 import type { RedemptionRequest } from "../chain/types.js";
-import { prefixScript } from "../coordination/content-validation.js";
-import { encodePayload } from "../network/payloads.js";
+import { prefixScript } from "../protocol/bridge-keys.js";
+import { encodePayload } from "../protocol/payloads.js";
 import { outputScriptKind } from "../bitcoin/scripts.js";
 import { OUTPUT_SCRIPT_LENGTH, vsize } from "../bitcoin/vsize.js";
 import { fromHex, toHex } from "../util/hex.js";
-import { appliedFeeRate, DEFAULT_FEE_POLICY, equalShares, feeFor } from "./fees.js";
+import { appliedFeeRate, DEFAULT_FEE_POLICY, equalShares, feeFor } from "../bitcoin/fees.js";
 import type { ProposalTask, ProposalTaskContext } from "./generator.js";
 import { tHigh, tLow } from "./time-refs.js";
 import { checkWalletPreconditions, DEFAULT_EXTRA_SAFETY_MARGIN_SEC, taskError, type BitcoinTaskDeps } from "./wallet-preconditions.js";

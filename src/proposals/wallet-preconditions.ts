@@ -9,10 +9,10 @@ import type { BlockRef } from "../chain/pinned-call.js";
 import type { ValidatorClient } from "../chain/validator-client.js";
 import type { BitcoinChain } from "../bitcoin/bitcoin-chain.js";
 import { walletSynced } from "../bitcoin/main-utxo.js";
-import type { Logger } from "../node/logger.js";
+import type { Logger } from "../util/logger.js";
 import type { Store } from "../store/store.js";
 import { toHex } from "../util/hex.js";
-import type { FeePolicy } from "./fees.js";
+import type { FeePolicy } from "../bitcoin/fees.js";
 
 export type WalletPreconditionFailure = "WALLET_NOT_SYNCED" | "WALLET_BUSY";
 

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hash256 } from "../../src/bitcoin/tx.js";
 import { foldTranscript } from "../../src/actions/recovery.js";
 import { signingRoundId, verifyWalletSignature } from "../../src/actions/signer.js";
-import { heartbeatMessage } from "../../src/coordination/heartbeat.js";
+import { heartbeatMessage } from "../../src/protocol/heartbeat.js";
 import { walletPkhFromPublicKey } from "../../src/coordination/seed.js";
 import { fromHex, to0x, toHex } from "../../src/util/hex.js";
 import { startHardhatNode, type HardhatNode } from "../fakes/hardhat-node.js";

@@ -7,7 +7,7 @@ import { computeAddress, getBytes, hexlify, keccak256, toUtf8Bytes } from "ether
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createConnectionGate } from "../../src/network/connection-gate.js";
 import { createLibp2pNode, operatorAddressOfPeer, type CoordinationLibp2p } from "../../src/network/libp2p.js";
-import { createMetrics, type Metrics } from "../../src/node/metrics.js";
+import { createMetrics, type Metrics } from "../../src/metrics/metrics.js";
 
 const keyOf = (label: string): Uint8Array => getBytes(keccak256(toUtf8Bytes(label)));
 const addressOf = (key: Uint8Array): string => computeAddress(hexlify(key));

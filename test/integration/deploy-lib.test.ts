@@ -5,7 +5,7 @@ import { deployWalletCoordinator } from "../../deploy/deploy-lib.js";
 import { devBootstrap, devWallets } from "../../deploy/dev-bootstrap.js";
 import { BridgeClient } from "../../src/chain/bridge-client.js";
 import type { BlockRef } from "../../src/chain/pinned-call.js";
-import { WalletState } from "../../src/coordination/constants.js";
+import { WalletState } from "../../src/protocol/constants.js";
 import { toHex } from "../../src/util/hex.js";
 
 type Conn = Awaited<ReturnType<typeof hre.network.create>>;

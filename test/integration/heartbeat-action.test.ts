@@ -15,13 +15,13 @@ import { LocalKeySigner, signingRoundId, verifyWalletSignature, type SignRequest
 import { BridgeClient } from "../../src/chain/bridge-client.js";
 import type { RpcSender } from "../../src/chain/pinned-call.js";
 import { ValidatorClient } from "../../src/chain/validator-client.js";
-import { ActionType } from "../../src/coordination/constants.js";
+import { ActionType } from "../../src/protocol/constants.js";
 import { onChainContentValidator, type ContentValidator } from "../../src/coordination/content-validation.js";
-import { heartbeatMessage } from "../../src/coordination/heartbeat.js";
+import { heartbeatMessage } from "../../src/protocol/heartbeat.js";
 import { actionSchedule } from "../../src/coordination/result-processor.js";
 import { walletPkhFromPublicKey } from "../../src/coordination/seed.js";
-import { encodePayload } from "../../src/network/payloads.js";
-import { createMetrics, type Metrics } from "../../src/node/metrics.js";
+import { encodePayload } from "../../src/protocol/payloads.js";
+import { createMetrics, type Metrics } from "../../src/metrics/metrics.js";
 import type { ActionRow } from "../../src/store/repos/actions-repo.js";
 import { Store } from "../../src/store/store.js";
 import { fromHex, toHex } from "../../src/util/hex.js";

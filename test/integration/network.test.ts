@@ -1,11 +1,11 @@
 import { getBytes, keccak256, toUtf8Bytes, Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ActionType } from "../../src/coordination/constants.js";
-import type { UnsignedCoordinationMessage } from "../../src/coordination/message.js";
-import { encodeCoordinationMessage } from "../../src/network/codec.js";
+import { ActionType } from "../../src/protocol/constants.js";
+import type { UnsignedCoordinationMessage } from "../../src/protocol/message.js";
+import { encodeCoordinationMessage } from "../../src/protocol/codec.js";
 import { CoordinationNetwork, type InboundItem } from "../../src/network/coordination-network.js";
 import { coordinationDomain, messageDigest, signCoordinationMessage } from "../../src/network/eip712.js";
-import type { GossipAction, GossipReason } from "../../src/network/gossip-validator.js";
+import type { GossipAction, GossipReason } from "../../src/protocol/message.js";
 import { createLibp2pNode, operatorAddressOfPeer, peerIdOfOperatorKey, type CoordinationLibp2p } from "../../src/network/libp2p.js";
 import { coordinationTopic } from "../../src/network/topics.js";
 import { toHex } from "../../src/util/hex.js";

@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { p2wpkhScript } from "../../src/bitcoin/scripts.js";
 import { hashFromTxid } from "../../src/bitcoin/tx.js";
-import { ActionType } from "../../src/coordination/constants.js";
-import { decodePayload } from "../../src/network/payloads.js";
+import { ActionType } from "../../src/protocol/constants.js";
+import { decodePayload } from "../../src/protocol/payloads.js";
 import type { ReferenceBlock } from "../../src/proposals/generator.js";
 import { MovedFundsSweepTask } from "../../src/proposals/moved-funds-sweep-task.js";
 import type { BitcoinTaskDeps } from "../../src/proposals/wallet-preconditions.js";

@@ -7,9 +7,9 @@ import { depositLockingScripts, depositScript, p2wpkhScript } from "../../src/bi
 import { hashFromTxid, txInfoOf } from "../../src/bitcoin/tx.js";
 import { EthIntentSender } from "../../src/chain/eth-intents.js";
 import type { BitcoinUtxo, DepositKey } from "../../src/chain/types.js";
-import { ActionType } from "../../src/coordination/constants.js";
-import { prefixScript } from "../../src/coordination/content-validation.js";
-import { decodePayload } from "../../src/network/payloads.js";
+import { ActionType } from "../../src/protocol/constants.js";
+import { prefixScript } from "../../src/protocol/bridge-keys.js";
+import { decodePayload } from "../../src/protocol/payloads.js";
 import type { ReferenceBlock } from "../../src/proposals/generator.js";
 import { MovingFundsTask, targetsCommitmentHash } from "../../src/proposals/moving-funds-task.js";
 import type { BitcoinTaskDeps } from "../../src/proposals/wallet-preconditions.js";

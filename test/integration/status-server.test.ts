@@ -4,10 +4,11 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { silentLogger } from "../../src/node/logger.js";
-import { createMetrics, type Metrics } from "../../src/node/metrics.js";
+import { silentLogger } from "../../src/util/logger.js";
+import { createMetrics, type Metrics } from "../../src/metrics/metrics.js";
 import { StatusServer, storeStatusSource } from "../../src/node/status-server.js";
-import { storeScrapeSources, type HealthStatus } from "../../src/node/status-source.js";
+import { storeScrapeSources } from "../../src/node/status-source.js";
+import { type HealthStatus } from "../../src/metrics/metrics.js";
 import { Store } from "../../src/store/store.js";
 import { LEADER, OPERATOR, OTHER, populateStatusStore, WALLET_A, WALLET_B, type StatusFixture } from "../fixtures/status-store.js";
 

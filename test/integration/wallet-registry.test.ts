@@ -8,7 +8,7 @@ import { ripemd160 } from "@noble/hashes/legacy.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { EthersChain } from "../../src/chain/ethers-chain.js";
 import { WalletRegistry } from "../../src/chain/wallet-registry.js";
-import { WalletState } from "../../src/coordination/constants.js";
+import { WalletState } from "../../src/protocol/constants.js";
 import { concatBytes, fromHex, toHex } from "../../src/util/hex.js";
 import { startHardhatNode, type HardhatNode } from "../fakes/hardhat-node.js";
 import { startRpcProxy, type RpcProxy } from "../fakes/rpc-proxy.js";

@@ -4,7 +4,8 @@ import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { multiaddr } from "@multiformats/multiaddr";
 import { getBytes, Wallet } from "ethers";
 import { describe, expect, it } from "vitest";
-import { configuredPeerIds, createConnectionGate, decideInbound, type ConnectionRefusal } from "../../src/network/connection-gate.js";
+import { configuredPeerIds, createConnectionGate, decideInbound } from "../../src/network/connection-gate.js";
+import { type ConnectionRefusal } from "../../src/metrics/metrics.js";
 
 const key = (n: number): string => "0x" + n.toString(16).padStart(64, "0");
 const alice = new Wallet(key(1));

@@ -18,7 +18,7 @@ import {
 import { hash160, p2wpkhScript } from "../../src/bitcoin/scripts.js";
 import { buildUnsigned, finalizeSigned, type TxInput, type TxOutput } from "../../src/bitcoin/tx-builder.js";
 import { hashFromTxid } from "../../src/bitcoin/tx.js";
-import { ActionType } from "../../src/coordination/constants.js";
+import { ActionType } from "../../src/protocol/constants.js";
 import type { ActionRow } from "../../src/store/repos/actions-repo.js";
 import { Store } from "../../src/store/store.js";
 import { concatBytes, fromHex, toHex } from "../../src/util/hex.js";

@@ -11,8 +11,8 @@ import { buildUnsigned, finalizeSigned, type TxInput, type TxPlan } from "../../
 import type { BridgeClient } from "../../chain/bridge-client.js";
 import type { BlockRef } from "../../chain/pinned-call.js";
 import type { ContentValidator } from "../../coordination/content-validation.js";
-import { decodePayload, type PayloadOf } from "../../network/payloads.js";
-import { silentLogger, type Logger } from "../../node/logger.js";
+import { decodePayload, type PayloadOf } from "../../protocol/payloads.js";
+import { silentLogger, type Logger } from "../../util/logger.js";
 import type { ActionRow, SpentOutpoint } from "../../store/repos/actions-repo.js";
 import type { Store } from "../../store/store.js";
 import { fromHex, to0x } from "../../util/hex.js";

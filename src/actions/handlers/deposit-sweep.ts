@@ -3,9 +3,10 @@
 // (the event index: blinding factor, refund PKH, locktime) and the Bridge (depositor, extra data).
 import { depositScript, fundingOutputKind } from "../../bitcoin/scripts.js";
 import { depositSweepTx, type DepositToSweep } from "../../bitcoin/tx-builder.js";
-import { outpointKey, txidFromHash, txOutputs } from "../../bitcoin/tx.js";
-import { ActionType } from "../../coordination/constants.js";
-import type { DepositKeyPayload } from "../../network/payloads.js";
+import { txidFromHash, txOutputs } from "../../bitcoin/tx.js";
+import { outpointKey } from "../../protocol/bridge-keys.js";
+import { ActionType } from "../../protocol/constants.js";
+import type { DepositKeyPayload } from "../../protocol/payloads.js";
 import type { EvDepositRow } from "../../store/repos/ev-deposits-repo.js";
 import { fromHex, to0x } from "../../util/hex.js";
 import type { StartValidation } from "../state-machine.js";

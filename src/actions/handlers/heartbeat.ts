@@ -2,9 +2,9 @@
 // the follower's function, then the wallet signs hash256(message) (coordination.md §13.7). No
 // Bitcoin transaction, so no `built` and nothing after `done`.
 import { hash256 } from "../../bitcoin/tx.js";
-import { ActionType } from "../../coordination/constants.js";
+import { ActionType } from "../../protocol/constants.js";
 import type { ContentValidator } from "../../coordination/content-validation.js";
-import { decodePayload } from "../../network/payloads.js";
+import { decodePayload } from "../../protocol/payloads.js";
 import type { ActionRow } from "../../store/repos/actions-repo.js";
 import { toHex } from "../../util/hex.js";
 import type { StartValidation } from "../state-machine.js";

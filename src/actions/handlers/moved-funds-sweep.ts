@@ -3,7 +3,7 @@
 import { p2pkhScript, p2wpkhScript } from "../../bitcoin/scripts.js";
 import { movedFundsSweepTx } from "../../bitcoin/tx-builder.js";
 import { txidFromHash, txOutputs } from "../../bitcoin/tx.js";
-import { ActionType } from "../../coordination/constants.js";
+import { ActionType } from "../../protocol/constants.js";
 import { bytesEqual, to0x } from "../../util/hex.js";
 import { BitcoinActionHandler, type BitcoinActionDeps } from "./bitcoin-action.js";
 

@@ -4,7 +4,7 @@
 // proposal is re-validated once more.
 import { keccak256 } from "ethers";
 import { movingFundsTx } from "../../bitcoin/tx-builder.js";
-import { ActionType } from "../../coordination/constants.js";
+import { ActionType } from "../../protocol/constants.js";
 import { bytesEqual, concatBytes, fromHex, toHex } from "../../util/hex.js";
 import type { StartValidation } from "../state-machine.js";
 import { BitcoinActionHandler, type BitcoinActionDeps, type PlanContext } from "./bitcoin-action.js";

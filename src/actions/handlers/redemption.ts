@@ -2,10 +2,10 @@
 // (requested − treasury fee − an equal share of the fee), with the change to the wallet first.
 // The request amounts are pinned reads of the Bridge's pending requests.
 import { redemptionTx, type RedemptionToPay } from "../../bitcoin/tx-builder.js";
-import { ActionType } from "../../coordination/constants.js";
+import { ActionType } from "../../protocol/constants.js";
 import { toHex } from "../../util/hex.js";
-import { redemptionKey } from "../../bitcoin/tx.js";
-import { prefixScript } from "../../coordination/content-validation.js";
+import { redemptionKey } from "../../protocol/bridge-keys.js";
+import { prefixScript } from "../../protocol/bridge-keys.js";
 import { BitcoinActionHandler, type BitcoinActionDeps } from "./bitcoin-action.js";
 
 export class RedemptionHandler extends BitcoinActionHandler<ActionType.Redemption> {

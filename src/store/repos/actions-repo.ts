@@ -1,6 +1,6 @@
 // Table `actions` (reliability.md §3, §4.2). Every state change goes through advance(): a
 // compare-and-set on the state plus an appended transition, in one transaction (R2).
-import type { ActionType } from "../../coordination/constants.js";
+import type { ActionType } from "../../protocol/constants.js";
 import { fromHex, toHex } from "../../util/hex.js";
 import { col, decodeRow, encodeFields, insertSql, pkhKey, selectList, type Column, type RowSchema } from "../columns.js";
 import { sqliteCode, SQLITE_CONSTRAINT, StoreError } from "../store-error.js";

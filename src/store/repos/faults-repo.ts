@@ -1,5 +1,5 @@
 // Table `faults` (coordination.md §11.1): one row per (wallet, W, type, culprit).
-import { FaultType } from "../../coordination/constants.js";
+import { FaultType } from "../../protocol/constants.js";
 import { col, decodeRow, encodeFields, insertSql, pkhKey, selectList, type RowSchema } from "../columns.js";
 import { limitOf, nowMs, type RepoContext } from "./repo-context.js";
 

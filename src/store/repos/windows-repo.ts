@@ -1,6 +1,6 @@
 // Table `windows`: one row per (wallet, W), claimed before any window work (coordination.md §3.2, §3.4).
-import type { ActionName } from "../../coordination/constants.js";
-import type { WindowResult } from "../../coordination/events.js";
+import type { ActionName } from "../../protocol/constants.js";
+import type { WindowResult } from "../../protocol/events.js";
 import { col, decodeRow, encodeFields, insertSql, pkhKey, selectList, type RowSchema } from "../columns.js";
 import { StoreError } from "../store-error.js";
 import { limitOf, type RepoContext } from "./repo-context.js";
