@@ -3,7 +3,8 @@
 // effect it leads to (R1), and a stall monitor that applies nextStep to every non-terminal action
 // on every new head (§3.2), so deadlines are blocks read from persisted rows and survive restarts (R3).
 import type { BtcTip } from "../bitcoin/bitcoin-chain.js";
-import type { BlockRef, Startable } from "../chain/ethereum-chain.js";
+import type { BlockRef } from "../chain/ethereum-chain.js";
+import type { Startable } from "../util/lifecycle.js";
 import type { ChainClock } from "../coordination/clock.js";
 import type { CoordinationObserver } from "../protocol/events.js";
 import { actionName } from "../protocol/constants.js";

@@ -3,7 +3,8 @@
 // are written in one DB transaction, so a crash replays the tip instead of leaving them apart.
 // Listening starts before the catch-up at start (teos PR #206), and the catch-up goes through the
 // same code as a live tip.
-import type { Startable } from "../chain/ethereum-chain.js";
+import type { Startable } from "../util/lifecycle.js";
+import { errorCode } from "../util/errors.js";
 import { silentLogger, type Logger } from "../util/logger.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { BTC_HEADERS_KEPT } from "../store/repos/btc-headers-repo.js";
@@ -80,7 +81,7 @@ export class BitcoinTipTracker implements Startable, BitcoinTipView {
         this.enqueue(await this.bitcoin.header(tip.height));
       } catch (err) {
         // The next tip notification reconciles instead.
-        this.log.warn({ code: codeOf(err), error: String(err) }, "bitcoin tip: header of the current tip unavailable at start");
+        this.log.warn({ code: errorCode(err), error: String(err) }, "bitcoin tip: header of the current tip unavailable at start");
       }
     }
   }
@@ -133,7 +134,7 @@ export class BitcoinTipTracker implements Startable, BitcoinTipView {
       } catch (err) {
         if (isAbortError(err)) return;
         // Nothing was committed: the next tip walks again from the same cursor (R10).
-        this.log.warn({ code: codeOf(err), error: String(err), height: tip.height, hash: tip.hash }, "bitcoin tip not processed; retry on the next tip");
+        this.log.warn({ code: errorCode(err), error: String(err), height: tip.height, hash: tip.hash }, "bitcoin tip not processed; retry on the next tip");
       }
       if (done !== null) this.emit(done);
     }
@@ -144,7 +145,7 @@ export class BitcoinTipTracker implements Startable, BitcoinTipView {
       try {
         l(e);
       } catch (err) {
-        this.log.error({ code: codeOf(err), error: String(err) }, "bitcoin tip listener failed");
+        this.log.error({ code: errorCode(err), error: String(err) }, "bitcoin tip listener failed");
       }
     }
   }
@@ -245,7 +246,3 @@ export class BitcoinTipTracker implements Startable, BitcoinTipView {
   }
 }
 
-function codeOf(err: unknown): string {
-  const c = (err as { code?: unknown })?.code;
-  return typeof c === "string" ? c : "UNKNOWN";
-}

@@ -15,7 +15,7 @@
 import { connect as netConnect, isIP, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { sha256 } from "@noble/hashes/sha2.js";
-import type { AbortOptions } from "../chain/ethereum-chain.js";
+import type { AbortOptions } from "../util/lifecycle.js";
 import { silentLogger, type Logger } from "../util/logger.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { fromHex, toHex } from "../util/hex.js";

@@ -1,7 +1,7 @@
 // The wallet's main UTXO on Bitcoin (coordination.md §13.9.1) and the "synced between chains"
 // precondition (§13.9.2). Bridge reads are pinned at the caller's block; Bitcoin errors propagate
 // (they are transient for the caller, never a conclusion).
-import type { AbortOptions } from "../chain/ethereum-chain.js";
+import type { AbortOptions } from "../util/lifecycle.js";
 import type { BridgeClient } from "../chain/bridge-client.js";
 import type { BlockRef } from "../chain/pinned-call.js";
 import { MovedFundsSweepRequestState, type BitcoinUtxo } from "../chain/types.js";

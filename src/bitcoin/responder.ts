@@ -15,6 +15,7 @@ import type { BitcoinChain, BroadcastOutcome } from "./bitcoin-chain.js";
 import type { BitcoinTipView } from "./bitcoin-tip.js";
 import { electrumScriptHash } from "./scripts.js";
 import { hash256, txidFromHash, txInputs, txOutputs } from "./tx.js";
+import { errorCode, errorMessage } from "../util/errors.js";
 
 /** A transaction missing this many blocks in the mempool is rebroadcast (teos CONFIRMATIONS_BEFORE_RETRY). */
 export const CONFIRMATIONS_BEFORE_RETRY = 6;
@@ -211,7 +212,7 @@ export class BitcoinResponder {
       return { ...t, data: { ...base, ...t.data }, detail: { ...t.detail, adopted: true } };
     } catch (err) {
       if (isAbortError(err)) throw err;
-      this.log.warn({ ...ids(row), code: codeOf(err), error: String(err) }, "adoption lookup failed; retry next block");
+      this.log.warn({ ...ids(row), code: errorCode(err), error: String(err) }, "adoption lookup failed; retry next block");
       return null;
     }
   }
@@ -394,8 +395,8 @@ export class BitcoinResponder {
 
   private lookupFailed(row: ActionRow, t: BtcTrackerRow, err: unknown): null {
     if (isAbortError(err)) throw err;
-    this.log.warn({ ...ids(row), txid: t.txid, code: codeOf(err), error: String(err) }, "bitcoin lookup failed; retry next block");
-    this.store.btcTrackers.update(t.txid, { lastError: `${codeOf(err)}: ${errorText(err)}` });
+    this.log.warn({ ...ids(row), txid: t.txid, code: errorCode(err), error: String(err) }, "bitcoin lookup failed; retry next block");
+    this.store.btcTrackers.update(t.txid, { lastError: `${errorCode(err)}: ${errorMessage(err)}` });
     return null;
   }
 
@@ -473,7 +474,7 @@ export class BitcoinResponder {
       return await this.bitcoin.broadcast(raw, { signal });
     } catch (err) {
       if (isAbortError(err)) throw err;
-      return { kind: "unknown", message: `${codeOf(err)}: ${errorText(err)}` };
+      return { kind: "unknown", message: `${errorCode(err)}: ${errorMessage(err)}` };
     }
   }
 
@@ -550,11 +551,4 @@ function ids(row: ActionRow): { actionId: number; wallet: string; W: number } {
   return { actionId: row.id, wallet: row.walletPkh, W: row.W };
 }
 
-function codeOf(err: unknown): string {
-  const c = (err as { code?: unknown })?.code;
-  return typeof c === "string" ? c : "UNKNOWN";
-}
 
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

@@ -9,7 +9,8 @@ import type { Store } from "../store/store.js";
 import { crashPoint } from "../util/crash-point.js";
 import { isAbortError } from "../util/sleep.js";
 import { classifyRpcError } from "./errors.js";
-import type { AbortOptions, BlockRef, EthereumChain } from "./ethereum-chain.js";
+import type { BlockRef, EthereumChain } from "./ethereum-chain.js";
+import type { AbortOptions } from "../util/lifecycle.js";
 import { classifyCallError } from "./revert.js";
 
 /**

@@ -1,14 +1,8 @@
 // The node's view of Ethereum (style.md §3). Implemented by EthersChain over JSON-RPC and by test fakes.
 import type { Provider } from "ethers";
 
-export interface Startable {
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}
+import type { AbortOptions, Startable } from "../util/lifecycle.js";
 
-export interface AbortOptions {
-  signal?: AbortSignal;
-}
 
 export interface ChainCallOptions extends AbortOptions {
   /** Retry transient errors with backoff until `signal` (or the chain's stop) aborts. Default true. */

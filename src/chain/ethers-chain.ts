@@ -6,6 +6,7 @@ import { silentLogger, type Logger } from "../util/logger.js";
 import { abortable, backoffMs, isAbortError, sleep } from "../util/sleep.js";
 import { CallRevertedError, RpcError, RpcErrorCode, classifyRpcError } from "./errors.js";
 import type { BlockHeader, BlockRef, ChainCallOptions, ChainLog, EthereumChain, LogFilter } from "./ethereum-chain.js";
+import { errorMessage } from "../util/errors.js";
 
 export interface EthersChainComponents {
   logger?: Logger;
@@ -324,5 +325,5 @@ function parseLog(r: unknown): ChainLog {
 
 function describe(err: unknown): string {
   if (err instanceof RpcError || err instanceof CallRevertedError) return `${err.name}: ${err.message}`;
-  return err instanceof Error ? err.message : String(err);
+  return errorMessage(err);
 }

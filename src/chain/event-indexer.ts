@@ -18,7 +18,8 @@ import { fromHex } from "../util/hex.js";
 import { backoffMs, sleep } from "../util/sleep.js";
 import { bridgeInterface } from "./abi.js";
 import { halvedLogRange, isTransientError } from "./errors.js";
-import type { AbortOptions, BlockHeader, ChainLog, EthereumChain, Startable } from "./ethereum-chain.js";
+import type { BlockHeader, ChainLog, EthereumChain } from "./ethereum-chain.js";
+import type { AbortOptions, Startable } from "../util/lifecycle.js";
 
 export interface EventIndexerComponents {
   chain: EthereumChain;

@@ -8,7 +8,8 @@ import { WalletState } from "../protocol/constants.js";
 import { silentLogger, type Logger } from "../util/logger.js";
 import { fromHex, toHex } from "../util/hex.js";
 import { bridgeInterface } from "./abi.js";
-import type { AbortOptions, EthereumChain } from "./ethereum-chain.js";
+import type { EthereumChain } from "./ethereum-chain.js";
+import type { AbortOptions } from "../util/lifecycle.js";
 import { TAKING_PART, type KnownWallet, type WalletRegistry } from "./wallet-registry.js";
 
 /** Default minimum time between two refreshes driven by new blocks. */

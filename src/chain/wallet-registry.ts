@@ -8,7 +8,8 @@ import { fromHex, to0x, toHex } from "../util/hex.js";
 import { bridgeInterface } from "./abi.js";
 import { halvedLogRange } from "./errors.js";
 import { WALLET_EVENTS } from "./event-indexer.js";
-import type { AbortOptions, BlockRef, ChainLog, EthereumChain } from "./ethereum-chain.js";
+import type { BlockRef, ChainLog, EthereumChain } from "./ethereum-chain.js";
+import type { AbortOptions } from "../util/lifecycle.js";
 
 export interface WalletRegistryComponents {
   chain: EthereumChain;

@@ -19,6 +19,7 @@ import { bytesEqual, toHex } from "../util/hex.js";
 import { ActionType, WINDOW_DURATION_BLOCKS } from "../protocol/constants.js";
 import { onChainContentValidator, type ContentOutcome, type ContentValidationInput, type ContentValidator } from "./content-validation.js";
 import type { ProtocolProfile } from "../protocol/profile.js";
+import { errorMessage } from "../util/errors.js";
 
 export interface BitcoinContentValidatorDeps {
   validator: ValidatorClient;
@@ -54,7 +55,7 @@ export function bitcoinContentValidator(deps: BitcoinContentValidatorDeps): Cont
       }
     } catch (err) {
       if (signal.aborted) throw err;
-      return { class: "unverified", error: err instanceof Error ? err.message : String(err) };
+      return { class: "unverified", error: errorMessage(err) };
     }
   };
 }

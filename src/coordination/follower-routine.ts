@@ -19,6 +19,7 @@ import type { Metrics } from "../metrics/metrics.js";
 import type { Store } from "../store/store.js";
 import { isAbortError, sleep } from "../util/sleep.js";
 import { toHex, to0x } from "../util/hex.js";
+import { errorMessage } from "../util/errors.js";
 
 export interface FollowerDeps {
   store: Store;
@@ -235,7 +236,7 @@ class FollowerRoutine {
         signal,
       );
     } catch (err) {
-      outcome = { class: "unverified" as const, error: err instanceof Error ? err.message : String(err) };
+      outcome = { class: "unverified" as const, error: errorMessage(err) };
     }
     if (this.result === "equivocated") return true;
     this.deps.metrics?.validations.inc({ result: outcome.class });

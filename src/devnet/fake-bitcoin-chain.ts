@@ -18,7 +18,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { opcodes, script as bscript, Transaction } from "bitcoinjs-lib";
 import { Signature, SigningKey } from "ethers";
-import type { AbortOptions } from "../chain/ethereum-chain.js";
+import type { AbortOptions } from "../util/lifecycle.js";
 import {
   BitcoinServerError,
   BitcoinUnavailableError,

@@ -16,6 +16,7 @@ import { type GossipAction, type GossipReason } from "../protocol/message.js";
 import { operatorAddressOfPeer } from "./libp2p.js";
 import { coordinationTopic } from "./topics.js";
 import { WalletQueue } from "./wallet-queue.js";
+import { errorMessage } from "../util/errors.js";
 
 export const DEFAULT_REDIAL_INTERVAL_MS = 30_000;
 const DIAL_TIMEOUT_MS = 10_000;
@@ -204,7 +205,7 @@ export class CoordinationNetwork implements Startable {
       const res = await this.libp2p.services.pubsub.publish(topic, wire);
       return { ok: true, recipients: res.recipients.length };
     } catch (err) {
-      const error = err instanceof Error ? err.message : String(err);
+      const error = errorMessage(err);
       this.log.warn({ wallet: toHex(pkh), err: error }, "gossip publish failed");
       return { ok: false, recipients: 0, error };
     }

@@ -2,7 +2,8 @@
 // no local action holds the wallet lock (§12, reliability.md §3.3) and the wallet is synced
 // between chains (§13.9.2). The lock is checked first: it is local and costs no Electrum call.
 // Also the dependency set those tasks share.
-import type { AbortOptions, EthereumChain } from "../chain/ethereum-chain.js";
+import type { EthereumChain } from "../chain/ethereum-chain.js";
+import type { AbortOptions } from "../util/lifecycle.js";
 import type { BridgeClient } from "../chain/bridge-client.js";
 import type { EthIntentSender } from "../chain/eth-intents.js";
 import type { BlockRef } from "../chain/pinned-call.js";

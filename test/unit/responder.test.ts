@@ -5,7 +5,7 @@ import { pino } from "pino";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { HandlerCallContext, HandlerTransition } from "../../src/actions/handlers/handler.js";
 import { canTransition } from "../../src/actions/state-machine.js";
-import type { AbortOptions } from "../../src/chain/ethereum-chain.js";
+import type { AbortOptions } from "../../src/util/lifecycle.js";
 import type { BitcoinChain, BtcHeader, HistoryItem } from "../../src/bitcoin/bitcoin-chain.js";
 import { BitcoinTipTracker } from "../../src/bitcoin/bitcoin-tip.js";
 import { ElectrumBitcoinChain } from "../../src/bitcoin/electrum-client.js";

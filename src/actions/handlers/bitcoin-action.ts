@@ -20,6 +20,7 @@ import { DEFAULT_RECORD_MIN_CONFIRMATIONS, type OutcomeRecorder } from "../recor
 import { confirmationDepth, isSettled, outcomeOf, type BitcoinActionType, type Outcome } from "../settlement.js";
 import { EXPIRED_NOT_SYNCED, type Effect, type StartValidation } from "../state-machine.js";
 import { actionWindowContext, type ActionHandler, type BitcoinStateHandler, type BuildResult, type HandlerCallContext, type HandlerTransition } from "./handler.js";
+import { errorMessage } from "../../util/errors.js";
 
 export interface BitcoinActionDeps {
   /** The follower's content validation (coordination.md §10.3, with Bitcoin look-ups). */
@@ -62,7 +63,6 @@ export interface BitcoinActionSpec<T extends BitcoinActionType> {
   plan(ctx: PlanContext<T>): Promise<TxPlan>;
 }
 
-const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** Inputs of the built transaction as persisted with `built`, back in builder form. */
 export function txInputsOf(outpoints: readonly SpentOutpoint[]): TxInput[] {
@@ -105,7 +105,7 @@ export class BitcoinActionHandler<T extends BitcoinActionType> implements Action
       return o.class === "invalid" ? { class: "invalid", reason: o.reason } : o;
     } catch (err) {
       // A validator that throws could not check: retry, never abort on it (R10).
-      return { class: "unverified", error: errorText(err) };
+      return { class: "unverified", error: errorMessage(err) };
     }
   }
 
@@ -130,7 +130,7 @@ export class BitcoinActionHandler<T extends BitcoinActionType> implements Action
       // Step 3: a synced wallet's main UTXO is in its history; a miss here is a lagging server.
       mainUtxo = await this.mainUtxoOf(walletPkh, ctx.at, ctx.signal);
     } catch (err) {
-      return { class: "unverified", error: errorText(err) };
+      return { class: "unverified", error: errorMessage(err) };
     }
     if (mainUtxo === null && this.spec.needsMainUtxo) return { class: "invalid", reason: "NO_MAIN_UTXO" };
 
@@ -139,7 +139,7 @@ export class BitcoinActionHandler<T extends BitcoinActionType> implements Action
       try {
         pre = await this.spec.preconditions({ deps: this.deps, row, walletPkh, payload, mainUtxo, at: ctx.at, signal: ctx.signal });
       } catch (err) {
-        return { class: "unverified", error: errorText(err) };
+        return { class: "unverified", error: errorMessage(err) };
       }
       if (pre !== null) return pre;
       if (this.spec.revalidateAfterPreconditions) return this.contentCheck(row, payload, ctx);

@@ -9,6 +9,7 @@ import type { ActionRow } from "../../store/repos/actions-repo.js";
 import { toHex } from "../../util/hex.js";
 import type { StartValidation } from "../state-machine.js";
 import { actionWindowContext, type ActionHandler, type HandlerCallContext, type HandlerTransition } from "./handler.js";
+import { errorMessage } from "../../util/errors.js";
 
 export class HeartbeatHandler implements ActionHandler {
   readonly type = ActionType.Heartbeat;
@@ -31,7 +32,7 @@ export class HeartbeatHandler implements ActionHandler {
       );
     } catch (err) {
       // A validator that throws could not check: retry, never abort on it.
-      return { class: "unverified", error: err instanceof Error ? err.message : String(err) };
+      return { class: "unverified", error: errorMessage(err) };
     }
   }
 
