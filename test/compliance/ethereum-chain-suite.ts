@@ -58,7 +58,8 @@ export async function waitFor(check: () => boolean, ms = 8_000): Promise<void> {
 }
 
 const refOf = (b: BlockHeader): BlockRef => ({ blockHash: b.hash, blockNumber: b.number });
-const word = (v: bigint): string => "0x" + v.toString(16).padStart(64, "0");
+/** A uint256 as eth_call returns it: 0x and 64 hex digits. */
+export const word = (v: bigint): string => "0x" + v.toString(16).padStart(64, "0");
 const rejection = (p: Promise<unknown>): Promise<unknown> => p.then(
   (v) => { throw new Error(`expected a rejection, got ${JSON.stringify(v)}`); },
   (e: unknown) => e,

@@ -12,6 +12,7 @@ import {
   describeEthereumChainCompliance,
   LOG_TOPIC,
   REVERT_DATA,
+  word,
   type EthereumChainContracts,
   type EthereumChainHarness,
 } from "./ethereum-chain-suite.js";
@@ -22,7 +23,6 @@ const CONTRACTS: EthereumChainContracts = {
   emptyReverter: "0x00000000000000000000000000000000000c0de3",
   logger: "0x00000000000000000000000000000000000c0de4",
 };
-const word = (v: bigint): string => "0x" + v.toString(16).padStart(64, "0");
 
 // ---- EthersChain against hardhat ----
 
