@@ -144,7 +144,7 @@ async function readOnline({ rpc, bridge, chainId: expectedChainId, wallet, W }: 
     if (block === null || block.hash === null) throw new Error(`block ${safe} (W-32) is not available yet`);
     const iface = new Interface(bridgeAbi);
     const data = iface.encodeFunctionData("walletOperators", [to0x(wallet)]);
-    const raw = await new RpcPinnedCaller(provider).call({ to: bridge, data }, { blockHash: block.hash, blockNumber: safe });
+    const raw = await new RpcPinnedCaller({ rpc: provider }).call({ to: bridge, data }, { blockHash: block.hash, blockNumber: safe });
     const [operators] = iface.decodeFunctionResult("walletOperators", raw) as unknown as [string[]];
     const seats = [...operators].map((a) => normalizeAddress(a));
     if (seats.length === 0) throw new Error(`wallet ${toHex(wallet)} has no operators at block ${safe} (not registered?)`);

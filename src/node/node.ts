@@ -202,9 +202,8 @@ export class WcoordNode {
     await btc?.start();
 
     // 4. Wallet index and the clock (listening starts before catch-up; windows are buffered).
-    const registry = new WalletRegistry({ chain, logger: logger.child({ module: "wallets" }) }, { bridgeAddress: profile.bridge, deployBlock: config.bridge.deployBlock, chunkBlocks: config.indexer.chunkBlocks });
-    const validator = new ValidatorClient(chain, profile.walletProposalValidator);
-    const bridge = new BridgeClient(chain, profile.bridge);
+    const validator = new ValidatorClient({ caller: chain }, { address: profile.walletProposalValidator });
+    const bridge = new BridgeClient({ caller: chain }, { address: profile.bridge });
     // The Bridge event index (coordination.md §13.2): caught up to head − lag before any proposal.
     const indexer = (this.indexer = new EventIndexer(
       { chain, store, logger: logger.child({ module: "indexer" }) },
@@ -217,14 +216,11 @@ export class WcoordNode {
       },
     ));
     await indexer.start();
-    const intents = (this.intents = new EthIntentSender({
-      store,
-      chain,
-      wallet: new Wallet(this.operatorKey.privateKey),
-      logger: logger.child({ module: "intents" }),
-      metrics,
-      replaceAfterBlocks: config.eth.replaceAfterBlocks,
-    }));
+    const registry = new WalletRegistry({ chain, indexer, store, bridge, logger: logger.child({ module: "wallets" }) });
+    const intents = (this.intents = new EthIntentSender(
+      { store, chain, wallet: new Wallet(this.operatorKey.privateKey), logger: logger.child({ module: "intents" }), metrics },
+      { replaceAfterBlocks: config.eth.replaceAfterBlocks },
+    ));
     const clock = (this.clock = new BlockClock({
       chain,
       logger,

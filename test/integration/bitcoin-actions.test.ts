@@ -294,8 +294,8 @@ beforeAll(async () => {
 
   dir = mkdtempSync(join(tmpdir(), "wcoord-btc-actions-"));
   store = Store.open(dir);
-  bridgeClient = new BridgeClient(provider, bridgeAddress);
-  validatorClient = new ValidatorClient(provider, await validator.getAddress());
+  bridgeClient = new BridgeClient({ caller: provider }, { address: bridgeAddress });
+  validatorClient = new ValidatorClient({ caller: provider }, { address: await validator.getAddress() });
   btc = new FakeBitcoinChain();
   tipTracker = new BitcoinTipTracker({ store, bitcoin: btc });
   await tipTracker.start();

@@ -36,7 +36,7 @@ describe("deployWalletCoordinator (in-process)", () => {
       profileHash: "0xf7078f19dbcc594437c685d977fd985e5e729e22214aa69d81b40398d92a00ca",
     });
     const [gov] = await conn.ethers.getSigners();
-    expect(await new BridgeClient(conn.ethers.provider, d.bridge).governance(await head(conn))).toBe(gov.address);
+    expect(await new BridgeClient({ caller: conn.ethers.provider }, { address: d.bridge }).governance(await head(conn))).toBe(gov.address);
   });
 
   it("takes a governance override, and the deploy block is the Bridge's creation block", async () => {
@@ -47,7 +47,7 @@ describe("deployWalletCoordinator (in-process)", () => {
     expect(d.deployBlock).toBe(4);
     expect(await conn.ethers.provider.getCode(d.bridge, d.deployBlock - 1)).toBe("0x");
     expect(await conn.ethers.provider.getCode(d.bridge, d.deployBlock)).not.toBe("0x");
-    expect(await new BridgeClient(conn.ethers.provider, d.bridge).governance(await head(conn))).toBe(signers[3].address);
+    expect(await new BridgeClient({ caller: conn.ethers.provider }, { address: d.bridge }).governance(await head(conn))).toBe(signers[3].address);
   });
 });
 
@@ -63,7 +63,7 @@ describe("devBootstrap (in-process)", () => {
     expect(toHex(devWallets({ count: 1, operatorsPerWallet: 1, operators, seed: "y" })[0].privateKey)).not.toBe(toHex(wallets[0].privateKey));
     // A pool shorter than the seat count repeats operators across seats.
     expect(wallets[1].operators).toEqual([operators[1], operators[0], operators[1]]);
-    const bridge = new BridgeClient(conn.ethers.provider, d.bridge);
+    const bridge = new BridgeClient({ caller: conn.ethers.provider }, { address: d.bridge });
     const at = await head(conn);
     for (const w of wallets) {
       // The Bridge computes the PKH from X ‖ Y itself; a wrong derivation here would read Unknown.

@@ -53,8 +53,8 @@ beforeAll(async () => {
   const validator = (await net.ethers.deployContract("WalletProposalValidator", [await bridge.getAddress()])) as unknown as Contract;
   await (await bridge.getFunction("registerWallet")("0x" + toHex(XY.subarray(0, 32)), "0x" + toHex(XY.subarray(32)), [gov])).wait();
   rpc = net.ethers.provider as unknown as RpcSender;
-  bridgeClient = new BridgeClient(rpc, await bridge.getAddress());
-  validatorClient = new ValidatorClient(rpc, await validator.getAddress());
+  bridgeClient = new BridgeClient({ caller: rpc }, { address: await bridge.getAddress() });
+  validatorClient = new ValidatorClient({ caller: rpc }, { address: await validator.getAddress() });
   blocks = {
     block: async (n) => {
       const b = await net.ethers.provider.getBlock(n);

@@ -82,7 +82,7 @@ beforeAll(async () => {
   bridge = d.bridge;
   gov = d.governance;
   [maintainer, depositor] = await Promise.all([1, 2].map((i) => provider.getSigner(i)));
-  client = new BridgeClient(provider, d.address);
+  client = new BridgeClient({ caller: provider }, { address: d.address });
   await sendBridge(bridge, gov, "setMaintainerStatus", await maintainer.getAddress(), true);
   for (const w of [wA, wB]) await sendBridge(bridge, gov, "registerWallet", w.x, w.y, [await gov.getAddress()]);
   btc = new FakeBitcoinChain();

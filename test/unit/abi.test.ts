@@ -210,7 +210,7 @@ describe("watchtowerAbi", () => {
   });
 });
 
-// The hand-written fragments against what solc produced (artifacts come from `hardhat build`, the pretest step).
+// The generated fragments (src/chain/gen) against what solc produced (artifacts come from `hardhat build`, the pretest step).
 describe("compiled artifacts", () => {
   const root = join(import.meta.dirname, "..", "..");
   const artifact = (file: string, name: string): Interface =>
