@@ -21,16 +21,21 @@ import { onChainContentValidator, type ContentOutcome, type ContentValidationInp
 import type { ProtocolProfile } from "../protocol/profile.js";
 import { errorMessage } from "../util/errors.js";
 
-export interface BitcoinContentValidatorDeps {
+export interface BitcoinContentValidatorComponents {
   validator: ValidatorClient;
   bridge: BridgeClient;
   btc: BitcoinChain;
   chain: EthereumChain;
-  bridgeAddress: string;
-  profile: Pick<ProtocolProfile, "fundingTxMinConfirmations">;
   /** The local event index (MovingFundsCommitmentSubmitted rows for the safety margin, §13.9.3). */
   store: Store;
 }
+
+export interface BitcoinContentValidatorInit {
+  bridgeAddress: string;
+  profile: Pick<ProtocolProfile, "fundingTxMinConfirmations">;
+}
+
+type BitcoinContentValidatorDeps = BitcoinContentValidatorComponents & BitcoinContentValidatorInit;
 
 const ZERO_UTXO: BitcoinUtxo = { txHash: new Uint8Array(32), txOutputIndex: 0, txOutputValue: 0n };
 const DEPOSIT_REVEALED = bridgeInterface.getEvent("DepositRevealed")!;
@@ -41,7 +46,8 @@ function fromValidator(o: ValidationOutcome): ContentOutcome {
   return { class: "unverified", error: o.error };
 }
 
-export function bitcoinContentValidator(deps: BitcoinContentValidatorDeps): ContentValidator {
+export function bitcoinContentValidator(components: BitcoinContentValidatorComponents, init: BitcoinContentValidatorInit): ContentValidator {
+  const deps: BitcoinContentValidatorDeps = { ...components, ...init };
   const onChain = onChainContentValidator(deps.validator);
   return async (input, signal) => {
     try {

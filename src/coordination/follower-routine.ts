@@ -3,8 +3,9 @@
 // idleness at W+80 and keep collecting statements for equivocation until W+100.
 import { ActionType, FaultType, actionName } from "../protocol/constants.js";
 import type { ChainClock } from "./clock.js";
+import { report, type CoordinationEventTarget } from "./coordination-events.js";
 import type { ContentValidator } from "./content-validation.js";
-import type { CoordinationObserver, WindowResult } from "../protocol/events.js";
+import type { WindowResult } from "../protocol/events.js";
 import type { FaultRecorder } from "./faults.js";
 import { checkEnvelope, isActionAllowed, type FollowerView } from "./follower-rules.js";
 import type { ResultProcessor } from "./result-processor.js";
@@ -33,7 +34,7 @@ export interface FollowerDeps {
   ownOperator: string;
   logger: Logger;
   metrics: Metrics | null;
-  observer?: CoordinationObserver;
+  events: CoordinationEventTarget;
 }
 
 interface Statement {
@@ -241,13 +242,13 @@ class FollowerRoutine {
     if (this.result === "equivocated") return true;
     this.deps.metrics?.validations.inc({ result: outcome.class });
     if (outcome.class === "valid") {
-      this.deps.observer?.({ type: "validated", W: this.ctx.W, wallet: this.ctx.wallet, action: actionName(type), outcome: "valid", block: V });
-      this.deps.observer?.({ type: "accepted", W: this.ctx.W, wallet: this.ctx.wallet, leader: this.ctx.leader, action: actionName(type), digest: toHex(item.digest) });
+      report(this.deps.events, { type: "validated", W: this.ctx.W, wallet: this.ctx.wallet, action: actionName(type), outcome: "valid", block: V });
+      report(this.deps.events, { type: "accepted", W: this.ctx.W, wallet: this.ctx.wallet, leader: this.ctx.leader, action: actionName(type), digest: toHex(item.digest) });
       this.result = this.deps.results.accept(this.ctx, "accepted", item.message.proposal, item.digest);
       return true;
     }
     if (outcome.class === "invalid") {
-      this.deps.observer?.({ type: "validated", W: this.ctx.W, wallet: this.ctx.wallet, action: actionName(type), outcome: "invalid", reason: outcome.reason, block: V });
+      report(this.deps.events, { type: "validated", W: this.ctx.W, wallet: this.ctx.wallet, action: actionName(type), outcome: "invalid", reason: outcome.reason, block: V });
       this.fault(FaultType.InvalidProposal, this.ctx.leader, outcome.reason, {
         message: toHex(item.wire),
         validationBlock: { number: block!.number, hash: block!.hash },

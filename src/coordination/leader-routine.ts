@@ -3,7 +3,7 @@
 // block schedule until W+80. On restart it republishes the stored bytes and never generates again.
 import { PROTOCOL_VERSION, RETRANSMIT_OFFSETS, actionName } from "../protocol/constants.js";
 import type { ChainClock } from "./clock.js";
-import type { CoordinationObserver } from "../protocol/events.js";
+import { report, type CoordinationEventTarget } from "./coordination-events.js";
 import type { CoordinationProposal } from "../protocol/message.js";
 import type { ResultProcessor } from "./result-processor.js";
 import type { WindowContext } from "./window-context.js";
@@ -33,7 +33,7 @@ export interface LeaderDeps {
   chainId: bigint;
   logger: Logger;
   metrics: Metrics | null;
-  observer?: CoordinationObserver;
+  events: CoordinationEventTarget;
 }
 
 /** Attempt bounds (§9.1): attempt 1 until W+40, a 5-block pause, attempt 2 until W+65. */
@@ -91,7 +91,7 @@ export async function runLeader(ctx: WindowContext, deps: LeaderDeps, signal: Ab
     const outcome = await deps.publish(wire);
     deps.metrics?.leaderPublish.inc({ result: outcome.ok ? (republish === 0 ? "first" : "republish") : "error" });
     if (!outcome.ok) log.warn({ error: outcome.error }, "publish failed; the next tick retries");
-    deps.observer?.({ type: "proposal_sent", W: ctx.W, wallet: ctx.wallet, action, digest: toHex(digest), republish });
+    report(deps.events, { type: "proposal_sent", W: ctx.W, wallet: ctx.wallet, action, digest: toHex(digest), republish });
   };
 
   let P = deps.store.windows.get(ctx.wallet, ctx.W)?.firstPublishBlock ?? null;

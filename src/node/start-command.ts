@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { CommandExit, defineCommand, parseCommand, type TextSink } from "../util/cli-args.js";
 import { KeyError, loadOperatorKey } from "./keys.js";
 import { createLogger } from "../util/logger.js";
-import { WcoordNode } from "./node.js";
+import { createNode, type WcoordNode } from "./node.js";
 import { ConfigError, loadConfig, type ConfigInput } from "./options.js";
 import { StoreError } from "../store/store-error.js";
 
@@ -61,19 +61,25 @@ export async function runStartCommand(argv: string[], out: TextSink, err: TextSi
       format: config.log.format,
       file: config.log.file ? join(config.dataDir, "wcoord.log") : undefined,
     });
-    node = new WcoordNode(config, wallet, { logger, acceptProfileChange: values["accept-profile-change"] ?? false });
+    const running = (node = await createNode({ config, operatorKey: wallet }, { logger, acceptProfileChange: values["accept-profile-change"] ?? false }));
+    // A signal stops the node whenever it comes; during boot, stop() abandons the boot at once.
     const stopped = new Promise<void>((resolve) => {
       const stop = (signal: string): void => {
         logger.info({ signal }, "shutting down");
-        resolve();
+        resolve(running.stop());
       };
       process.once("SIGINT", () => stop("SIGINT"));
       process.once("SIGTERM", () => stop("SIGTERM"));
     });
-    await node.start();
-    out.write(`wcoord: operator ${node.operator} ready; status ${node.statusUrl}; libp2p ${node.listenAddresses().join(" ")}\n`);
+    try {
+      await running.start();
+    } catch (e) {
+      if (running.status !== "closing" && running.status !== "closed") throw e;
+      await stopped;
+      return 0;
+    }
+    out.write(`wcoord: operator ${running.operator} ready; status ${running.statusUrl}; libp2p ${running.listenAddresses().join(" ")}\n`);
     await stopped;
-    await node.stop();
     return 0;
   } catch (e) {
     await node?.stop().catch(() => undefined);

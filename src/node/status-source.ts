@@ -228,9 +228,9 @@ export interface LiveStatus {
   btcTip(): number | null;
   operator?: string;
   peerId?: () => string | null;
-  /** The profile (coordination.md §2.1) and its 0x-hex hash. */
-  profile?: Record<string, unknown>;
-  profileHash?: string;
+  /** The profile (coordination.md §2.1) and its 0x-hex hash, once the chain has answered. */
+  profile?: () => Record<string, unknown> | undefined;
+  profileHash?: () => string | undefined;
   wallets?: () => string[];
   peers?: () => number;
   version?: string;
@@ -244,11 +244,12 @@ export function storeStatusSource(store: Store, live: LiveStatus): StatusSource 
       return { status: live.health(), ethHead: live.ethHead(), btcTip: live.btcTip(), cursors };
     },
     status() {
+      const profile = live.profile?.();
       return {
         operator: live.operator ?? null,
         peerId: live.peerId?.() ?? null,
-        profile: live.profile ? (jsonSafe(live.profile) as Record<string, string | number>) : null,
-        profileHash: live.profileHash ?? null,
+        profile: profile ? (jsonSafe(profile) as Record<string, string | number>) : null,
+        profileHash: live.profileHash?.() ?? null,
         head: live.ethHead(),
         wallets: live.wallets?.() ?? [],
         peers: live.peers?.() ?? 0,

@@ -6,17 +6,26 @@ import { encodePayload } from "../protocol/payloads.js";
 import type { Logger } from "../util/logger.js";
 import type { ProposalTask, ProposalTaskContext } from "./generator.js";
 
+export interface HeartbeatTaskComponents {
+  validator: ValidatorClient;
+  logger: Logger;
+}
+
 export class HeartbeatTask implements ProposalTask {
   readonly action = ActionType.Heartbeat;
 
-  constructor(private readonly deps: { validator: ValidatorClient; logger: Logger }) {}
+  private readonly log: Logger;
+
+  constructor(private readonly components: HeartbeatTaskComponents) {
+    this.log = components.logger.child({ module: "proposals" });
+  }
 
   async propose({ walletPkh, L, W, wallet }: ProposalTaskContext): Promise<Uint8Array | null> {
     const message = heartbeatMessage(walletPkh, L.blockNumber);
-    const outcome = await this.deps.validator.validateHeartbeat({ walletPubKeyHash: walletPkh, message }, L);
+    const outcome = await this.components.validator.validateHeartbeat({ walletPubKeyHash: walletPkh, message }, L);
     if (outcome.outcome === "unverified") throw Object.assign(new Error(outcome.error), { code: "VALIDATION_UNVERIFIED" });
     if (outcome.outcome === "invalid") {
-      this.deps.logger.warn({ wallet, W, reason: outcome.reason }, "heartbeat proposal rejected by the validator");
+      this.log.warn({ wallet, W, reason: outcome.reason }, "heartbeat proposal rejected by the validator");
       return null;
     }
     return encodePayload(ActionType.Heartbeat, { message });

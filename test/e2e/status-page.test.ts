@@ -46,7 +46,7 @@ describe.skipIf(!HAVE_CHROMIUM)(TITLE, () => {
       ethHead: () => 2805,
       btcTip: () => 840_000,
       operator: OPERATOR,
-      profileHash: "0xf7078f19dbcc594437c685d977fd985e5e729e22214aa69d81b40398d92a00ca",
+      profileHash: () => "0xf7078f19dbcc594437c685d977fd985e5e729e22214aa69d81b40398d92a00ca",
       wallets: () => [WALLET_A, WALLET_B],
       peers: () => 2,
       version: "0.1.0",

@@ -241,15 +241,10 @@ async function startNode(): Promise<void> {
   const responder = new BitcoinResponder({ store, bitcoin: btc, tip: tipTracker, logger });
   intents = new EthIntentSender({ store, chain, wallet: operator, logger });
   const recorder = new OutcomeRecorder({ bridge: bridgeClient, intents, operator: operator.address, enabled: true, logger });
-  const contentValidator = bitcoinContentValidator({
-    validator: validatorClient,
-    bridge: bridgeClient,
-    btc,
-    chain,
-    bridgeAddress,
-    profile: { fundingTxMinConfirmations: 1 },
-    store,
-  });
+  const contentValidator = bitcoinContentValidator(
+    { validator: validatorClient, bridge: bridgeClient, btc, chain, store },
+    { bridgeAddress, profile: { fundingTxMinConfirmations: 1 } },
+  );
   const deps: BitcoinActionDeps = { contentValidator, bridge: bridgeClient, btc, store, responder, recorder, logger };
   executor = new ActionExecutor({
     store,

@@ -53,15 +53,10 @@ function sweep(ds: RevealedDeposit[], fee = 1000n): PayloadOf<ActionType.Deposit
 }
 
 function makeValidator(btc: BitcoinChain = dc.btc): ContentValidator {
-  return bitcoinContentValidator({
-    validator: dc.validatorClient,
-    bridge: dc.bridgeClient,
-    btc,
-    chain: dc.chain,
-    bridgeAddress: dc.bridgeAddress,
-    profile: { fundingTxMinConfirmations: 6 },
-    store: dc.store,
-  });
+  return bitcoinContentValidator(
+    { validator: dc.validatorClient, bridge: dc.bridgeClient, btc, chain: dc.chain, store: dc.store },
+    { bridgeAddress: dc.bridgeAddress, profile: { fundingTxMinConfirmations: 6 } },
+  );
 }
 
 beforeAll(async () => {

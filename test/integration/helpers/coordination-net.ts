@@ -147,7 +147,7 @@ export function memberNodes(net: LocalNetwork, w: number, ...exclude: string[]):
 
 export function node(net: LocalNetwork, i: number): WcoordNode {
   const n = net.nodes[i];
-  if (!n?.store || n.status !== "ready") throw new Error(`node ${i} is not running`);
+  if (!n?.store || n.status !== "started") throw new Error(`node ${i} is not running`);
   return n;
 }
 
