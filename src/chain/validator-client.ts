@@ -4,15 +4,7 @@ import { getAddress } from "ethers";
 import { validatorViews, type ValidatorViews } from "./abi.js";
 import { callView, toPinnedCaller, type BlockRef, type CallSource, type PinnedCaller } from "./pinned-call.js";
 import { classifyCallError } from "./revert.js";
-import type {
-  BitcoinUtxo,
-  DepositExtraInfo,
-  DepositSweepProposal,
-  HeartbeatProposal,
-  MovedFundsSweepProposal,
-  MovingFundsProposal,
-  RedemptionProposal,
-} from "./types.js";
+import type { BitcoinUtxo, DepositExtraInfo, DepositSweepProposal, HeartbeatProposal, MovedFundsSweepProposal, MovingFundsProposal, RedemptionProposal } from "./types.js";
 
 export type ValidationOutcome =
   | { outcome: "valid" }
