@@ -3,6 +3,8 @@ import type { Provider } from "ethers";
 
 import type { AbortOptions, Startable } from "../util/lifecycle.js";
 
+/** Per-call time limit of an Ethereum JSON-RPC call (reliability.md §6). */
+export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 
 export interface ChainCallOptions extends AbortOptions {
   /** Retry transient errors with backoff until `signal` (or the chain's stop) aborts. Default true. */

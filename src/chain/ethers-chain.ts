@@ -5,7 +5,7 @@ import { FetchRequest, JsonRpcProvider, Network, WebSocketProvider, toQuantity }
 import { silentLogger, type Logger } from "../util/logger.js";
 import { abortable, backoffMs, isAbortError, sleep } from "../util/sleep.js";
 import { CallRevertedError, RpcError, RpcErrorCode, classifyRpcError } from "./errors.js";
-import type { BlockHeader, BlockRef, ChainCallOptions, ChainLog, EthereumChain, LogFilter } from "./ethereum-chain.js";
+import { DEFAULT_CALL_TIMEOUT_MS, type BlockHeader, type BlockRef, type ChainCallOptions, type ChainLog, type EthereumChain, type LogFilter } from "./ethereum-chain.js";
 import { errorMessage } from "../util/errors.js";
 
 export interface EthersChainComponents {
@@ -27,7 +27,6 @@ export interface EthersChainInit {
 }
 
 export const DEFAULT_POLL_INTERVAL_MS = 2000;
-export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 
 export class EthersChain implements EthereumChain {
   readonly provider: JsonRpcProvider;

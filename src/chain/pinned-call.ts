@@ -4,7 +4,7 @@ import { toQuantity } from "ethers";
 import type { AbortOptions } from "../util/lifecycle.js";
 import type { ContractViews } from "./abi.js";
 import { EmptyCallResultError } from "./errors.js";
-import type { BlockRef } from "./ethereum-chain.js";
+import { DEFAULT_CALL_TIMEOUT_MS, type BlockRef } from "./ethereum-chain.js";
 
 export type { BlockRef };
 
@@ -48,8 +48,6 @@ export interface PinnedCallOptions {
   /** Per-call time limit (reliability.md §6: Ethereum 10 s). Default DEFAULT_CALL_TIMEOUT_MS. */
   timeoutMs?: number;
 }
-
-export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 
 function isRpcSender(source: CallSource): source is RpcSender {
   return typeof (source as RpcSender).send === "function";
