@@ -148,38 +148,38 @@ export class WcoordNode {
   }
 
   private async boot(): Promise<void> {
-    const { signal } = this.c.controller;
-    await this.step(this.c.statusServer.start()); // 2. health `recovering` from here on
+    await this.c.statusServer.start(); // 2. health `recovering` from here on
     await this.connectChains(); // 3.
     await this.listenAndCatchUp(); // 4.
     await this.watchBeforeActing(); // 5.
     await this.resumeActions(); // 6.
-    await this.step(this.c.coordinator.start()); // 7. windows found meanwhile, then rows left running
-    signal.throwIfAborted();
+    await this.c.coordinator.start(); // 7. the windows found meanwhile, then the rows left running
+    this.c.controller.signal.throwIfAborted(); // stopped meanwhile: close() owns the status now
     this.c.health.bootDone(); // 8.
     this.status = "started";
     this.log.info({ operator: this.operator, peerId: this.c.libp2p.peerId.toString(), addrs: this.listenAddresses(), head: this.c.clock.head }, "node ready");
   }
 
-  /** Step 3: the Ethereum RPC (retried until it answers), the chain's identity, then Electrum. */
+  /** Step 3: the Ethereum RPC, the chain's identity (asked until the RPC answers), then Electrum. */
   private async connectChains(): Promise<void> {
-    await this.step(this.c.ethereum.start());
-    await this.step(this.c.identity.establish({ signal: this.c.controller.signal }));
-    if (this.c.bitcoin !== null) await this.step(this.c.bitcoin.start());
+    const { ethereum, identity, bitcoin, controller } = this.c;
+    await this.waitFor(ethereum.start());
+    await identity.establish({ signal: controller.signal });
+    if (bitcoin !== null) await this.waitFor(bitcoin.start());
   }
 
   /**
    * Step 4: the Bridge event index caught up, gossip on the wallets' topics, the seat set of the
-   * connection gate, then the block clock (windows it finds wait in the coordinator until step 7).
+   * connection gate, then the block clock (the windows it finds wait in the coordinator until step 7).
    */
   private async listenAndCatchUp(): Promise<void> {
-    const { signal } = this.c.controller;
-    await this.step(this.c.indexer.start());
-    await this.step(this.c.libp2p.start());
-    await this.step(this.c.network.start());
-    await this.step(this.c.coordinator.refreshWallets(signal));
-    await this.step(this.c.seated.refresh({ signal }));
-    await this.step(this.c.clock.start());
+    const { indexer, libp2p, network, coordinator, seated, clock, controller } = this.c;
+    await this.waitFor(indexer.start());
+    await libp2p.start();
+    await network.start();
+    await coordinator.refreshWallets(controller.signal);
+    await seated.refresh({ signal: controller.signal });
+    await clock.start();
   }
 
   /**
@@ -189,23 +189,27 @@ export class WcoordNode {
   private async watchBeforeActing(): Promise<void> {
     const { bitcoinTip, intents, controller } = this.c;
     if (bitcoinTip !== null) {
-      await this.step(bitcoinTip.start());
-      await this.step(bitcoinTip.idle());
+      await this.waitFor(bitcoinTip.start());
+      await this.waitFor(bitcoinTip.idle());
     }
-    await this.step(intents.poll({ lookUpOnly: true, signal: controller.signal }));
+    await intents.poll({ lookUpOnly: true, signal: controller.signal });
   }
 
   /** Step 6: every action resumes with at most one side effect; then the executor and the intent watch run. */
   private async resumeActions(): Promise<void> {
-    const { store, clock, executor, logger, controller } = this.c;
-    await this.step(recoverActions({ store, clock, executor, logger }, { signal: controller.signal }));
-    await this.step(executor.start());
-    this.stopIntentWatch = this.c.intents.watch();
+    const { store, clock, executor, intents, logger, controller } = this.c;
+    await recoverActions({ store, clock, executor, logger }, { signal: controller.signal });
+    this.c.controller.signal.throwIfAborted();
+    await executor.start();
+    this.stopIntentWatch = intents.watch();
   }
 
-  /** A boot step that the root signal abandons (the component's own stop() ends what is left of it). */
-  private step<T>(p: T | Promise<T>): Promise<T> {
-    return abortable(Promise.resolve(p), this.c.controller.signal);
+  /**
+   * Waits on the world outside for a start() that takes no signal; stopping the node abandons the
+   * wait at once, and the component's own stop() ends what is left of it.
+   */
+  private waitFor<T>(p: Promise<T>): Promise<T> {
+    return abortable(p, this.c.controller.signal);
   }
 
   private async close(): Promise<void> {
