@@ -13,6 +13,7 @@ import type { Store } from "../store/store.js";
 import { crashPoint } from "../util/crash-point.js";
 import { isAbortError } from "../util/sleep.js";
 import type { BitcoinChain, BtcHeader, BtcTip } from "./bitcoin-chain.js";
+import { backInMempool } from "./tracker-records.js";
 
 /** What one processed tip changed; handed to the listeners (the executor sweeps on it). */
 export interface TipProcessed {
@@ -60,11 +61,11 @@ export class BitcoinTipTracker implements Startable, BitcoinTipView {
   private loop: Promise<void> | undefined;
   private running = false;
 
-  constructor(c: BitcoinTipTrackerComponents) {
-    this.store = c.store;
-    this.bitcoin = c.bitcoin;
-    this.log = (c.logger ?? silentLogger).child({ module: "btc-tip" });
-    this.metrics = c.metrics ?? null;
+  constructor(components: BitcoinTipTrackerComponents) {
+    this.store = components.store;
+    this.bitcoin = components.bitcoin;
+    this.log = (components.logger ?? silentLogger).child({ module: "btc-tip" });
+    this.metrics = components.metrics ?? null;
   }
 
   /**
@@ -172,13 +173,7 @@ export class BitcoinTipTracker implements Startable, BitcoinTipView {
       if (disconnectedFrom !== null) {
         for (const t of this.store.btcTrackers.list({ status: "confirmed" })) {
           if (t.confHeight === null || t.confHeight <= disconnectedFrom) continue;
-          this.store.btcTrackers.update(t.txid, {
-            status: "in_mempool",
-            sinceHeight: disconnectedFrom,
-            confHeight: null,
-            confHash: null,
-            reorged: true,
-          });
+          this.store.btcTrackers.update(t.txid, backInMempool(disconnectedFrom));
           flipped.push(t.txid);
         }
       }

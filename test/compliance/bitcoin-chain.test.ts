@@ -19,7 +19,7 @@ describeBitcoinChainCompliance("FakeBitcoinChain", async () => {
 describeBitcoinChainCompliance("ElectrumBitcoinChain ↔ fake Electrum server", async () => {
   const c = new FakeBitcoinChain();
   const server = await startElectrumServer(c);
-  const btc = new ElectrumBitcoinChain({ urls: [server.url], callTimeoutMs: 3_000, unhealthyForMs: 200 });
+  const btc = new ElectrumBitcoinChain({}, { urls: [server.url], callTimeoutMs: 3_000, unhealthyForMs: 200 });
   return { control: c, btc, close: async () => (await btc.stop(), await server.close()) };
 });
 
@@ -77,15 +77,15 @@ describe("ElectrumBitcoinChain failover and robustness", () => {
     return r;
   }
   function client(urls: string[], extra: { callTimeoutMs?: number; unhealthyForMs?: number } = {}): ElectrumBitcoinChain {
-    const btc = new ElectrumBitcoinChain({ urls, callTimeoutMs: 2_000, ...extra });
+    const btc = new ElectrumBitcoinChain({}, { urls, callTimeoutMs: 2_000, ...extra });
     cleanups.push(() => btc.stop());
     return btc;
   }
 
   it("rejects URLs that are not tcp:// or ssl://host:port", () => {
-    expect(() => new ElectrumBitcoinChain({ urls: ["http://x:1"] })).toThrow(/invalid Electrum URL/);
-    expect(() => new ElectrumBitcoinChain({ urls: ["tcp://x"] })).toThrow(/invalid Electrum URL/);
-    expect(() => new ElectrumBitcoinChain({ urls: [] })).toThrow();
+    expect(() => new ElectrumBitcoinChain({}, { urls: ["http://x:1"] })).toThrow(/invalid Electrum URL/);
+    expect(() => new ElectrumBitcoinChain({}, { urls: ["tcp://x"] })).toThrow(/invalid Electrum URL/);
+    expect(() => new ElectrumBitcoinChain({}, { urls: [] })).toThrow();
   });
 
   it("fails over to the second URL when the first refuses connections, then marks the first unhealthy", async () => {

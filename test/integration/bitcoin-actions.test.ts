@@ -26,7 +26,7 @@ import { DepositSweepHandler } from "../../src/actions/handlers/deposit-sweep.js
 import { MovedFundsSweepHandler } from "../../src/actions/handlers/moved-funds-sweep.js";
 import { MovingFundsHandler } from "../../src/actions/handlers/moving-funds.js";
 import { RedemptionHandler } from "../../src/actions/handlers/redemption.js";
-import type { BitcoinActionDeps } from "../../src/actions/handlers/bitcoin-action.js";
+import type { BitcoinActionComponents } from "../../src/actions/handlers/bitcoin-action.js";
 import type { ActionHandler } from "../../src/actions/handlers/handler.js";
 import { OutcomeRecorder } from "../../src/actions/recording.js";
 import { LocalKeySigner } from "../../src/actions/signer.js";
@@ -240,12 +240,12 @@ async function startNode(): Promise<void> {
   await tipTracker.idle();
   const responder = new BitcoinResponder({ store, bitcoin: btc, tip: tipTracker, logger });
   intents = new EthIntentSender({ store, chain, wallet: operator, logger });
-  const recorder = new OutcomeRecorder({ bridge: bridgeClient, intents, operator: operator.address, enabled: true, logger });
+  const recorder = new OutcomeRecorder({ bridge: bridgeClient, intents, logger }, { operator: operator.address, enabled: true });
   const contentValidator = bitcoinContentValidator(
     { validator: validatorClient, bridge: bridgeClient, btc, chain, store },
     { bridgeAddress, profile: { fundingTxMinConfirmations: 1 } },
   );
-  const deps: BitcoinActionDeps = { contentValidator, bridge: bridgeClient, btc, store, responder, recorder, logger };
+  const deps: BitcoinActionComponents = { contentValidator, bridge: bridgeClient, btc, store, responder, recorder, logger };
   executor = new ActionExecutor({
     store,
     clock,
@@ -458,16 +458,16 @@ describe("Bitcoin actions through the executor", () => {
     const E = walletKey(14);
     const other = await member.getAddress();
     await sendBridge(bridge, gov, "registerWallet", E.x, E.y, [other, operator.address, other]);
-    const recorder = new OutcomeRecorder({ bridge: bridgeClient, intents, operator: operator.address, enabled: true });
+    const recorder = new OutcomeRecorder({ bridge: bridgeClient, intents }, { operator: operator.address, enabled: true });
     expect(await recorder.recordDepth(getBytes(E.pkh), await pinned())).toEqual({ depth: 6, rank: 0 });
     await sendBridge(bridge, gov, "setMaintainerStatus", other, true);
     expect(await recorder.recordDepth(getBytes(E.pkh), await pinned())).toEqual({ depth: 8, rank: 1 });
     // Wallet A seats the operator first: rank 0 whatever the other seats are.
     expect(await recorder.recordDepth(getBytes(A.pkh), await pinned())).toEqual({ depth: 6, rank: 0 });
     await sendBridge(bridge, gov, "setMaintainerStatus", other, false);
-    const disabled = new OutcomeRecorder({ bridge: bridgeClient, intents, operator: operator.address, enabled: false });
+    const disabled = new OutcomeRecorder({ bridge: bridgeClient, intents }, { operator: operator.address, enabled: false });
     expect(await disabled.recordDepth(getBytes(E.pkh), await pinned())).toBeNull();
-    const notMaintainer = new OutcomeRecorder({ bridge: bridgeClient, intents, operator: other, enabled: true });
+    const notMaintainer = new OutcomeRecorder({ bridge: bridgeClient, intents }, { operator: other, enabled: true });
     expect(await notMaintainer.recordDepth(getBytes(E.pkh), await pinned())).toBeNull();
   });
 

@@ -11,10 +11,18 @@ import type { StartValidation } from "../state-machine.js";
 import { actionWindowContext, type ActionHandler, type HandlerCallContext, type HandlerTransition } from "./handler.js";
 import { errorMessage } from "../../util/errors.js";
 
+export interface HeartbeatHandlerComponents {
+  /** The follower's content validation (coordination.md §10.3). */
+  contentValidator: ContentValidator;
+}
+
 export class HeartbeatHandler implements ActionHandler {
   readonly type = ActionType.Heartbeat;
+  private readonly contentValidator: ContentValidator;
 
-  constructor(private readonly deps: { contentValidator: ContentValidator }) {}
+  constructor(components: HeartbeatHandlerComponents) {
+    this.contentValidator = components.contentValidator;
+  }
 
   private message(row: ActionRow): Uint8Array | null {
     const decoded = decodePayload(ActionType.Heartbeat, row.payload);
@@ -26,7 +34,7 @@ export class HeartbeatHandler implements ActionHandler {
     // The payload was accepted in the window, so this only trips on a damaged row.
     if (!decoded.ok) return { class: "invalid", reason: `PAYLOAD_INVALID: ${decoded.reason}` };
     try {
-      return await this.deps.contentValidator(
+      return await this.contentValidator(
         { ctx: actionWindowContext(row), actionType: ActionType.Heartbeat, payload: decoded.payload, at: ctx.at },
         ctx.signal,
       );
