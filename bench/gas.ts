@@ -119,7 +119,7 @@ const w3Targets = await commit(w3, w3Utxo, 20);
 await conn.networkHelpers.time.increase(7300);
 let head = (await provider.getBlock("latest"))!;
 let at = { blockHash: head.hash!, blockNumber: head.number };
-const validator = new ValidatorClient(provider, deployment.walletProposalValidator);
+const validator = new ValidatorClient({ caller: provider }, { address: deployment.walletProposalValidator });
 
 async function gasOf(fn: string, args: unknown[], check: () => ReturnType<ValidatorClient["validateHeartbeat"]>): Promise<number> {
   const outcome = await check();

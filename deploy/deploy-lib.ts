@@ -9,7 +9,7 @@ import type { ChainType, NetworkConnection } from "hardhat/types/network";
 import WalletCoordinatorModule, { WALLET_COORDINATOR_MODULE_ID } from "../ignition/modules/WalletCoordinator.js";
 import { bridgeAbi, frostWalletRegistryAbi, validatorAbi } from "../src/chain/abi.js";
 import { parseDeployment, type Deployment } from "../src/chain/deployment-file.js";
-import { defaultProfile, profileHash } from "../src/coordination/profile.js";
+import { defaultProfile, profileHash } from "../src/protocol/profile.js";
 import { DEV_CHAIN_IDS } from "./dev-bootstrap.js";
 
 export { readDeploymentFile, writeDeploymentFile, type Deployment } from "../src/chain/deployment-file.js";

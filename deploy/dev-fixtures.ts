@@ -6,13 +6,15 @@ import { initEccLib, payments } from "bitcoinjs-lib";
 import { Contract, getBytes, keccak256, solidityPacked, type Signer } from "ethers";
 import { bridgeAbi } from "../src/chain/abi.js";
 import { depositLockingScripts, depositScript, hash160, p2wpkhScript as bareP2wpkhScript, type DepositScriptParts } from "../src/bitcoin/scripts.js";
-import { hash256, outpointKey } from "../src/bitcoin/tx.js";
+import { hash256 } from "../src/bitcoin/tx.js";
+import { outpointKey } from "../src/protocol/bridge-keys.js";
 import type { BitcoinTxInfo, BitcoinUtxo, DepositExtraInfo, DepositKey } from "../src/chain/types.js";
 import { concatBytes, fromHex } from "../src/util/hex.js";
 
 // Moved to src/bitcoin; re-exported for the bench, devnet scenario and tests.
 export { hash160, depositScript, type DepositScriptParts } from "../src/bitcoin/scripts.js";
-export { hash256, outpointKey as depositKey, redemptionKey } from "../src/bitcoin/tx.js";
+export { hash256 } from "../src/bitcoin/tx.js";
+export { outpointKey as depositKey, redemptionKey } from "../src/protocol/bridge-keys.js";
 
 function u32le(n: number): Uint8Array {
   const b = new Uint8Array(4);

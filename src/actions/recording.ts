@@ -8,9 +8,9 @@ import { bridgeInterface } from "../chain/abi.js";
 import type { BridgeClient } from "../chain/bridge-client.js";
 import type { BlockRef } from "../chain/pinned-call.js";
 import type { BitcoinUtxo } from "../chain/types.js";
-import { ActionType } from "../coordination/constants.js";
-import { prefixScript } from "../coordination/content-validation.js";
-import { silentLogger, type Logger } from "../node/logger.js";
+import { ActionType } from "../protocol/constants.js";
+import { prefixScript } from "../protocol/bridge-keys.js";
+import { silentLogger, type Logger } from "../util/logger.js";
 import type { EthIntentRow } from "../store/repos/eth-intents-repo.js";
 import { outputUtxo, redemptionChange, type BitcoinActionType, type Outcome } from "./settlement.js";
 import { to0x } from "../util/hex.js";
@@ -95,27 +95,36 @@ export function maintainerRank(seats: readonly string[], isMaintainer: ReadonlyM
   return rank;
 }
 
-export interface OutcomeRecorderInit {
+export interface OutcomeRecorderComponents {
   bridge: BridgeClient;
   intents: EthIntentSender;
+  logger?: Logger;
+}
+
+export interface OutcomeRecorderInit {
   /** This node's operator address (the intent sender's account). */
   operator: string;
   /** `maintainer.enabled`. */
   enabled: boolean;
   /** `record.minConfirmations`. Default 6. */
   minConfirmations?: number;
-  logger?: Logger;
 }
 
 export class OutcomeRecorder {
   readonly minConfirmations: number;
-  private readonly operator: string;
+  private readonly bridge: BridgeClient;
+  private readonly intents: EthIntentSender;
   private readonly log: Logger;
+  private readonly operator: string;
+  private readonly enabled: boolean;
 
-  constructor(private readonly init: OutcomeRecorderInit) {
+  constructor(components: OutcomeRecorderComponents, init: OutcomeRecorderInit) {
+    this.bridge = components.bridge;
+    this.intents = components.intents;
+    this.log = (components.logger ?? silentLogger).child({ module: "recording" });
     this.operator = getAddress(init.operator);
+    this.enabled = init.enabled;
     this.minConfirmations = init.minConfirmations ?? DEFAULT_RECORD_MIN_CONFIRMATIONS;
-    this.log = (init.logger ?? silentLogger).child({ module: "recording" });
   }
 
   /**
@@ -123,8 +132,8 @@ export class OutcomeRecorder {
    * it does not record at all (maintainer role off in config, or not a maintainer on the Bridge).
    */
   async recordDepth(walletPkh: Uint8Array, at: BlockRef): Promise<{ depth: number; rank: number } | null> {
-    if (!this.init.enabled) return null;
-    const bridge = this.init.bridge;
+    if (!this.enabled) return null;
+    const bridge = this.bridge;
     if (!(await bridge.isMaintainer(this.operator, at))) return null;
     const seats = await bridge.walletOperators(walletPkh, at);
     const status = new Map<string, boolean>();
@@ -140,8 +149,8 @@ export class OutcomeRecorder {
    */
   async submit(o: Outcome, actionId: number, goalReached: (at: BlockRef) => Promise<boolean>, signal?: AbortSignal): Promise<EthIntentRow> {
     const call = recordCall(o);
-    const intent = await this.init.intents.submit(
-      { purpose: call.purpose, dedupeKey: call.dedupeKey, to: this.init.bridge.address, data: call.data, goalReached, actionId },
+    const intent = await this.intents.submit(
+      { purpose: call.purpose, dedupeKey: call.dedupeKey, to: this.bridge.address, data: call.data, goalReached, actionId },
       { signal },
     );
     this.log.info({ actionId, fn: call.fn, dedupeKey: call.dedupeKey, intentId: intent.id, status: intent.status }, "record intent submitted");
@@ -150,6 +159,6 @@ export class OutcomeRecorder {
 
   /** The stored intent of an outcome's record call, if any. */
   intentOf(o: Outcome): EthIntentRow | undefined {
-    return this.init.intents.get(recordCall(o).dedupeKey);
+    return this.intents.get(recordCall(o).dedupeKey);
   }
 }

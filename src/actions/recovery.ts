@@ -1,7 +1,7 @@
 // Action recovery on boot (reliability.md §5 step 6) and the side-effect-free fold of the transition
 // log (§1.2 Farcaster: recovery as a fold over the transcript). Runs before any new coordination work.
 import type { ChainClock } from "../coordination/clock.js";
-import { silentLogger, type Logger } from "../node/logger.js";
+import { silentLogger, type Logger } from "../util/logger.js";
 import type { ActionRow } from "../store/repos/actions-repo.js";
 import type { ActionTransitionRow } from "../store/repos/action-transitions-repo.js";
 import type { Store } from "../store/store.js";

@@ -2,7 +2,7 @@
 // the Electrum adapter (electrum-client.ts) and by FakeBitcoinChain (devnet and tests). Txids and
 // block hashes are display-order hex (as Electrum uses them); script hashes are Electrum's
 // `sha256(script)` reversed, hex (scripts.ts `electrumScriptHash`).
-import type { AbortOptions, Startable } from "../chain/ethereum-chain.js";
+import type { AbortOptions, Startable } from "../util/lifecycle.js";
 
 export interface BtcTip {
   readonly height: number;

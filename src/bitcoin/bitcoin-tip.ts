@@ -3,15 +3,17 @@
 // are written in one DB transaction, so a crash replays the tip instead of leaving them apart.
 // Listening starts before the catch-up at start (teos PR #206), and the catch-up goes through the
 // same code as a live tip.
-import type { Startable } from "../chain/ethereum-chain.js";
-import { silentLogger, type Logger } from "../node/logger.js";
-import type { Metrics } from "../node/metrics.js";
+import type { Startable } from "../util/lifecycle.js";
+import { errorCode } from "../util/errors.js";
+import { silentLogger, type Logger } from "../util/logger.js";
+import type { Metrics } from "../metrics/metrics.js";
 import { BTC_HEADERS_KEPT } from "../store/repos/btc-headers-repo.js";
 import { CURSOR } from "../store/repos/cursors-repo.js";
 import type { Store } from "../store/store.js";
 import { crashPoint } from "../util/crash-point.js";
 import { isAbortError } from "../util/sleep.js";
 import type { BitcoinChain, BtcHeader, BtcTip } from "./bitcoin-chain.js";
+import { backInMempool } from "./tracker-records.js";
 
 /** What one processed tip changed; handed to the listeners (the executor sweeps on it). */
 export interface TipProcessed {
@@ -59,11 +61,11 @@ export class BitcoinTipTracker implements Startable, BitcoinTipView {
   private loop: Promise<void> | undefined;
   private running = false;
 
-  constructor(c: BitcoinTipTrackerComponents) {
-    this.store = c.store;
-    this.bitcoin = c.bitcoin;
-    this.log = (c.logger ?? silentLogger).child({ module: "btc-tip" });
-    this.metrics = c.metrics ?? null;
+  constructor(components: BitcoinTipTrackerComponents) {
+    this.store = components.store;
+    this.bitcoin = components.bitcoin;
+    this.log = (components.logger ?? silentLogger).child({ module: "btc-tip" });
+    this.metrics = components.metrics ?? null;
   }
 
   /**
@@ -80,7 +82,7 @@ export class BitcoinTipTracker implements Startable, BitcoinTipView {
         this.enqueue(await this.bitcoin.header(tip.height));
       } catch (err) {
         // The next tip notification reconciles instead.
-        this.log.warn({ code: codeOf(err), error: String(err) }, "bitcoin tip: header of the current tip unavailable at start");
+        this.log.warn({ code: errorCode(err), error: String(err) }, "bitcoin tip: header of the current tip unavailable at start");
       }
     }
   }
@@ -133,7 +135,7 @@ export class BitcoinTipTracker implements Startable, BitcoinTipView {
       } catch (err) {
         if (isAbortError(err)) return;
         // Nothing was committed: the next tip walks again from the same cursor (R10).
-        this.log.warn({ code: codeOf(err), error: String(err), height: tip.height, hash: tip.hash }, "bitcoin tip not processed; retry on the next tip");
+        this.log.warn({ code: errorCode(err), error: String(err), height: tip.height, hash: tip.hash }, "bitcoin tip not processed; retry on the next tip");
       }
       if (done !== null) this.emit(done);
     }
@@ -144,7 +146,7 @@ export class BitcoinTipTracker implements Startable, BitcoinTipView {
       try {
         l(e);
       } catch (err) {
-        this.log.error({ code: codeOf(err), error: String(err) }, "bitcoin tip listener failed");
+        this.log.error({ code: errorCode(err), error: String(err) }, "bitcoin tip listener failed");
       }
     }
   }
@@ -171,13 +173,7 @@ export class BitcoinTipTracker implements Startable, BitcoinTipView {
       if (disconnectedFrom !== null) {
         for (const t of this.store.btcTrackers.list({ status: "confirmed" })) {
           if (t.confHeight === null || t.confHeight <= disconnectedFrom) continue;
-          this.store.btcTrackers.update(t.txid, {
-            status: "in_mempool",
-            sinceHeight: disconnectedFrom,
-            confHeight: null,
-            confHash: null,
-            reorged: true,
-          });
+          this.store.btcTrackers.update(t.txid, backInMempool(disconnectedFrom));
           flipped.push(t.txid);
         }
       }
@@ -245,7 +241,3 @@ export class BitcoinTipTracker implements Startable, BitcoinTipView {
   }
 }
 
-function codeOf(err: unknown): string {
-  const c = (err as { code?: unknown })?.code;
-  return typeof c === "string" ? c : "UNKNOWN";
-}

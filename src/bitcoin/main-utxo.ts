@@ -1,14 +1,15 @@
 // The wallet's main UTXO on Bitcoin (coordination.md §13.9.1) and the "synced between chains"
 // precondition (§13.9.2). Bridge reads are pinned at the caller's block; Bitcoin errors propagate
 // (they are transient for the caller, never a conclusion).
-import type { AbortOptions } from "../chain/ethereum-chain.js";
+import type { AbortOptions } from "../util/lifecycle.js";
 import type { BridgeClient } from "../chain/bridge-client.js";
 import type { BlockRef } from "../chain/pinned-call.js";
 import { MovedFundsSweepRequestState, type BitcoinUtxo } from "../chain/types.js";
 import { bytesEqual, toHex } from "../util/hex.js";
 import { BitcoinUnavailableError, type BitcoinChain, type HistoryItem, type Utxo } from "./bitcoin-chain.js";
 import { electrumScriptHash, p2pkhScript, p2wpkhScript } from "./scripts.js";
-import { hashFromTxid, outpointKey, txInputs, txOutputs, utxoHash } from "./tx.js";
+import { hashFromTxid, txInputs, txOutputs } from "./tx.js";
+import { outpointKey, utxoHash } from "../protocol/bridge-keys.js";
 
 export interface MainUtxo {
   txHash: Uint8Array; // internal order

@@ -4,7 +4,7 @@
 // always give the same bytes and digests, so a restarted node rejoins the same signing round.
 import { sha256 } from "@noble/hashes/sha2.js";
 import { script as bscript, Transaction } from "bitcoinjs-lib";
-import { equalShares } from "../proposals/fees.js";
+import { equalShares } from "./fees.js";
 import { bytesEqual, concatBytes, toHex } from "../util/hex.js";
 import type { MainUtxo } from "./main-utxo.js";
 import { fundingOutputKind, hash160, outputScriptKind, p2pkhScript, p2shScript, p2wpkhScript, p2wshScript } from "./scripts.js";

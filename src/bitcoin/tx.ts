@@ -129,30 +129,3 @@ export function txOutputs(raw: Uint8Array): { value: bigint; script: Uint8Array 
 export function txInputs(raw: Uint8Array): { txHash: Uint8Array; index: number }[] {
   return parse(raw).inputs;
 }
-
-/** Main UTXO hash: keccak256(txHash ‖ uint32BE(index) ‖ uint64BE(value)), contracts.md §1.3. */
-export function utxoHash(txHashInternal: Uint8Array, index: number, value: bigint): Uint8Array {
-  if (txHashInternal.length !== 32) throw new Error(`tx hash must be 32 bytes, got ${txHashInternal.length}`);
-  const tail = new Uint8Array(12);
-  const dv = new DataView(tail.buffer);
-  dv.setUint32(0, index, false);
-  dv.setBigUint64(4, value, false);
-  return fromHex(keccak256(concatBytes(txHashInternal, tail)));
-}
-
-/**
- * keccak256(txHash ‖ uint32BE(index)) as uint256: both the deposit key and the moved-funds sweep
- * request key (contracts.md §1.3), txHash in internal order.
- */
-export function outpointKey(txHashInternal: Uint8Array, index: number): bigint {
-  if (txHashInternal.length !== 32) throw new Error(`tx hash must be 32 bytes, got ${txHashInternal.length}`);
-  const idx = new Uint8Array(4);
-  new DataView(idx.buffer).setUint32(0, index, false);
-  return BigInt(keccak256(concatBytes(txHashInternal, idx)));
-}
-
-/** Redemption key (contracts.md §1.3): keccak256(keccak256(prefixedScript) ‖ walletPkh) as uint256. */
-export function redemptionKey(prefixedScript: Uint8Array, walletPkh: Uint8Array): bigint {
-  if (walletPkh.length !== 20) throw new Error(`wallet PKH must be 20 bytes, got ${walletPkh.length}`);
-  return BigInt(keccak256(concatBytes(fromHex(keccak256(prefixedScript)), walletPkh)));
-}

@@ -4,9 +4,11 @@
 // Events use EventTarget + CustomEvent (the libp2p TypedEventTarget style) with typed overloads.
 // Node's EventTarget reports a throwing listener as an uncaught exception; `on()` wraps listeners
 // so a throw is logged instead.
-import { silentLogger, type Logger } from "../node/logger.js";
-import type { EthereumChain, Startable } from "./ethereum-chain.js";
+import { silentLogger, type Logger } from "../util/logger.js";
+import type { EthereumChain } from "./ethereum-chain.js";
+import type { Startable } from "../util/lifecycle.js";
 import { freshWindowCursor, scanWindows } from "./window-scan.js";
+import { errorMessage } from "../util/errors.js";
 
 export interface WindowOpened {
   W: number;
@@ -107,7 +109,7 @@ export class BlockClock extends EventTarget implements Startable {
       try {
         fn(evt.detail);
       } catch (err) {
-        this.log.error({ err: err instanceof Error ? err.message : String(err), event: type }, "block clock listener threw");
+        this.log.error({ err: errorMessage(err), event: type }, "block clock listener threw");
       }
     };
     this.addEventListener(type, listener);
@@ -214,7 +216,7 @@ export class BlockClock extends EventTarget implements Startable {
     try {
       this.store.commit(windows, scan.newCursor);
     } catch (err) {
-      this.log.error({ err: err instanceof Error ? err.message : String(err), head: h, cursor: this.cursor }, "window cursor commit failed");
+      this.log.error({ err: errorMessage(err), head: h, cursor: this.cursor }, "window cursor commit failed");
       return;
     }
     this.cursor = scan.newCursor;

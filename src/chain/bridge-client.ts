@@ -1,9 +1,10 @@
-// Typed, pinned reads of the Bridge views (contracts.md §2.4). Every read names its block.
-import { getAddress, getBytes, type Result } from "ethers";
-import { bridgeInterface } from "./abi.js";
-import { toPinnedCaller, type BlockRef, type CallSource, type PinnedCallOptions, type PinnedCaller } from "./pinned-call.js";
+// Typed, pinned reads of the Bridge views (contracts.md §2.4), decoded by name. Every read names its
+// block; a read that finds no contract code throws EmptyCallResultError.
+import { getAddress } from "ethers";
+import type { AbortOptions } from "../util/lifecycle.js";
+import { bridgeViews, type BridgeViews } from "./abi.js";
+import { callView, toPinnedCaller, type BlockRef, type CallSource, type PinnedCaller } from "./pinned-call.js";
 import type {
-  MovedFundsSweepRequestState,
   DepositParameters,
   DepositRequest,
   MovedFundsSweepRequest,
@@ -13,188 +14,104 @@ import type {
   WalletParameters,
   WalletRecord,
 } from "./types.js";
-import type { WalletState } from "../coordination/constants.js";
 
-/** eth_call returned no bytes: there is no contract at the address at that block. */
-export class EmptyCallResultError extends Error {
-  override readonly name = "EmptyCallResultError";
-  constructor(readonly fn: string, readonly address: string, readonly at: BlockRef) {
-    super(`${fn}: empty result from ${address} at block ${at.blockNumber} (no contract code there?)`);
-  }
+export interface BridgeClientComponents {
+  /** The node's EthereumChain, or any JSON-RPC sender (a provider). */
+  caller: CallSource;
 }
 
-const num = (v: unknown): number => Number(v as bigint);
-const big = (v: unknown): bigint => v as bigint;
-const bytes = (v: unknown): Uint8Array => getBytes(v as string);
+export interface BridgeClientInit {
+  /** The Bridge's address (any case). */
+  address: string;
+  /** Per-call time limit when `caller` is a JSON-RPC sender. Default DEFAULT_CALL_TIMEOUT_MS (10 s). */
+  timeoutMs?: number;
+}
 
 export class BridgeClient {
   readonly address: string;
   private readonly caller: PinnedCaller;
 
-  constructor(source: CallSource, address: string, options: PinnedCallOptions = {}) {
-    this.address = getAddress(address);
-    this.caller = toPinnedCaller(source, options);
+  constructor(components: BridgeClientComponents, init: BridgeClientInit) {
+    this.address = getAddress(init.address);
+    this.caller = toPinnedCaller(components.caller, { timeoutMs: init.timeoutMs });
   }
 
-  async wallets(walletPubKeyHash: Uint8Array, at: BlockRef): Promise<WalletRecord> {
-    const [w] = await this.read("wallets", [walletPubKeyHash], at);
-    return {
-      ecdsaWalletID: bytes(w.ecdsaWalletID),
-      mainUtxoHash: bytes(w.mainUtxoHash),
-      pendingRedemptionsValue: big(w.pendingRedemptionsValue),
-      createdAt: num(w.createdAt),
-      movingFundsRequestedAt: num(w.movingFundsRequestedAt),
-      closingStartedAt: num(w.closingStartedAt),
-      pendingMovedFundsSweepRequestsCount: num(w.pendingMovedFundsSweepRequestsCount),
-      state: num(w.state) as WalletState,
-      movingFundsTargetWalletsCommitmentHash: bytes(w.movingFundsTargetWalletsCommitmentHash),
-    };
+  wallets(walletPubKeyHash: Uint8Array, at: BlockRef, o?: AbortOptions): Promise<WalletRecord> {
+    return this.read("wallets", [walletPubKeyHash], at, o);
   }
 
   /** Seat list (seat k is index k−1), EIP-55 checksummed; empty for an unknown wallet. */
-  async walletOperators(walletPubKeyHash: Uint8Array, at: BlockRef): Promise<string[]> {
-    const [ops] = await this.read("walletOperators", [walletPubKeyHash], at);
-    return (ops as string[]).map((a) => getAddress(a));
+  walletOperators(walletPubKeyHash: Uint8Array, at: BlockRef, o?: AbortOptions): Promise<string[]> {
+    return this.read("walletOperators", [walletPubKeyHash], at, o);
   }
 
   /** 64 bytes X ‖ Y; empty for an unknown wallet. */
-  async walletPublicKey(walletPubKeyHash: Uint8Array, at: BlockRef): Promise<Uint8Array> {
-    const [key] = await this.read("walletPublicKey", [walletPubKeyHash], at);
-    return bytes(key);
+  walletPublicKey(walletPubKeyHash: Uint8Array, at: BlockRef): Promise<Uint8Array> {
+    return this.read("walletPublicKey", [walletPubKeyHash], at);
   }
 
-  async deposits(depositKey: bigint, at: BlockRef): Promise<DepositRequest> {
-    const [d] = await this.read("deposits", [depositKey], at);
-    return {
-      depositor: getAddress(d.depositor),
-      amount: big(d.amount),
-      revealedAt: num(d.revealedAt),
-      vault: getAddress(d.vault),
-      treasuryFee: big(d.treasuryFee),
-      sweptAt: num(d.sweptAt),
-      extraData: bytes(d.extraData),
-    };
+  deposits(depositKey: bigint, at: BlockRef): Promise<DepositRequest> {
+    return this.read("deposits", [depositKey], at);
   }
 
-  async depositWalletPubKeyHash(depositKey: bigint, at: BlockRef): Promise<Uint8Array> {
-    const [pkh] = await this.read("depositWalletPubKeyHash", [depositKey], at);
-    return bytes(pkh);
+  depositWalletPubKeyHash(depositKey: bigint, at: BlockRef): Promise<Uint8Array> {
+    return this.read("depositWalletPubKeyHash", [depositKey], at);
   }
 
-  async pendingRedemptions(redemptionKey: bigint, at: BlockRef): Promise<RedemptionRequest> {
-    const [r] = await this.read("pendingRedemptions", [redemptionKey], at);
-    return {
-      redeemer: getAddress(r.redeemer),
-      requestedAmount: big(r.requestedAmount),
-      treasuryFee: big(r.treasuryFee),
-      txMaxFee: big(r.txMaxFee),
-      requestedAt: num(r.requestedAt),
-    };
+  pendingRedemptions(redemptionKey: bigint, at: BlockRef): Promise<RedemptionRequest> {
+    return this.read("pendingRedemptions", [redemptionKey], at);
   }
 
-  async movedFundsSweepRequests(requestKey: bigint, at: BlockRef): Promise<MovedFundsSweepRequest> {
-    const [r] = await this.read("movedFundsSweepRequests", [requestKey], at);
-    return {
-      walletPubKeyHash: bytes(r.walletPubKeyHash),
-      value: big(r.value),
-      createdAt: num(r.createdAt),
-      state: num(r.state) as MovedFundsSweepRequestState,
-    };
+  movedFundsSweepRequests(requestKey: bigint, at: BlockRef): Promise<MovedFundsSweepRequest> {
+    return this.read("movedFundsSweepRequests", [requestKey], at);
   }
 
-  async depositParameters(at: BlockRef): Promise<DepositParameters> {
-    const r = await this.read("depositParameters", [], at);
-    return {
-      depositDustThreshold: big(r[0]),
-      depositTreasuryFeeDivisor: big(r[1]),
-      depositTxMaxFee: big(r[2]),
-      depositRevealAheadPeriod: num(r[3]),
-    };
+  depositParameters(at: BlockRef): Promise<DepositParameters> {
+    return this.read("depositParameters", [], at);
   }
 
-  async redemptionParameters(at: BlockRef): Promise<RedemptionParameters> {
-    const r = await this.read("redemptionParameters", [], at);
-    return {
-      redemptionDustThreshold: big(r[0]),
-      redemptionTreasuryFeeDivisor: big(r[1]),
-      redemptionTxMaxFee: big(r[2]),
-      redemptionTxMaxTotalFee: big(r[3]),
-      redemptionTimeout: num(r[4]),
-      redemptionTimeoutSlashingAmount: big(r[5]),
-      redemptionTimeoutNotifierRewardMultiplier: num(r[6]),
-    };
+  redemptionParameters(at: BlockRef): Promise<RedemptionParameters> {
+    return this.read("redemptionParameters", [], at);
   }
 
-  async movingFundsParameters(at: BlockRef): Promise<MovingFundsParameters> {
-    const r = await this.read("movingFundsParameters", [], at);
-    return {
-      movingFundsTxMaxTotalFee: big(r[0]),
-      movingFundsDustThreshold: big(r[1]),
-      movingFundsTimeoutResetDelay: num(r[2]),
-      movingFundsTimeout: num(r[3]),
-      movingFundsTimeoutSlashingAmount: big(r[4]),
-      movingFundsTimeoutNotifierRewardMultiplier: num(r[5]),
-      movingFundsCommitmentGasOffset: num(r[6]),
-      movedFundsSweepTxMaxTotalFee: big(r[7]),
-      movedFundsSweepTimeout: num(r[8]),
-      movedFundsSweepTimeoutSlashingAmount: big(r[9]),
-      movedFundsSweepTimeoutNotifierRewardMultiplier: num(r[10]),
-    };
+  movingFundsParameters(at: BlockRef): Promise<MovingFundsParameters> {
+    return this.read("movingFundsParameters", [], at);
   }
 
-  async walletParameters(at: BlockRef): Promise<WalletParameters> {
-    const r = await this.read("walletParameters", [], at);
-    return {
-      walletCreationPeriod: num(r[0]),
-      walletCreationMinBtcBalance: big(r[1]),
-      walletCreationMaxBtcBalance: big(r[2]),
-      walletClosureMinBtcBalance: big(r[3]),
-      walletMaxAge: num(r[4]),
-      walletMaxBtcTransfer: big(r[5]),
-      walletClosingPeriod: num(r[6]),
-    };
+  walletParameters(at: BlockRef): Promise<WalletParameters> {
+    return this.read("walletParameters", [], at);
   }
 
   /** The zero address means no watchtower. */
-  async getRedemptionWatchtower(at: BlockRef): Promise<string> {
-    const [a] = await this.read("getRedemptionWatchtower", [], at);
-    return getAddress(a as string);
+  getRedemptionWatchtower(at: BlockRef): Promise<string> {
+    return this.read("getRedemptionWatchtower", [], at);
   }
 
-  async liveWalletsCount(at: BlockRef): Promise<number> {
-    const [n] = await this.read("liveWalletsCount", [], at);
-    return num(n);
+  liveWalletsCount(at: BlockRef): Promise<number> {
+    return this.read("liveWalletsCount", [], at);
   }
 
-  async activeWalletPubKeyHash(at: BlockRef): Promise<Uint8Array> {
-    const [pkh] = await this.read("activeWalletPubKeyHash", [], at);
-    return bytes(pkh);
+  activeWalletPubKeyHash(at: BlockRef): Promise<Uint8Array> {
+    return this.read("activeWalletPubKeyHash", [], at);
   }
 
-  async isVaultTrusted(vault: string, at: BlockRef): Promise<boolean> {
-    const [b] = await this.read("isVaultTrusted", [vault], at);
-    return b as boolean;
+  isVaultTrusted(vault: string, at: BlockRef): Promise<boolean> {
+    return this.read("isVaultTrusted", [vault], at);
   }
 
-  async isMaintainer(account: string, at: BlockRef): Promise<boolean> {
-    const [b] = await this.read("isMaintainer", [account], at);
-    return b as boolean;
+  isMaintainer(account: string, at: BlockRef): Promise<boolean> {
+    return this.read("isMaintainer", [account], at);
   }
 
-  async isRedemptionRequester(account: string, at: BlockRef): Promise<boolean> {
-    const [b] = await this.read("isRedemptionRequester", [account], at);
-    return b as boolean;
+  isRedemptionRequester(account: string, at: BlockRef): Promise<boolean> {
+    return this.read("isRedemptionRequester", [account], at);
   }
 
-  async governance(at: BlockRef): Promise<string> {
-    const [a] = await this.read("governance", [], at);
-    return getAddress(a as string);
+  governance(at: BlockRef): Promise<string> {
+    return this.read("governance", [], at);
   }
 
-  private async read(fn: string, args: unknown[], at: BlockRef): Promise<Result> {
-    const data = bridgeInterface.encodeFunctionData(fn, args);
-    const result = await this.caller.call({ to: this.address, data }, at);
-    if (result === "0x") throw new EmptyCallResultError(fn, this.address, at);
-    return bridgeInterface.decodeFunctionResult(fn, result);
+  private read<K extends keyof BridgeViews & string>(fn: K, args: readonly unknown[], at: BlockRef, o?: AbortOptions): Promise<BridgeViews[K]> {
+    return callView(this.caller, this.address, bridgeViews, fn, args, at, o);
   }
 }

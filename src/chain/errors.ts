@@ -1,6 +1,7 @@
 // Ethereum RPC error classes (reliability.md §6, style.md §1.9). Whether an error is worth retrying
 // is a property of the error, decided once here, not by string matching at call sites.
 import { isAbortError } from "../util/sleep.js";
+import type { BlockRef } from "./ethereum-chain.js";
 
 export enum RpcErrorCode {
   /** Connection refused or reset, socket hang up, DNS failure. */
@@ -223,4 +224,28 @@ function httpStatusOf(e: Record<string, unknown>): number | undefined {
 export function halvedLogRange(err: unknown, span: number, minSpan: number): number | undefined {
   if (err instanceof RpcError && err.code === RpcErrorCode.RANGE_TOO_LARGE && span > minSpan) return Math.max(minSpan, Math.floor(span / 2));
   return undefined;
+}
+
+/** eth_call returned no bytes: there is no contract at the address at that block. */
+export class EmptyCallResultError extends Error {
+  override readonly name = "EmptyCallResultError";
+  constructor(readonly fn: string, readonly address: string, readonly at: BlockRef) {
+    super(`${fn}: empty result from ${address} at block ${at.blockNumber} (no contract code there?)`);
+  }
+}
+
+/** Why an Ethereum transaction intent was refused before anything was persisted (reliability.md §3.7). */
+export type EthIntentErrorCode =
+  | "WOULD_REVERT" // the gas estimate reverts for a reason other than "already done"
+  | "NO_FEE_DATA"; // the endpoint gives no EIP-1559 fee data
+
+export class EthIntentError extends Error {
+  override readonly name = "EthIntentError";
+  constructor(
+    readonly code: EthIntentErrorCode,
+    message: string,
+    readonly detail: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
 }

@@ -1,16 +1,21 @@
 // Ethereum transaction intents (reliability.md §3.7): every transaction the node sends is signed and
 // persisted before it is sent (R1), re-sent as the same raw bytes (R7), and looked up on every block
 // and at boot until a receipt or a verified outcome ends its tracking (R10).
-import { JsonRpcApiProvider, Transaction, getBytes, hexlify, toQuantity, type Wallet } from "ethers";
-import { silentLogger, type Logger } from "../node/logger.js";
-import type { Metrics } from "../node/metrics.js";
-import type { EthIntentRow } from "../store/repos/eth-intents-repo.js";
+import { Transaction, getBytes, hexlify, type Wallet } from "ethers";
+import { silentLogger, type Logger } from "../util/logger.js";
+import type { Metrics } from "../metrics/metrics.js";
+import type { EthIntentRow, NewEthIntent } from "../store/repos/eth-intents-repo.js";
 import type { Store } from "../store/store.js";
 import { crashPoint } from "../util/crash-point.js";
+import { errorMessage } from "../util/errors.js";
 import { isAbortError } from "../util/sleep.js";
-import { classifyRpcError } from "./errors.js";
-import type { AbortOptions, BlockRef, EthereumChain } from "./ethereum-chain.js";
-import { classifyCallError } from "./revert.js";
+import { EthIntentError } from "./errors.js";
+import type { BlockRef, EthereumChain } from "./ethereum-chain.js";
+import { IntentRpc, type Fees, type Receipt } from "./eth-intent-rpc.js";
+import type { AbortOptions } from "../util/lifecycle.js";
+
+/** What submit() throws before anything is persisted. */
+export { EthIntentError, type EthIntentErrorCode } from "./errors.js";
 
 /**
  * Revert reasons meaning "someone else already did it" (§3.7 step 4): a receipt reverting with one
@@ -27,23 +32,6 @@ export const DEFAULT_REPLACE_AFTER_BLOCKS = 12;
 /** Gas estimate headroom in percent: the state may change a little between estimate and inclusion. */
 const GAS_HEADROOM_PERCENT = 20n;
 
-// Node answers to eth_sendRawTransaction that mean "this nonce or this transaction is already
-// there": the look-up decides what happened (§3.7 step 3).
-const KNOWN_OR_USED = /already known|known transaction|already imported|already exists|nonce too low|nonce has already been used|NONCE_EXPIRED/i;
-
-export type EthIntentErrorCode = "WOULD_REVERT" | "NO_FEE_DATA";
-
-export class EthIntentError extends Error {
-  override readonly name = "EthIntentError";
-  constructor(
-    readonly code: EthIntentErrorCode,
-    message: string,
-    readonly detail: Record<string, unknown> = {},
-  ) {
-    super(message);
-  }
-}
-
 export interface EthIntentRequest {
   /** Short label, e.g. `record:deposit_sweep` or `moving_funds_commitment`. */
   purpose: string;
@@ -59,22 +47,20 @@ export interface EthIntentRequest {
   gasLimit?: bigint;
 }
 
-export interface EthIntentSenderDeps {
+export interface EthIntentSenderComponents {
   store: Store;
+  /** Needs a JSON-RPC provider (eth_sendRawTransaction, eth_estimateGas at latest). */
   chain: EthereumChain;
   /** The operator key; its address is the intents' `from`. A provider is not needed. */
   wallet: Wallet;
   logger?: Logger;
   /** Intent counts are read from the store at scrape time (status-source), so nothing is counted here. */
   metrics?: Metrics | null;
-  /** Blocks without a receipt before a fee-bumped replacement (§3.7 step 5). Default 12. */
-  replaceAfterBlocks?: number;
 }
 
-interface Receipt {
-  status: string;
-  blockNumber: string;
-  blockHash: string;
+export interface EthIntentSenderInit {
+  /** Blocks without a receipt before a fee-bumped replacement (§3.7 step 5). Default DEFAULT_REPLACE_AFTER_BLOCKS. */
+  replaceAfterBlocks?: number;
 }
 
 type Head = BlockRef;
@@ -88,28 +74,24 @@ export interface PollOptions extends AbortOptions {
 }
 
 export class EthIntentSender {
+  readonly from: string;
   private readonly store: Store;
-  private readonly provider: JsonRpcApiProvider;
-  private readonly wallet: Wallet;
+  private readonly chain: EthereumChain;
+  private readonly rpc: IntentRpc;
   private readonly log: Logger;
   private readonly replaceAfterBlocks: number;
-  readonly from: string;
   /** Goal predicates of this process's submits; after a restart the intent's call is simulated instead. */
   private readonly goals = new Map<string, (at: BlockRef) => Promise<boolean>>();
-  private chainId: bigint | undefined;
   /** Serializes submit and poll: nonce reservation and look-ups must not interleave. */
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly deps: EthIntentSenderDeps) {
-    if (!(deps.chain.provider instanceof JsonRpcApiProvider)) {
-      throw new TypeError("EthIntentSender needs a JSON-RPC provider (eth_sendRawTransaction, eth_estimateGas at latest)");
-    }
-    this.store = deps.store;
-    this.provider = deps.chain.provider;
-    this.wallet = deps.wallet;
-    this.from = deps.wallet.address;
-    this.log = (deps.logger ?? silentLogger).child({ module: "eth-intents" });
-    this.replaceAfterBlocks = deps.replaceAfterBlocks ?? DEFAULT_REPLACE_AFTER_BLOCKS;
+  constructor(components: EthIntentSenderComponents, init: EthIntentSenderInit = {}) {
+    this.rpc = new IntentRpc({ chain: components.chain, wallet: components.wallet });
+    this.from = this.rpc.from;
+    this.store = components.store;
+    this.chain = components.chain;
+    this.log = (components.logger ?? silentLogger).child({ module: "eth-intents" });
+    this.replaceAfterBlocks = init.replaceAfterBlocks ?? DEFAULT_REPLACE_AFTER_BLOCKS;
   }
 
   /**
@@ -157,14 +139,14 @@ export class EthIntentSender {
         do {
           again = false;
           await this.poll({ signal: life.signal }).catch((err: unknown) => {
-            if (!life.signal.aborted) this.log.warn({ err: describe(err) }, "intent look-up failed; retrying on the next block");
+            if (!life.signal.aborted) this.log.warn({ err: errorMessage(err) }, "intent look-up failed; retrying on the next block");
           });
         } while (again && !life.signal.aborted);
       } finally {
         running = false;
       }
     };
-    const off = this.deps.chain.onHead(() => void run());
+    const off = this.chain.onHead(() => void run());
     return () => {
       off();
       life.abort(new DOMException("intent watcher stopped", "AbortError"));
@@ -182,7 +164,7 @@ export class EthIntentSender {
     const existing = this.get(req.dedupeKey);
     if (existing) return existing;
 
-    const head = await this.latest(o);
+    const head = await this.rpc.latest(o);
     const base = { purpose: req.purpose, dedupeKey: req.dedupeKey, actionId: req.actionId ?? null, to: req.to, data: getBytes(req.data), from: this.from };
     if (await req.goalReached(head)) {
       this.log.info({ dedupeKey: req.dedupeKey, block: head.blockNumber }, "goal already reached; intent not needed");
@@ -190,7 +172,7 @@ export class EthIntentSender {
     }
     let gasLimit = req.gasLimit;
     if (gasLimit === undefined) {
-      const estimate = await this.estimateGas(req.to, req.data, o);
+      const estimate = await this.rpc.estimateGas(req.to, req.data, o);
       if (typeof estimate === "string") {
         if (ALREADY_DONE_REASONS.includes(estimate)) {
           this.log.info({ dedupeKey: req.dedupeKey, reason: estimate }, "the call says it is already done; intent not needed");
@@ -201,8 +183,8 @@ export class EthIntentSender {
       gasLimit = estimate + (estimate * GAS_HEADROOM_PERCENT) / 100n;
     }
     const nonce = await this.reserveNonce(o);
-    const fees = await this.currentFees(o);
-    const signed = await this.sign({ to: req.to, data: req.data, nonce, gasLimit, ...fees });
+    const fees = await this.rpc.currentFees(o);
+    const signed = await this.rpc.sign({ to: req.to, data: req.data, nonce, gasLimit, ...fees });
     // R1: the raw bytes are committed before they leave the process.
     const row = this.store.ethIntents.insert({ ...base, status: "prepared", nonce, ...fees, signedRaw: signed.raw, txHash: signed.hash });
     this.log.info({ dedupeKey: row.dedupeKey, id: row.id, nonce, txHash: signed.hash }, "intent prepared");
@@ -213,13 +195,13 @@ export class EthIntentSender {
   private async pollNow(o?: PollOptions): Promise<void> {
     const keys = [...new Set(this.store.ethIntents.active().map((r) => r.dedupeKey))];
     if (keys.length === 0) return;
-    const head = await this.latest(o);
+    const head = await this.rpc.latest(o);
     for (const key of keys) {
       try {
         await this.lookUp(key, head, o);
       } catch (err) {
         if (o?.signal?.aborted || isAbortError(err)) throw err;
-        this.log.warn({ dedupeKey: key, err: describe(err) }, "intent look-up failed; it stays tracked");
+        this.log.warn({ dedupeKey: key, err: errorMessage(err) }, "intent look-up failed; it stays tracked");
       }
     }
   }
@@ -231,10 +213,10 @@ export class EthIntentSender {
     if (!newest || newest.nonce === null || newest.from === null) return;
     // The count first: a receipt that appears after it is still found below, so "used and no
     // receipt of ours" really means another transaction took the nonce.
-    const used = await this.txCount(newest.from, "latest", o);
+    const used = await this.rpc.txCount(newest.from, "latest", o);
     for (const v of active) {
       if (v.txHash === null) continue;
-      const receipt = (await this.provider.send("eth_getTransactionReceipt", [v.txHash])) as Receipt | null;
+      const receipt = await this.rpc.receipt(v.txHash);
       if (receipt) return this.settle(v, receipt, active, o);
     }
     if (used > newest.nonce) return this.nonceTaken(key, active, head, o);
@@ -243,8 +225,7 @@ export class EthIntentSender {
       await this.send(newest, head, o);
       return;
     }
-    const known = await this.provider.send("eth_getTransactionByHash", [newest.txHash]);
-    if (known === null) {
+    if (!(await this.rpc.knows(newest.txHash))) {
       this.log.info({ dedupeKey: key, id: newest.id, txHash: newest.txHash }, "transaction unknown to the node; re-sending the same raw");
       await this.sendRaw(newest, o);
       return;
@@ -259,7 +240,7 @@ export class EthIntentSender {
     let status: "mined" | "reverted" | "superseded" = "mined";
     let revertReason: string | null = null;
     if (BigInt(receipt.status) !== 1n) {
-      revertReason = await this.revertReason(v, minedBlock, o);
+      revertReason = await this.rpc.revertReason(v, minedBlock, o);
       status = ALREADY_DONE_REASONS.includes(revertReason) ? "superseded" : "reverted";
     }
     this.store.transaction(() => {
@@ -285,27 +266,11 @@ export class EthIntentSender {
       return;
     }
     if (o?.lookUpOnly) return;
-    const gasLimit = Transaction.from(hexlify(newest.signedRaw!)).gasLimit;
     const nonce = await this.reserveNonce(o);
-    const fees = await this.currentFees(o);
-    const data = hexlify(newest.data ?? new Uint8Array());
-    const signed = await this.sign({ to: newest.to!, data, nonce, gasLimit, ...fees });
+    const version = await this.versionOf(newest, nonce, await this.rpc.currentFees(o));
     const fresh = this.store.transaction(() => {
       for (const v of active) this.store.ethIntents.update(v.id, { status: "superseded", revertReason: reason });
-      return this.store.ethIntents.insert({
-        purpose: newest.purpose,
-        dedupeKey: key,
-        actionId: newest.actionId,
-        to: newest.to,
-        data: newest.data,
-        from: this.from,
-        nonce,
-        ...fees,
-        signedRaw: signed.raw,
-        txHash: signed.hash,
-        status: "prepared",
-        replacesId: newest.id,
-      });
+      return this.store.ethIntents.insert(version);
     });
     this.log.warn({ dedupeKey: key, id: fresh.id, oldNonce: newest.nonce, nonce }, "nonce taken by another transaction; fresh intent with a new nonce");
     await this.send(fresh, head, o);
@@ -313,27 +278,10 @@ export class EthIntentSender {
 
   /** §3.7 step 5: same nonce, fees raised by 12.5 % (at least the current fee data), new row. */
   private async replace(newest: EthIntentRow, head: Head, o?: AbortOptions): Promise<void> {
-    const gasLimit = Transaction.from(hexlify(newest.signedRaw!)).gasLimit;
-    const now = await this.currentFees(o);
+    const now = await this.rpc.currentFees(o);
     const maxPriorityFeePerGas = max(bump(newest.maxPriorityFeePerGas!), now.maxPriorityFeePerGas);
     const maxFeePerGas = max(bump(newest.maxFeePerGas!), now.maxFeePerGas, maxPriorityFeePerGas);
-    const data = hexlify(newest.data ?? new Uint8Array());
-    const signed = await this.sign({ to: newest.to!, data, nonce: newest.nonce!, gasLimit, maxFeePerGas, maxPriorityFeePerGas });
-    const row = this.store.ethIntents.insert({
-      purpose: newest.purpose,
-      dedupeKey: newest.dedupeKey,
-      actionId: newest.actionId,
-      to: newest.to,
-      data: newest.data,
-      from: this.from,
-      nonce: newest.nonce,
-      maxFeePerGas,
-      maxPriorityFeePerGas,
-      signedRaw: signed.raw,
-      txHash: signed.hash,
-      status: "prepared",
-      replacesId: newest.id,
-    });
+    const row = this.store.ethIntents.insert(await this.versionOf(newest, newest.nonce!, { maxFeePerGas, maxPriorityFeePerGas }));
     this.log.warn(
       { dedupeKey: row.dedupeKey, id: row.id, replaces: newest.id, nonce: row.nonce, maxFeePerGas, maxPriorityFeePerGas, sentBlock: newest.sentBlock },
       "no receipt after the replacement delay; sending a fee-bumped replacement",
@@ -352,93 +300,38 @@ export class EthIntentSender {
   private async sendRaw(row: EthIntentRow, o?: AbortOptions): Promise<boolean> {
     o?.signal?.throwIfAborted();
     try {
-      await this.provider.send("eth_sendRawTransaction", [hexlify(row.signedRaw!)]);
+      const known = await this.rpc.sendRaw(row.signedRaw!);
+      if (known !== null) {
+        this.log.info({ dedupeKey: row.dedupeKey, id: row.id, answer: known.slice(0, 200) }, "node already has the transaction or its nonce; look-up decides");
+      }
       return true;
     } catch (err) {
-      const text = errorText(err);
-      if (KNOWN_OR_USED.test(text)) {
-        this.log.info({ dedupeKey: row.dedupeKey, id: row.id, answer: text.slice(0, 200) }, "node already has the transaction or its nonce; look-up decides");
-        return true;
-      }
-      this.log.warn({ dedupeKey: row.dedupeKey, id: row.id, err: describe(err) }, "eth_sendRawTransaction failed; retrying on the next look-up");
+      this.log.warn({ dedupeKey: row.dedupeKey, id: row.id, err: errorMessage(err).slice(0, 500) }, "eth_sendRawTransaction failed; retrying on the next look-up");
       return false;
     }
   }
 
-  /** Revert reason of a mined, reverted transaction: the same call replayed on the state of its block. */
-  private async revertReason(v: EthIntentRow, minedBlock: number, o?: AbortOptions): Promise<string> {
-    o?.signal?.throwIfAborted();
-    const gas = Transaction.from(hexlify(v.signedRaw!)).gasLimit;
-    const call = { from: v.from, to: v.to, data: hexlify(v.data ?? new Uint8Array()), gas: toQuantity(gas) };
-    try {
-      await this.provider.send("eth_call", [call, toQuantity(minedBlock)]);
-      return `unknown (the replay at block ${minedBlock} succeeded)`;
-    } catch (err) {
-      const failure = classifyCallError(err);
-      if (failure.kind === "revert") return failure.reason;
-      const rpc = classifyRpcError(err, "eth_call");
-      if (rpc.transient) throw rpc;
-      return `unknown (${failure.error})`;
-    }
+  /** A new version of `v` replacing it: the same call and gas limit, signed with `nonce` and `fees`. */
+  private async versionOf(v: EthIntentRow, nonce: number, fees: Fees): Promise<NewEthIntent> {
+    const gasLimit = Transaction.from(hexlify(v.signedRaw!)).gasLimit;
+    const signed = await this.rpc.sign({ to: v.to!, data: hexlify(v.data ?? new Uint8Array()), nonce, gasLimit, ...fees });
+    const { purpose, dedupeKey, actionId, to, data } = v;
+    return { purpose, dedupeKey, actionId, to, data, from: this.from, nonce, ...fees, signedRaw: signed.raw, txHash: signed.hash, status: "prepared", replacesId: v.id };
   }
 
   /** The submitter's predicate when this process has it, else a simulation of the intent's own call. */
   private async goalReached(row: EthIntentRow, head: Head, o?: AbortOptions): Promise<boolean> {
     const goal = this.goals.get(row.dedupeKey);
     if (goal) return goal(head);
-    const reason = await this.estimateGas(row.to!, hexlify(row.data ?? new Uint8Array()), o);
+    const reason = await this.rpc.estimateGas(row.to!, hexlify(row.data ?? new Uint8Array()), o);
     return typeof reason === "string" && ALREADY_DONE_REASONS.includes(reason);
-  }
-
-  /** Gas estimate at the latest block, or the revert reason when the call reverts there. */
-  private async estimateGas(to: string, data: string, o?: AbortOptions): Promise<bigint | string> {
-    o?.signal?.throwIfAborted();
-    try {
-      return BigInt((await this.provider.send("eth_estimateGas", [{ from: this.from, to, data }, "latest"])) as string);
-    } catch (err) {
-      const failure = classifyCallError(err);
-      if (failure.kind === "revert") return failure.reason;
-      throw classifyRpcError(err, "eth_estimateGas");
-    }
   }
 
   /** §3.7 step 2: max(pending count, highest stored nonce + 1). */
   private async reserveNonce(o?: AbortOptions): Promise<number> {
-    const pending = await this.txCount(this.from, "pending", o);
+    const pending = await this.rpc.txCount(this.from, "pending", o);
     const stored = this.store.ethIntents.maxNonce(this.from);
     return Math.max(pending, stored === undefined ? 0 : stored + 1);
-  }
-
-  private async txCount(from: string, tag: "latest" | "pending", o?: AbortOptions): Promise<number> {
-    o?.signal?.throwIfAborted();
-    return Number(BigInt((await this.provider.send("eth_getTransactionCount", [from, tag])) as string));
-  }
-
-  private async currentFees(o?: AbortOptions): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> {
-    o?.signal?.throwIfAborted();
-    const fee = await this.provider.getFeeData();
-    if (fee.maxFeePerGas === null || fee.maxPriorityFeePerGas === null) {
-      throw new EthIntentError("NO_FEE_DATA", "the endpoint gives no EIP-1559 fee data");
-    }
-    return { maxFeePerGas: fee.maxFeePerGas, maxPriorityFeePerGas: fee.maxPriorityFeePerGas };
-  }
-
-  private async sign(tx: {
-    to: string;
-    data: string;
-    nonce: number;
-    gasLimit: bigint;
-    maxFeePerGas: bigint;
-    maxPriorityFeePerGas: bigint;
-  }): Promise<{ raw: Uint8Array; hash: string }> {
-    this.chainId ??= (await this.provider.getNetwork()).chainId;
-    const raw = await this.wallet.signTransaction({ type: 2, chainId: this.chainId, value: 0n, ...tx });
-    return { raw: getBytes(raw), hash: Transaction.from(raw).hash!.toLowerCase() };
-  }
-
-  private async latest(o?: AbortOptions): Promise<Head> {
-    const b = await this.deps.chain.block("latest", o);
-    return { blockNumber: b.number, blockHash: b.hash };
   }
 }
 
@@ -453,17 +346,4 @@ function bump(x: bigint): bigint {
 
 function max(...xs: bigint[]): bigint {
   return xs.reduce((a, b) => (b > a ? b : a));
-}
-
-/** Every message in an ethers error chain (the node's own text is in info.error or error). */
-function errorText(err: unknown, depth = 0): string {
-  if (typeof err !== "object" || err === null || depth > 4) return String(err);
-  const e = err as { message?: unknown; shortMessage?: unknown; code?: unknown; info?: { error?: unknown }; error?: unknown };
-  const parts = [e.code, e.shortMessage, e.message].filter((p) => typeof p === "string") as string[];
-  for (const inner of [e.info?.error, e.error]) if (inner !== undefined) parts.push(errorText(inner, depth + 1));
-  return parts.join(" | ");
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}`.slice(0, 500) : String(err);
 }

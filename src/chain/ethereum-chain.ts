@@ -1,14 +1,10 @@
 // The node's view of Ethereum (style.md §3). Implemented by EthersChain over JSON-RPC and by test fakes.
 import type { Provider } from "ethers";
 
-export interface Startable {
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}
+import type { AbortOptions, Startable } from "../util/lifecycle.js";
 
-export interface AbortOptions {
-  signal?: AbortSignal;
-}
+/** Per-call time limit of an Ethereum JSON-RPC call (reliability.md §6). */
+export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 
 export interface ChainCallOptions extends AbortOptions {
   /** Retry transient errors with backoff until `signal` (or the chain's stop) aborts. Default true. */

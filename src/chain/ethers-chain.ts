@@ -2,10 +2,11 @@
 // WebSocket newHeads, pinned EIP-1898 calls, and retry with backoff while errors are transient
 // (reliability.md §6).
 import { FetchRequest, JsonRpcProvider, Network, WebSocketProvider, toQuantity } from "ethers";
-import { silentLogger, type Logger } from "../node/logger.js";
+import { silentLogger, type Logger } from "../util/logger.js";
 import { abortable, backoffMs, isAbortError, sleep } from "../util/sleep.js";
 import { CallRevertedError, RpcError, RpcErrorCode, classifyRpcError } from "./errors.js";
-import type { BlockHeader, BlockRef, ChainCallOptions, ChainLog, EthereumChain, LogFilter } from "./ethereum-chain.js";
+import { DEFAULT_CALL_TIMEOUT_MS, type BlockHeader, type BlockRef, type ChainCallOptions, type ChainLog, type EthereumChain, type LogFilter } from "./ethereum-chain.js";
+import { errorMessage } from "../util/errors.js";
 
 export interface EthersChainComponents {
   logger?: Logger;
@@ -26,7 +27,6 @@ export interface EthersChainInit {
 }
 
 export const DEFAULT_POLL_INTERVAL_MS = 2000;
-export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 
 export class EthersChain implements EthereumChain {
   readonly provider: JsonRpcProvider;
@@ -324,5 +324,5 @@ function parseLog(r: unknown): ChainLog {
 
 function describe(err: unknown): string {
   if (err instanceof RpcError || err instanceof CallRevertedError) return `${err.name}: ${err.message}`;
-  return err instanceof Error ? err.message : String(err);
+  return errorMessage(err);
 }

@@ -1,11 +1,12 @@
 // eth_call pinned at one block (coordination.md §0): EIP-1898 `{ blockHash }` where the endpoint
 // accepts it; otherwise by number, re-checking that block's hash after the call.
 import { toQuantity } from "ethers";
+import type { AbortOptions } from "../util/lifecycle.js";
+import type { ContractViews } from "./abi.js";
+import { EmptyCallResultError } from "./errors.js";
+import { DEFAULT_CALL_TIMEOUT_MS, type BlockRef } from "./ethereum-chain.js";
 
-export interface BlockRef {
-  blockHash: string;
-  blockNumber: number;
-}
+export type { BlockRef };
 
 export interface CallRequest {
   to: string;
@@ -14,7 +15,7 @@ export interface CallRequest {
 
 /** Anything that can run an eth_call at an explicit block and return the raw hex result. */
 export interface PinnedCaller {
-  call(tx: CallRequest, at: BlockRef): Promise<string>;
+  call(tx: CallRequest, at: BlockRef, o?: AbortOptions): Promise<string>;
 }
 
 /** A JSON-RPC sender: ethers `JsonRpcProvider`, the hardhat-ethers provider, … */
@@ -39,19 +40,36 @@ export class CallTimeoutError extends Error {
   }
 }
 
-export interface PinnedCallOptions {
-  /** Per-call time limit (reliability.md §6: Ethereum 10 s). */
-  timeoutMs?: number;
+export interface RpcPinnedCallerComponents {
+  rpc: RpcSender;
 }
 
-const DEFAULT_TIMEOUT_MS = 10_000;
+export interface PinnedCallOptions {
+  /** Per-call time limit (reliability.md §6: Ethereum 10 s). Default DEFAULT_CALL_TIMEOUT_MS. */
+  timeoutMs?: number;
+}
 
 function isRpcSender(source: CallSource): source is RpcSender {
   return typeof (source as RpcSender).send === "function";
 }
 
 export function toPinnedCaller(source: CallSource, options: PinnedCallOptions = {}): PinnedCaller {
-  return isRpcSender(source) ? new RpcPinnedCaller(source, options) : source;
+  return isRpcSender(source) ? new RpcPinnedCaller({ rpc: source }, options) : source;
+}
+
+/** One view of `to` by name at a pinned block, decoded into values; EmptyCallResultError when no code answers. */
+export async function callView<V, K extends keyof V & string>(
+  caller: PinnedCaller,
+  to: string,
+  views: ContractViews<V>,
+  fn: K,
+  args: readonly unknown[],
+  at: BlockRef,
+  o?: AbortOptions,
+): Promise<V[K]> {
+  const result = await caller.call({ to, data: views.encode(fn, args) }, at, o);
+  if (result === "0x") throw new EmptyCallResultError(fn, to, at);
+  return views.decode(fn, result);
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
@@ -78,13 +96,16 @@ function rejectsBlockHashParam(err: unknown): boolean {
 export class RpcPinnedCaller implements PinnedCaller {
   /** undefined until the first call tells us whether `{ blockHash }` works. */
   private eip1898: boolean | undefined;
+  private readonly rpc: RpcSender;
   private readonly timeoutMs: number;
 
-  constructor(private readonly rpc: RpcSender, options: PinnedCallOptions = {}) {
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  constructor(components: RpcPinnedCallerComponents, init: PinnedCallOptions = {}) {
+    this.rpc = components.rpc;
+    this.timeoutMs = init.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
   }
 
-  async call(tx: CallRequest, at: BlockRef): Promise<string> {
+  async call(tx: CallRequest, at: BlockRef, o: AbortOptions = {}): Promise<string> {
+    o.signal?.throwIfAborted();
     if (this.eip1898 !== false) {
       try {
         // Fresh objects per request: some providers (hardhat-ethers) add `from` to the params in place.

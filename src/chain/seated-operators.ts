@@ -4,11 +4,12 @@
 // head, rescanned at every refresh (so a reorg there is forgotten). A hint like the index itself: it
 // decides who may connect, never who signs.
 import { getAddress } from "ethers";
-import { WalletState } from "../coordination/constants.js";
-import { silentLogger, type Logger } from "../node/logger.js";
+import { WalletState } from "../protocol/constants.js";
+import { silentLogger, type Logger } from "../util/logger.js";
 import { fromHex, toHex } from "../util/hex.js";
-import { bridgeInterface } from "./abi.js";
-import type { AbortOptions, EthereumChain } from "./ethereum-chain.js";
+import { bridgeInterface, decodeBridgeLog } from "./abi.js";
+import type { EthereumChain } from "./ethereum-chain.js";
+import type { AbortOptions } from "../util/lifecycle.js";
 import { TAKING_PART, type KnownWallet, type WalletRegistry } from "./wallet-registry.js";
 
 /** Default minimum time between two refreshes driven by new blocks. */
@@ -96,12 +97,12 @@ export class SeatedOperators {
       logs.sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
       for (const l of logs) {
         if (l.removed) continue;
-        const parsed = bridgeInterface.parseLog({ topics: l.topics, data: l.data });
-        if (parsed === null) continue;
-        const key = toHex(fromHex(String(parsed.args.walletPubKeyHash)));
+        const ev = decodeBridgeLog(l);
+        if (ev?.name !== "WalletOperatorsSet") continue;
+        const key = toHex(fromHex(ev.args.walletPubKeyHash));
         // A wallet new since the index is Live; a known one keeps its state hint.
         const known: Pick<KnownWallet, "state"> | undefined = wallets.get(key);
-        wallets.set(key, { operators: parsed.args.operators as string[], state: known?.state ?? WalletState.Live });
+        wallets.set(key, { operators: ev.args.operators, state: known?.state ?? WalletState.Live });
       }
     }
     const next = coMemberOperators(wallets.values(), this.operator);

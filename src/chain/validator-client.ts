@@ -1,18 +1,10 @@
 // Typed, pinned calls of the WalletProposalValidator (contracts.md §3.3, §5) with the outcome
 // classes of coordination.md §10.3: valid / invalid (revert or false) / unverified (transport).
 import { getAddress } from "ethers";
-import { validatorInterface } from "./abi.js";
-import { toPinnedCaller, type BlockRef, type CallSource, type PinnedCallOptions, type PinnedCaller } from "./pinned-call.js";
+import { validatorViews, type ValidatorViews } from "./abi.js";
+import { callView, toPinnedCaller, type BlockRef, type CallSource, type PinnedCaller } from "./pinned-call.js";
 import { classifyCallError } from "./revert.js";
-import type {
-  BitcoinUtxo,
-  DepositExtraInfo,
-  DepositSweepProposal,
-  HeartbeatProposal,
-  MovedFundsSweepProposal,
-  MovingFundsProposal,
-  RedemptionProposal,
-} from "./types.js";
+import type { BitcoinUtxo, DepositExtraInfo, DepositSweepProposal, HeartbeatProposal, MovedFundsSweepProposal, MovingFundsProposal, RedemptionProposal } from "./types.js";
 
 export type ValidationOutcome =
   | { outcome: "valid" }
@@ -22,23 +14,31 @@ export type ValidationOutcome =
 /** The validator returned `false` (impossible for this contract; still a defect). */
 export const RETURNED_FALSE = "RETURNED_FALSE";
 
-export interface ValidatorConstants {
-  DEPOSIT_MIN_AGE: number;
-  DEPOSIT_REFUND_SAFETY_MARGIN: number;
-  DEPOSIT_SWEEP_MAX_SIZE: number;
-  REDEMPTION_REQUEST_MIN_AGE: number;
-  REDEMPTION_REQUEST_TIMEOUT_SAFETY_MARGIN: number;
-  REDEMPTION_MAX_SIZE: number;
-}
-
-const CONSTANT_NAMES: (keyof ValidatorConstants)[] = [
+const CONSTANT_NAMES = [
   "DEPOSIT_MIN_AGE",
   "DEPOSIT_REFUND_SAFETY_MARGIN",
   "DEPOSIT_SWEEP_MAX_SIZE",
   "REDEMPTION_REQUEST_MIN_AGE",
   "REDEMPTION_REQUEST_TIMEOUT_SAFETY_MARGIN",
   "REDEMPTION_MAX_SIZE",
-];
+] as const;
+
+/** The six public constants of §3.2. */
+export type ValidatorConstants = Pick<ValidatorViews, (typeof CONSTANT_NAMES)[number]>;
+
+export interface ValidatorClientComponents {
+  /** The node's EthereumChain, or any JSON-RPC sender (a provider). */
+  caller: CallSource;
+}
+
+export interface ValidatorClientInit {
+  /** The WalletProposalValidator's address (any case). */
+  address: string;
+  /** Per-call time limit when `caller` is a JSON-RPC sender. Default DEFAULT_CALL_TIMEOUT_MS (10 s). */
+  timeoutMs?: number;
+}
+
+type ValidateFunction = keyof ValidatorViews & `validate${string}`;
 
 export class ValidatorClient {
   readonly address: string;
@@ -47,9 +47,9 @@ export class ValidatorClient {
   private constantsCache: Promise<ValidatorConstants> | undefined;
   private bridgeCache: Promise<string> | undefined;
 
-  constructor(source: CallSource, address: string, options: PinnedCallOptions = {}) {
-    this.address = getAddress(address);
-    this.caller = toPinnedCaller(source, options);
+  constructor(components: ValidatorClientComponents, init: ValidatorClientInit) {
+    this.address = getAddress(init.address);
+    this.caller = toPinnedCaller(components.caller, { timeoutMs: init.timeoutMs });
   }
 
   validateHeartbeat(proposal: HeartbeatProposal, at: BlockRef): Promise<ValidationOutcome> {
@@ -81,7 +81,7 @@ export class ValidatorClient {
   constants(at: BlockRef): Promise<ValidatorConstants> {
     this.constantsCache ??= (async () => {
       const values = await Promise.all(CONSTANT_NAMES.map((n) => this.read(n, at)));
-      return Object.fromEntries(CONSTANT_NAMES.map((n, i) => [n, Number(values[i] as bigint)])) as unknown as ValidatorConstants;
+      return Object.fromEntries(CONSTANT_NAMES.map((n, i) => [n, values[i]])) as ValidatorConstants;
     })();
     this.constantsCache.catch(() => (this.constantsCache = undefined));
     return this.constantsCache;
@@ -89,20 +89,18 @@ export class ValidatorClient {
 
   /** The Bridge address the validator was deployed with (EIP-55). */
   bridge(at: BlockRef): Promise<string> {
-    this.bridgeCache ??= this.read("bridge", at).then((a) => getAddress(a as string));
+    this.bridgeCache ??= this.read("bridge", at);
     this.bridgeCache.catch(() => (this.bridgeCache = undefined));
     return this.bridgeCache;
   }
 
-  private async read(fn: string, at: BlockRef): Promise<unknown> {
-    const result = await this.caller.call({ to: this.address, data: validatorInterface.encodeFunctionData(fn, []) }, at);
-    if (result === "0x") throw new Error(`${fn}: empty result from ${this.address} at block ${at.blockNumber}`);
-    return validatorInterface.decodeFunctionResult(fn, result)[0];
+  private read<K extends keyof ValidatorViews & string>(fn: K, at: BlockRef): Promise<ValidatorViews[K]> {
+    return callView(this.caller, this.address, validatorViews, fn, [], at);
   }
 
-  private async validate(fn: string, args: unknown[], at: BlockRef): Promise<ValidationOutcome> {
+  private async validate(fn: ValidateFunction, args: unknown[], at: BlockRef): Promise<ValidationOutcome> {
     // Encoding errors are programming errors (lengths are enforced at decode time): let them throw.
-    const data = validatorInterface.encodeFunctionData(fn, args);
+    const data = validatorViews.encode(fn, args);
     let result: string;
     try {
       result = await this.caller.call({ to: this.address, data }, at);
@@ -114,9 +112,9 @@ export class ValidatorClient {
     }
     // No code at the address at that block: a configuration problem, not the leader's defect.
     if (result === "0x") return { outcome: "unverified", error: `empty result from ${this.address} at block ${at.blockNumber}` };
-    let ok: unknown;
+    let ok: boolean;
     try {
-      [ok] = validatorInterface.decodeFunctionResult(fn, result);
+      ok = validatorViews.decode(fn, result);
     } catch (err) {
       return { outcome: "unverified", error: `undecodable result ${result.slice(0, 74)}: ${(err as Error).message}` };
     }

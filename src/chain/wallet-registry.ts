@@ -1,33 +1,34 @@
-// Which wallets the node takes part in (coordination.md §3.3): an in-memory index of the Bridge's
-// wallet events (the candidate list) plus pinned reads at W−32 that decide.
+// Which wallets the node takes part in (coordination.md §3.3): the Bridge's wallet events, as the
+// event indexer persisted them (the candidate list), plus pinned reads at W−32 that decide.
 import { getAddress } from "ethers";
-import { WalletState } from "../coordination/constants.js";
-import { safeBlockNumber } from "../coordination/window.js";
-import { silentLogger, type Logger } from "../node/logger.js";
-import { fromHex, to0x, toHex } from "../util/hex.js";
-import { bridgeInterface } from "./abi.js";
-import { halvedLogRange } from "./errors.js";
-import { WALLET_EVENTS } from "./event-indexer.js";
-import type { AbortOptions, BlockRef, ChainLog, EthereumChain } from "./ethereum-chain.js";
+import { WalletState } from "../protocol/constants.js";
+import { safeBlockNumber } from "../protocol/window.js";
+import type { EvWalletRow } from "../store/repos/ev-wallets-repo.js";
+import type { Store } from "../store/store.js";
+import { silentLogger, type Logger } from "../util/logger.js";
+import { fromHex } from "../util/hex.js";
+import type { AbortOptions } from "../util/lifecycle.js";
+import type { BridgeClient } from "./bridge-client.js";
+import type { EventIndexer } from "./event-indexer.js";
+import type { BlockRef, EthereumChain } from "./ethereum-chain.js";
 
 export interface WalletRegistryComponents {
   chain: EthereumChain;
+  /** Keeps the Bridge event index; sync() has it index what the registry reads. */
+  indexer: Pick<EventIndexer, "syncTo" | "indexThrough" | "indexedTo" | "deployBlock">;
+  /** Where the indexer persisted the wallet events (ev_wallets). */
+  store: Store;
+  /** The pinned reads that decide participation. */
+  bridge: BridgeClient;
   logger?: Logger;
 }
 
 export interface WalletRegistryInit {
-  bridgeAddress: string;
-  /** First block to index (bridge.deployBlock). */
-  deployBlock: number;
-  /** eth_getLogs span. Default 5000; halved on "range too large" down to minChunkBlocks. */
-  chunkBlocks?: number;
-  /** Default 100. */
-  minChunkBlocks?: number;
-  /** sync() without toBlock indexes up to head − lagBlocks. Default 32. */
-  lagBlocks?: number;
-  /** Pinned reads in flight at once. Default 8. */
+  /** Pinned reads in flight at once. Default DEFAULT_READ_CONCURRENCY. */
   concurrency?: number;
 }
+
+export const DEFAULT_READ_CONCURRENCY = 8;
 
 export interface KnownWallet {
   walletPkh: Uint8Array;
@@ -56,8 +57,7 @@ export interface WalletChange {
   blockNumber: number;
 }
 
-const STATE_OF_EVENT: Record<string, WalletState> = {
-  NewWalletRegistered: WalletState.Live,
+const STATE_OF_EVENT: Record<Exclude<EvWalletRow["event"], "WalletOperatorsSet" | "NewWalletRegistered">, WalletState> = {
   WalletMovingFunds: WalletState.MovingFunds,
   WalletClosing: WalletState.Closing,
   WalletClosed: WalletState.Closed,
@@ -69,29 +69,19 @@ export const TAKING_PART: ReadonlySet<number> = new Set<number>([WalletState.Liv
 const FINAL = new Set<number>([WalletState.Closed, WalletState.Terminated]);
 
 export class WalletRegistry {
-  private readonly chain: EthereumChain;
+  private readonly c: WalletRegistryComponents;
   private readonly log: Logger;
-  private readonly bridge: string;
-  private readonly topics: string[];
-  private readonly minChunk: number;
-  private readonly lag: number;
   private readonly concurrency: number;
-  private chunk: number;
-  /** Last fully indexed block. */
+  /** Last block whose wallet events have been read. */
   private cursor: number;
-  private readonly wallets = new Map<string, KnownWallet>();
+  private wallets = new Map<string, KnownWallet>();
   private syncing: Promise<unknown> = Promise.resolve();
 
-  constructor(components: WalletRegistryComponents, init: WalletRegistryInit) {
-    this.chain = components.chain;
+  constructor(components: WalletRegistryComponents, init: WalletRegistryInit = {}) {
+    this.c = components;
     this.log = (components.logger ?? silentLogger).child({ module: "wallet-registry" });
-    this.bridge = getAddress(init.bridgeAddress);
-    this.chunk = init.chunkBlocks ?? 5000;
-    this.minChunk = Math.min(init.minChunkBlocks ?? 100, this.chunk);
-    this.lag = init.lagBlocks ?? 32;
-    this.concurrency = init.concurrency ?? 8;
-    this.cursor = init.deployBlock - 1;
-    this.topics = WALLET_EVENTS.map((name) => bridgeInterface.getEvent(name)!.topicHash);
+    this.concurrency = init.concurrency ?? DEFAULT_READ_CONCURRENCY;
+    this.cursor = components.indexer.deployBlock - 1;
   }
 
   /** Last block whose wallet events are in the index. */
@@ -104,8 +94,9 @@ export class WalletRegistry {
   }
 
   /**
-   * Indexes wallet events up to `toBlock` (default head − lagBlocks) in chunks. Calls are serialized.
-   * Returns the state changes seen, in chain order.
+   * Reads the wallet events up to `toBlock` (default: as far as the index goes at head − its lag),
+   * having the indexer index them first. Calls are serialized. Returns the state changes seen, in
+   * chain order.
    */
   sync(o: AbortOptions & { toBlock?: number } = {}): Promise<WalletChange[]> {
     const run = this.syncing.then(() => this.doSync(o));
@@ -120,7 +111,7 @@ export class WalletRegistry {
   async participation(W: number, operator: string, o: AbortOptions = {}): Promise<WalletParticipation[]> {
     const safe = safeBlockNumber(W);
     // The header first: once block W−32 exists, its logs are complete and can be indexed.
-    const header = await this.chain.block(safe, o);
+    const header = await this.c.chain.block(safe, o);
     const at: BlockRef = { blockHash: header.hash, blockNumber: header.number };
     if (this.cursor < safe) await this.sync({ toBlock: safe, signal: o.signal });
     const me = getAddress(operator);
@@ -138,88 +129,62 @@ export class WalletRegistry {
 
   /** `walletOperators(pkh)` at a pinned block (or a block number, pinned to its current hash). EIP-55. */
   async seatsAt(walletPkh: Uint8Array, at: BlockRef | number, o: AbortOptions = {}): Promise<string[]> {
-    const ref = await this.pin(at, o);
-    const data = await this.chain.call(
-      { to: this.bridge, data: bridgeInterface.encodeFunctionData("walletOperators", [to0x(walletPkh)]) },
-      ref,
-      o,
-    );
-    const [seats] = bridgeInterface.decodeFunctionResult("walletOperators", data);
-    return (seats as string[]).map((s) => getAddress(s));
+    return this.c.bridge.walletOperators(walletPkh, await this.pin(at, o), o);
   }
 
   /** `wallets(pkh).state` at a pinned block. */
   async stateAt(walletPkh: Uint8Array, at: BlockRef | number, o: AbortOptions = {}): Promise<number> {
-    const ref = await this.pin(at, o);
-    const data = await this.chain.call({ to: this.bridge, data: bridgeInterface.encodeFunctionData("wallets", [to0x(walletPkh)]) }, ref, o);
-    const [wallet] = bridgeInterface.decodeFunctionResult("wallets", data);
-    return Number((wallet as { state: bigint }).state);
+    return (await this.c.bridge.wallets(walletPkh, await this.pin(at, o), o)).state;
   }
 
   private async pin(at: BlockRef | number, o: AbortOptions): Promise<BlockRef> {
     if (typeof at !== "number") return at;
-    const b = await this.chain.block(at, o);
+    const b = await this.c.chain.block(at, o);
     return { blockHash: b.hash, blockNumber: b.number };
   }
 
   private async doSync(o: AbortOptions & { toBlock?: number }): Promise<WalletChange[]> {
-    const target = o.toBlock ?? this.chain.head() - this.lag;
+    if (o.toBlock === undefined) await this.c.indexer.syncTo(this.c.chain.head(), o);
+    else if ((this.c.indexer.indexedTo()?.height ?? this.cursor) < o.toBlock) await this.c.indexer.indexThrough(o.toBlock, o);
+    const target = o.toBlock ?? this.c.indexer.indexedTo()?.height ?? this.cursor;
+    if (target <= this.cursor) return [];
+    // Replayed from the first event, so a reorg rewind of the index is followed; changes are the
+    // ones after the previous read.
+    const wallets = new Map<string, KnownWallet>();
     const changes: WalletChange[] = [];
-    let from = this.cursor + 1;
-    while (from <= target) {
-      const to = Math.min(target, from + this.chunk - 1);
-      let logs: ChainLog[];
-      try {
-        logs = await this.chain.logs({ address: this.bridge, topics: [this.topics], fromBlock: from, toBlock: to }, { signal: o.signal });
-      } catch (err) {
-        const smaller = halvedLogRange(err, to - from + 1, this.minChunk);
-        if (smaller === undefined) throw err;
-        this.chunk = smaller;
-        this.log.warn({ from, to, chunk: this.chunk }, "getLogs range too large; halving the chunk");
-        continue;
-      }
-      logs.sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
-      for (const l of logs) this.apply(l, changes);
-      this.cursor = to;
-      from = to + 1;
+    for (const row of this.c.store.evWallets.list({ toBlock: target })) {
+      const change = apply(wallets, row);
+      if (change === undefined || row.blockNumber <= this.cursor) continue;
+      if (change === "unknown wallet") this.log.warn({ event: row.event, wallet: row.walletPkh, block: row.blockNumber }, "event for a wallet not in the index");
+      else changes.push(change);
     }
+    this.wallets = wallets;
+    this.cursor = target;
     return changes;
   }
+}
 
-  private apply(l: ChainLog, changes: WalletChange[]): void {
-    if (l.removed) return;
-    const parsed = bridgeInterface.parseLog({ topics: l.topics, data: l.data });
-    if (parsed === null) return;
-    const pkhHex = toHex(fromHex(String(parsed.args.walletPubKeyHash)));
-    if (parsed.name === "NewWalletRegistered") {
-      if (!this.wallets.has(pkhHex)) {
-        this.wallets.set(pkhHex, {
-          walletPkh: fromHex(pkhHex),
-          ecdsaWalletID: String(parsed.args.ecdsaWalletID).toLowerCase(),
-          registeredAt: l.blockNumber,
-          state: WalletState.Live,
-          stateChangedAt: l.blockNumber,
-          operators: [],
-        });
-        changes.push({ walletPkh: fromHex(pkhHex), state: WalletState.Live, blockNumber: l.blockNumber });
-      }
-      return;
-    }
-    const w = this.wallets.get(pkhHex);
-    if (w === undefined) {
-      this.log.warn({ event: parsed.name, wallet: pkhHex, block: l.blockNumber }, "event for a wallet not in the index");
-      return;
-    }
-    if (parsed.name === "WalletOperatorsSet") {
-      w.operators = (parsed.args.operators as string[]).map((a) => getAddress(a));
-      return;
-    }
-    const state = STATE_OF_EVENT[parsed.name];
-    if (state === undefined || w.state === state) return;
-    w.state = state;
-    w.stateChangedAt = l.blockNumber;
-    changes.push({ walletPkh: w.walletPkh.slice(), state, blockNumber: l.blockNumber });
+/** Applies one wallet event; returns the state change it makes, if any. */
+function apply(wallets: Map<string, KnownWallet>, row: EvWalletRow): WalletChange | "unknown wallet" | undefined {
+  const { walletPkh: key, blockNumber } = row;
+  if (row.event === "NewWalletRegistered") {
+    if (wallets.has(key)) return undefined;
+    const walletPkh = fromHex(key);
+    const state = WalletState.Live;
+    wallets.set(key, { walletPkh, ecdsaWalletID: row.ecdsaWalletId!, registeredAt: blockNumber, state, stateChangedAt: blockNumber, operators: [] });
+    return { walletPkh: walletPkh.slice(), state, blockNumber };
   }
+  const w = wallets.get(key);
+  if (w === undefined) return "unknown wallet";
+  if (row.event === "WalletOperatorsSet") {
+    w.operators = [...row.operators!];
+    return undefined;
+  }
+  const state = STATE_OF_EVENT[row.event];
+  if (w.state === state) return undefined;
+  w.state = state;
+  w.stateChangedAt = blockNumber;
+  return { walletPkh: w.walletPkh.slice(), state, blockNumber };
 }
 
 async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

@@ -1,7 +1,7 @@
 // The window watcher's decision (coordination.md §3.2) as a pure function: which window boundaries a
 // new head crosses, which of them are still live, and where the cursor goes.
-import { ACTIVE_PHASE_BLOCKS } from "../coordination/constants.js";
-import { currentWindowBlock, windowsCrossed } from "../coordination/window.js";
+import { ACTIVE_PHASE_BLOCKS } from "../protocol/constants.js";
+import { currentWindowBlock, windowsCrossed } from "../protocol/window.js";
 
 export interface WindowScan {
   /** Windows whose active phase is still running at `head` (W <= head < W+80), ascending. */

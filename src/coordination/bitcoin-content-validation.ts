@@ -13,23 +13,29 @@ import type { BlockRef } from "../chain/pinned-call.js";
 import type { BitcoinUtxo, DepositExtraInfo } from "../chain/types.js";
 import type { ValidationOutcome, ValidatorClient } from "../chain/validator-client.js";
 import { movingFundsMarginInForce } from "../proposals/moving-funds-margin.js";
-import type { PayloadOf } from "../network/payloads.js";
+import type { PayloadOf } from "../protocol/payloads.js";
 import type { Store } from "../store/store.js";
 import { bytesEqual, toHex } from "../util/hex.js";
-import { ActionType, WINDOW_DURATION_BLOCKS } from "./constants.js";
+import { ActionType, WINDOW_DURATION_BLOCKS } from "../protocol/constants.js";
 import { onChainContentValidator, type ContentOutcome, type ContentValidationInput, type ContentValidator } from "./content-validation.js";
-import type { ProtocolProfile } from "./profile.js";
+import type { ProtocolProfile } from "../protocol/profile.js";
+import { errorMessage } from "../util/errors.js";
 
-export interface BitcoinContentValidatorDeps {
+export interface BitcoinContentValidatorComponents {
   validator: ValidatorClient;
   bridge: BridgeClient;
   btc: BitcoinChain;
   chain: EthereumChain;
-  bridgeAddress: string;
-  profile: Pick<ProtocolProfile, "fundingTxMinConfirmations">;
   /** The local event index (MovingFundsCommitmentSubmitted rows for the safety margin, §13.9.3). */
   store: Store;
 }
+
+export interface BitcoinContentValidatorInit {
+  bridgeAddress: string;
+  profile: Pick<ProtocolProfile, "fundingTxMinConfirmations">;
+}
+
+type BitcoinContentValidatorDeps = BitcoinContentValidatorComponents & BitcoinContentValidatorInit;
 
 const ZERO_UTXO: BitcoinUtxo = { txHash: new Uint8Array(32), txOutputIndex: 0, txOutputValue: 0n };
 const DEPOSIT_REVEALED = bridgeInterface.getEvent("DepositRevealed")!;
@@ -40,7 +46,8 @@ function fromValidator(o: ValidationOutcome): ContentOutcome {
   return { class: "unverified", error: o.error };
 }
 
-export function bitcoinContentValidator(deps: BitcoinContentValidatorDeps): ContentValidator {
+export function bitcoinContentValidator(components: BitcoinContentValidatorComponents, init: BitcoinContentValidatorInit): ContentValidator {
+  const deps: BitcoinContentValidatorDeps = { ...components, ...init };
   const onChain = onChainContentValidator(deps.validator);
   return async (input, signal) => {
     try {
@@ -54,7 +61,7 @@ export function bitcoinContentValidator(deps: BitcoinContentValidatorDeps): Cont
       }
     } catch (err) {
       if (signal.aborted) throw err;
-      return { class: "unverified", error: err instanceof Error ? err.message : String(err) };
+      return { class: "unverified", error: errorMessage(err) };
     }
   };
 }

@@ -1,8 +1,8 @@
 // Actions checklist, checklistVersion 1 (coordination.md §6). Consensus-critical.
-import { ActionType, COORDINATION_FREQUENCY_BLOCKS } from "./constants.js";
-import type { ProtocolProfile } from "./profile.js";
+import { ActionType, COORDINATION_FREQUENCY_BLOCKS } from "../protocol/constants.js";
+import type { ProtocolProfile } from "../protocol/profile.js";
 import { heartbeatPasses } from "./rng/index.js";
-import { isWindowBlock } from "./window.js";
+import { isWindowBlock } from "../protocol/window.js";
 
 type ChecklistProfile = Pick<ProtocolProfile, "frequencyWindows" | "heartbeatProbabilityPpm" | "rngScheme">;
 

@@ -1,10 +1,11 @@
 // Content validation of a leader's proposal (coordination.md §10.3): pinned at the follower's head V,
 // classified valid / invalid (a defect attributable to the leader) / unverified (we could not check).
-import { ActionType } from "./constants.js";
+import { ActionType } from "../protocol/constants.js";
 import type { WindowContext } from "./window-context.js";
 import type { BlockRef } from "../chain/pinned-call.js";
 import type { ValidationOutcome, ValidatorClient } from "../chain/validator-client.js";
-import type { PayloadOf, ProposalPayload } from "../network/payloads.js";
+import type { PayloadOf, ProposalPayload } from "../protocol/payloads.js";
+import { prefixScript } from "../protocol/bridge-keys.js";
 import { concatBytes } from "../util/hex.js";
 
 export type ContentOutcome =
@@ -20,11 +21,6 @@ export interface ContentValidationInput {
 }
 
 export type ContentValidator = (input: ContentValidationInput, signal: AbortSignal) => Promise<ContentOutcome>;
-
-/** CompactSize length prefix; redeemer scripts are at most 34 bytes, so one byte. */
-export function prefixScript(script: Uint8Array): Uint8Array {
-  return concatBytes(Uint8Array.of(script.length), script);
-}
 
 function fromValidator(o: ValidationOutcome): ContentOutcome {
   if (o.outcome === "valid") return { class: "valid" };

@@ -2,77 +2,98 @@
 // over, take part for each eligible wallet — claim the (wallet, W) row, derive seed, leader and
 // checklist, then run the leader or follower routine. Restarts resume persisted rows.
 import { getAddress, type BaseWallet } from "ethers";
-import { WalletState, actionName, type ActionType } from "./constants.js";
+import { WalletState, actionName, type ActionType } from "../protocol/constants.js";
 import { checklist as computeChecklist } from "./checklist.js";
 import type { ChainClock } from "./clock.js";
 import type { ContentValidator } from "./content-validation.js";
-import type { CoordinationObserver, WindowResult } from "./events.js";
-import type { CoordinationProposal } from "./message.js";
+import { report, type CoordinationEventTarget } from "./coordination-events.js";
+import type { WindowResult } from "../protocol/events.js";
+import type { CoordinationProposal } from "../protocol/message.js";
 import type { FaultRecorder } from "./faults.js";
 import { runFollower } from "./follower-routine.js";
 import { runLeader } from "./leader-routine.js";
 import { seatsOf, selectLeader } from "./leader.js";
-import type { ProtocolProfile } from "./profile.js";
+import type { ProtocolProfile } from "../protocol/profile.js";
 import type { ResultProcessor } from "./result-processor.js";
 import { computeSeed } from "./seed.js";
+import type { WalletSeats } from "./wallet-seats.js";
 import type { WindowContext } from "./window-context.js";
-import { activePhaseEnd, safeBlockNumber, windowEnd } from "./window.js";
+import { activePhaseEnd, safeBlockNumber, windowEnd } from "../protocol/window.js";
+import type { WindowOpened } from "../chain/block-clock.js";
 import type { EthereumChain } from "../chain/ethereum-chain.js";
 import type { WalletRegistry } from "../chain/wallet-registry.js";
 import type { CoordinationNetwork } from "../network/coordination-network.js";
 import type { CoordinationDomain } from "../network/eip712.js";
-import type { Logger } from "../node/logger.js";
-import type { Metrics } from "../node/metrics.js";
+import type { Logger } from "../util/logger.js";
+import type { Metrics } from "../metrics/metrics.js";
 import type { GenerationRequest } from "../proposals/generator.js";
 import type { Store } from "../store/store.js";
 import { crashPoint } from "../util/crash-point.js";
 import { fromHex, toHex } from "../util/hex.js";
+import type { Startable } from "../util/lifecycle.js";
 import { backoffMs, isAbortError, sleep } from "../util/sleep.js";
+
+/** Where the windows come from: the block clock's `windowOpened` events. */
+export interface WindowSource extends ChainClock {
+  on(type: "windowOpened", fn: (w: WindowOpened) => void): () => void;
+}
+
+/** What makes the leader's proposal (the ProposalGenerator; tests script a misbehaving leader). */
+export interface ProposalSource {
+  generate(req: GenerationRequest, signal: AbortSignal): Promise<CoordinationProposal>;
+}
 
 export interface CoordinatorComponents {
   store: Store;
   chain: EthereumChain;
-  clock: ChainClock;
+  clock: WindowSource;
   registry: WalletRegistry;
   network: CoordinationNetwork;
-  generate: (req: GenerationRequest, signal: AbortSignal) => Promise<CoordinationProposal>;
+  seats: WalletSeats;
+  generator: ProposalSource;
   validateContent: ContentValidator;
   faults: FaultRecorder;
   results: ResultProcessor;
   operatorKey: BaseWallet;
   logger: Logger;
   metrics: Metrics | null;
-  observer?: CoordinationObserver;
+  events: CoordinationEventTarget;
+  identity: CoordinatorIdentity;
 }
 
-export interface CoordinatorInit {
-  profile: ProtocolProfile;
-  profileHash: string;
-  domain: CoordinationDomain;
+/** The chain and profile this node coordinates on: known once the chain has first answered, read from start() on. */
+export interface CoordinatorIdentity {
+  readonly profile: ProtocolProfile;
+  /** 0x-hex. */
+  readonly profileHash: string;
+  readonly domain: CoordinationDomain;
   /** Head when this database was created: no leadership for windows it did not see open (§9.6). */
-  freshSinceHead: number;
+  readonly freshSinceHead: number;
 }
 
 const ELIGIBLE_STATES = new Set<number>([WalletState.Live, WalletState.MovingFunds, WalletState.Closing]);
 
-export class Coordinator {
+export class Coordinator implements Startable {
   readonly operator: string;
   private readonly running = new Set<Promise<unknown>>();
-  private readonly seats = new Map<string, string[]>(); // wallet hex → latest seat list, for gossip check A10
   private readonly log: Logger;
   private readonly controller = new AbortController();
+  /** Windows opened before start(): they wait until recovery is done (reliability.md R6). */
+  private early: WindowOpened[] | undefined = [];
+  private readonly stopListening: () => void;
 
-  constructor(
-    private readonly c: CoordinatorComponents,
-    private readonly init: CoordinatorInit,
-  ) {
+  constructor(private readonly c: CoordinatorComponents) {
     this.operator = getAddress(c.operatorKey.address);
     this.log = c.logger.child({ module: "coordination" });
+    this.stopListening = c.clock.on("windowOpened", (w) => (this.early ? this.early.push(w) : this.windowOpened(w.W, w.head)));
   }
 
-  /** Latest known seat list of a wallet (gossip validation A10). */
-  seatsOf(walletPkh: Uint8Array): string[] | undefined {
-    return this.seats.get(toHex(walletPkh));
+  /** Runs the windows opened so far, then resumes the windows a previous run left running. */
+  async start(): Promise<void> {
+    const early = this.early ?? [];
+    this.early = undefined;
+    for (const w of early) this.windowOpened(w.W, w.head);
+    this.resumeRunning();
   }
 
   /**
@@ -85,7 +106,7 @@ export class Coordinator {
     // Event-derived seat lists and states are hints, good enough for subscriptions and gossip check
     // A10; every decision of a window re-reads them pinned at W−32.
     for (const w of this.c.registry.knownWallets()) {
-      this.seats.set(toHex(w.walletPkh), w.operators);
+      this.c.seats.set(w.walletPkh, w.operators);
       if (w.operators.includes(this.operator) && ELIGIBLE_STATES.has(w.state)) {
         this.c.network.subscribeWallet(w.walletPkh);
         coordinated++;
@@ -97,22 +118,13 @@ export class Coordinator {
   }
 
   /** A window whose active phase is still running (live or late join). Never throws. */
-  windowOpened(W: number, head: number): void {
+  private windowOpened(W: number, head: number): void {
     this.c.metrics?.windows.inc({ outcome: head > W ? "caught_up" : "opened" });
     this.track(this.runWindow(W, head));
   }
 
-  /** Records missed windows (§3.2) for the wallets we know we hold seats in. */
-  windowMissed(W: number): void {
-    this.c.metrics?.windows.inc({ outcome: "missed" });
-    for (const [wallet, seats] of this.seats) {
-      if (seats.includes(this.operator)) this.c.store.windows.recordMissed(wallet, W);
-    }
-    this.log.warn({ W }, "window missed: its active phase was over when detected");
-  }
-
   /** Resumes windows left `running` or `leader_signed` by a previous run whose active phase is not over. */
-  resumeRunning(): void {
+  private resumeRunning(): void {
     for (const row of this.c.store.windows.listRunning()) {
       if (this.c.clock.head >= activePhaseEnd(row.W)) {
         const result: WindowResult = "observation_incomplete";
@@ -124,6 +136,7 @@ export class Coordinator {
   }
 
   async stop(): Promise<void> {
+    this.stopListening();
     this.controller.abort();
     await Promise.allSettled([...this.running]);
   }
@@ -171,8 +184,8 @@ export class Coordinator {
 
     const seed = computeSeed(walletPkh, fromHex(inputs.safeHash));
     const seedHex = toHex(seed);
-    const { leader } = selectLeader(inputs.seats, seed, this.init.profile.rngScheme);
-    const list: ActionType[] = computeChecklist(W, seed, this.init.profile);
+    const { leader } = selectLeader(inputs.seats, seed, this.c.identity.profile.rngScheme);
+    const list: ActionType[] = computeChecklist(W, seed, this.c.identity.profile);
     const ownSeats = seatsOf(inputs.seats, this.operator);
     const role = leader === this.operator ? "leader" : "follower";
     this.c.store.windows.update(wallet, W, {
@@ -192,16 +205,16 @@ export class Coordinator {
       checklist: list,
       seedHex,
       safeBlockHash: inputs.safeHash,
-      profileHash: this.init.profileHash,
+      profileHash: this.c.identity.profileHash,
       joinedAtBlock,
     };
     this.log.info({ wallet, W, leader, role, checklist: list.map(actionName), seed: seedHex, lateJoin: head > W }, "window opened");
-    this.c.observer?.({ type: "window", W, wallet, leader, role, checklist: list.map(actionName), seed: seedHex, lateJoin: head > W });
+    report(this.c.events, { type: "window", W, wallet, leader, role, checklist: list.map(actionName), seed: seedHex, lateJoin: head > W });
 
     if (role === "leader") {
       this.c.metrics?.leaderWindows.inc();
       const firstTime = claim.claimed || claim.row.status === "running";
-      if (firstTime && this.init.freshSinceHead > W) {
+      if (firstTime && this.c.identity.freshSinceHead > W) {
         // §9.6: a previous instance may already have published for W; regenerating could equivocate.
         this.c.results.finish(ctx, "skipped_fresh_db");
         return;
@@ -213,16 +226,16 @@ export class Coordinator {
           store: this.c.store,
           chain: this.c.chain,
           clock: this.c.clock,
-          generate: this.c.generate,
+          generate: (req, s) => this.c.generator.generate(req, s),
           publish: (wire) => this.c.network.publish(walletPkh, wire),
           waitForPeers: (s) => this.c.network.waitForPeers(walletPkh, { signal: s }),
           results: this.c.results,
           operatorKey: this.c.operatorKey,
-          domain: this.init.domain,
-          chainId: this.init.profile.chainId,
-          logger: this.c.logger,
+          domain: this.c.identity.domain,
+          chainId: this.c.identity.profile.chainId,
+          logger: this.log,
           metrics: this.c.metrics,
-          observer: this.c.observer,
+          events: this.c.events,
         },
         signal,
       );
@@ -241,9 +254,9 @@ export class Coordinator {
         faults: this.c.faults,
         results: this.c.results,
         ownOperator: this.operator,
-        logger: this.c.logger,
+        logger: this.log,
         metrics: this.c.metrics,
-        observer: this.c.observer,
+        events: this.c.events,
       },
       signal,
     );

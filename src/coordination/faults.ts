@@ -1,10 +1,10 @@
 // Fault records with evidence (coordination.md §11): persisted, logged once, counted, reported.
-import { FaultType, type FaultName } from "./constants.js";
-import type { CoordinationObserver } from "./events.js";
-import type { Logger } from "../node/logger.js";
-import type { Metrics } from "../node/metrics.js";
+import { FaultType, type FaultName } from "../protocol/constants.js";
+import type { Logger } from "../util/logger.js";
+import type { Metrics } from "../metrics/metrics.js";
 import type { Store } from "../store/store.js";
 import { toHex } from "../util/hex.js";
+import { report, type CoordinationEventTarget } from "./coordination-events.js";
 
 /** Inputs anyone needs to recompute the leader and checklist (§11.2). */
 export interface WindowEvidence {
@@ -24,15 +24,24 @@ export interface FaultInput {
   evidence: WindowEvidence & Record<string, unknown>;
 }
 
+export interface FaultRecorderComponents {
+  store: Store;
+  logger: Logger;
+  metrics: Metrics | null;
+  events: CoordinationEventTarget;
+}
+
 export class FaultRecorder {
-  constructor(
-    private readonly deps: { store: Store; logger: Logger; metrics: Metrics | null; observer?: CoordinationObserver },
-  ) {}
+  private readonly log: Logger;
+
+  constructor(private readonly components: FaultRecorderComponents) {
+    this.log = components.logger.child({ module: "faults" });
+  }
 
   /** Records once per (wallet, W, type, culprit); repeats are ignored. Returns true if it was new. */
   record(f: FaultInput): boolean {
     const wallet = toHex(f.walletPkh);
-    const { inserted } = this.deps.store.faults.record({
+    const { inserted } = this.components.store.faults.record({
       walletPkh: wallet,
       W: f.W,
       type: f.type,
@@ -43,9 +52,9 @@ export class FaultRecorder {
     });
     if (!inserted) return false;
     const name = FaultType[f.type] as FaultName;
-    this.deps.logger.warn({ wallet, W: f.W, type: name, culprit: f.culprit, reason: f.reason }, "fault recorded");
-    this.deps.metrics?.faults.inc({ type: name, culprit: f.culprit });
-    this.deps.observer?.({ type: "fault", W: f.W, wallet, fault: name, culprit: f.culprit, reason: f.reason });
+    this.log.warn({ wallet, W: f.W, type: name, culprit: f.culprit, reason: f.reason }, "fault recorded");
+    this.components.metrics?.faults.inc({ type: name, culprit: f.culprit });
+    report(this.components.events, { type: "fault", W: f.W, wallet, fault: name, culprit: f.culprit, reason: f.reason });
     return true;
   }
 }

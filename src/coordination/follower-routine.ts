@@ -1,24 +1,26 @@
 // Follower routine (coordination.md §10): consume the wallet's queue in arrival order, apply B1–B11,
 // record faults with evidence, validate the leader's proposal on chain in the background, decide
 // idleness at W+80 and keep collecting statements for equivocation until W+100.
-import { ActionType, FaultType, actionName } from "./constants.js";
+import { ActionType, FaultType, actionName } from "../protocol/constants.js";
 import type { ChainClock } from "./clock.js";
+import { report, type CoordinationEventTarget } from "./coordination-events.js";
 import type { ContentValidator } from "./content-validation.js";
-import type { CoordinationObserver, WindowResult } from "./events.js";
+import type { WindowResult } from "../protocol/events.js";
 import type { FaultRecorder } from "./faults.js";
 import { checkEnvelope, isActionAllowed, type FollowerView } from "./follower-rules.js";
 import type { ResultProcessor } from "./result-processor.js";
 import { windowEvidence, type WindowContext } from "./window-context.js";
-import { activePhaseEnd, windowEnd } from "./window.js";
+import { activePhaseEnd, windowEnd } from "../protocol/window.js";
 import type { EthereumChain } from "../chain/ethereum-chain.js";
 import type { InboundItem } from "../network/coordination-network.js";
-import { decodePayload } from "../network/payloads.js";
+import { decodePayload } from "../protocol/payloads.js";
 import type { WalletQueue } from "../network/wallet-queue.js";
-import type { Logger } from "../node/logger.js";
-import type { Metrics } from "../node/metrics.js";
+import type { Logger } from "../util/logger.js";
+import type { Metrics } from "../metrics/metrics.js";
 import type { Store } from "../store/store.js";
 import { isAbortError, sleep } from "../util/sleep.js";
 import { toHex, to0x } from "../util/hex.js";
+import { errorMessage } from "../util/errors.js";
 
 export interface FollowerDeps {
   store: Store;
@@ -32,7 +34,7 @@ export interface FollowerDeps {
   ownOperator: string;
   logger: Logger;
   metrics: Metrics | null;
-  observer?: CoordinationObserver;
+  events: CoordinationEventTarget;
 }
 
 interface Statement {
@@ -235,18 +237,18 @@ class FollowerRoutine {
         signal,
       );
     } catch (err) {
-      outcome = { class: "unverified" as const, error: err instanceof Error ? err.message : String(err) };
+      outcome = { class: "unverified" as const, error: errorMessage(err) };
     }
     if (this.result === "equivocated") return true;
     this.deps.metrics?.validations.inc({ result: outcome.class });
     if (outcome.class === "valid") {
-      this.deps.observer?.({ type: "validated", W: this.ctx.W, wallet: this.ctx.wallet, action: actionName(type), outcome: "valid", block: V });
-      this.deps.observer?.({ type: "accepted", W: this.ctx.W, wallet: this.ctx.wallet, leader: this.ctx.leader, action: actionName(type), digest: toHex(item.digest) });
+      report(this.deps.events, { type: "validated", W: this.ctx.W, wallet: this.ctx.wallet, action: actionName(type), outcome: "valid", block: V });
+      report(this.deps.events, { type: "accepted", W: this.ctx.W, wallet: this.ctx.wallet, leader: this.ctx.leader, action: actionName(type), digest: toHex(item.digest) });
       this.result = this.deps.results.accept(this.ctx, "accepted", item.message.proposal, item.digest);
       return true;
     }
     if (outcome.class === "invalid") {
-      this.deps.observer?.({ type: "validated", W: this.ctx.W, wallet: this.ctx.wallet, action: actionName(type), outcome: "invalid", reason: outcome.reason, block: V });
+      report(this.deps.events, { type: "validated", W: this.ctx.W, wallet: this.ctx.wallet, action: actionName(type), outcome: "invalid", reason: outcome.reason, block: V });
       this.fault(FaultType.InvalidProposal, this.ctx.leader, outcome.reason, {
         message: toHex(item.wire),
         validationBlock: { number: block!.number, hash: block!.hash },

@@ -1,8 +1,8 @@
 // Pure acceptance checks B1–B8 of coordination.md §10.2, in the spec's order. The shell
 // (follower-routine.ts) does the I/O around them.
 import { getAddress } from "ethers";
-import { ActionType } from "./constants.js";
-import type { CoordinationMessage } from "./message.js";
+import { ActionType } from "../protocol/constants.js";
+import type { CoordinationMessage } from "../protocol/message.js";
 import { bytesEqual, to0x } from "../util/hex.js";
 
 export interface FollowerView {

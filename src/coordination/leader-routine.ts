@@ -1,19 +1,19 @@
 // Leader routine (coordination.md §9): generate (two bounded attempts, then a signed Noop), sign,
 // persist before publishing, publish once peers are there, republish the identical bytes on the
 // block schedule until W+80. On restart it republishes the stored bytes and never generates again.
-import { PROTOCOL_VERSION, RETRANSMIT_OFFSETS, actionName } from "./constants.js";
+import { PROTOCOL_VERSION, RETRANSMIT_OFFSETS, actionName } from "../protocol/constants.js";
 import type { ChainClock } from "./clock.js";
-import type { CoordinationObserver } from "./events.js";
-import type { CoordinationProposal } from "./message.js";
+import { report, type CoordinationEventTarget } from "./coordination-events.js";
+import type { CoordinationProposal } from "../protocol/message.js";
 import type { ResultProcessor } from "./result-processor.js";
 import type { WindowContext } from "./window-context.js";
-import { activePhaseEnd } from "./window.js";
+import { activePhaseEnd } from "../protocol/window.js";
 import type { EthereumChain } from "../chain/ethereum-chain.js";
-import { decodeCoordinationMessage, encodeCoordinationMessage } from "../network/codec.js";
+import { decodeCoordinationMessage, encodeCoordinationMessage } from "../protocol/codec.js";
 import { messageDigest, signCoordinationMessage, type CoordinationDomain } from "../network/eip712.js";
 import type { PublishOutcome } from "../network/coordination-network.js";
-import type { Logger } from "../node/logger.js";
-import type { Metrics } from "../node/metrics.js";
+import type { Logger } from "../util/logger.js";
+import type { Metrics } from "../metrics/metrics.js";
 import { NOOP_PROPOSAL, type GenerationRequest } from "../proposals/generator.js";
 import type { Store } from "../store/store.js";
 import { crashPoint } from "../util/crash-point.js";
@@ -33,7 +33,7 @@ export interface LeaderDeps {
   chainId: bigint;
   logger: Logger;
   metrics: Metrics | null;
-  observer?: CoordinationObserver;
+  events: CoordinationEventTarget;
 }
 
 /** Attempt bounds (§9.1): attempt 1 until W+40, a 5-block pause, attempt 2 until W+65. */
@@ -91,7 +91,7 @@ export async function runLeader(ctx: WindowContext, deps: LeaderDeps, signal: Ab
     const outcome = await deps.publish(wire);
     deps.metrics?.leaderPublish.inc({ result: outcome.ok ? (republish === 0 ? "first" : "republish") : "error" });
     if (!outcome.ok) log.warn({ error: outcome.error }, "publish failed; the next tick retries");
-    deps.observer?.({ type: "proposal_sent", W: ctx.W, wallet: ctx.wallet, action, digest: toHex(digest), republish });
+    report(deps.events, { type: "proposal_sent", W: ctx.W, wallet: ctx.wallet, action, digest: toHex(digest), republish });
   };
 
   let P = deps.store.windows.get(ctx.wallet, ctx.W)?.firstPublishBlock ?? null;

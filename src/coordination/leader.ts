@@ -1,16 +1,7 @@
 // Operator list, leader selection and spokesman seat (coordination.md §5.1, §5.4).
-import { getAddress } from "ethers";
-import { shuffleOperators, type RngScheme } from "./rng/index.js";
-
-/**
- * EIP-55 with 0x for any 20-byte hex address, with or without 0x, in any letter case.
- * Lowercasing first means a wrong-checksum mixed-case input is normalised instead of rejected.
- */
-export function normalizeAddress(address: string): string {
-  const h = address.startsWith("0x") || address.startsWith("0X") ? address.slice(2) : address;
-  if (!/^[0-9a-fA-F]{40}$/.test(h)) throw new Error(`invalid operator address: ${address}`);
-  return getAddress("0x" + h.toLowerCase());
-}
+import { normalizeAddress } from "../protocol/address.js";
+import type { RngScheme } from "../protocol/profile.js";
+import { shuffleOperators } from "./rng/index.js";
 
 /** EIP-55, distinct, sorted by plain UTF-16 code-unit comparison (never localeCompare). */
 export function operatorList(seats: string[]): string[] {

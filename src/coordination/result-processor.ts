@@ -7,18 +7,27 @@ import {
   SIGNING_DEADLINE_BEFORE_EXPIRY,
   WINDOW_DURATION_BLOCKS,
   actionName,
-} from "./constants.js";
-import type { CoordinationObserver, WindowResult } from "./events.js";
-import type { CoordinationProposal } from "./message.js";
+} from "../protocol/constants.js";
+import type { WindowResult } from "../protocol/events.js";
+import type { CoordinationProposal } from "../protocol/message.js";
 import type { WindowContext } from "./window-context.js";
-import type { Logger } from "../node/logger.js";
-import type { Metrics } from "../node/metrics.js";
+import type { Logger } from "../util/logger.js";
+import type { Metrics } from "../metrics/metrics.js";
 import type { Store } from "../store/store.js";
 import { crashPoint } from "../util/crash-point.js";
+import { report, type CoordinationEventTarget } from "./coordination-events.js";
 
-/** Receives newly scheduled actions (the action executor). */
+/** Takes up the actions that `action:scheduled` announces (the action executor). */
 export interface ActionDispatcher {
   scheduled(actionId: number): void;
+}
+
+export interface ResultProcessorComponents {
+  store: Store;
+  logger: Logger;
+  metrics: Metrics | null;
+  /** Receives `coordination` (each result) and `action:scheduled` (each new action). */
+  events: CoordinationEventTarget;
 }
 
 export interface ActionSchedule {
@@ -36,15 +45,15 @@ export function actionSchedule(W: number, type: Exclude<ActionType, ActionType.N
 }
 
 export class ResultProcessor {
-  dispatcher: ActionDispatcher | undefined;
+  private readonly log: Logger;
 
-  constructor(
-    private readonly deps: { store: Store; logger: Logger; metrics: Metrics | null; observer?: CoordinationObserver },
-  ) {}
+  constructor(private readonly components: ResultProcessorComponents) {
+    this.log = components.logger.child({ module: "coordination" });
+  }
 
   /** An accepted proposal (own or the leader's): persist the result and schedule its action. */
   accept(ctx: WindowContext, result: "accepted" | "accepted_own", proposal: CoordinationProposal, digest: Uint8Array): WindowResult {
-    const { store } = this.deps;
+    const { store } = this.components;
     let final: WindowResult = result;
     let actionId: number | undefined;
     store.transaction(() => {
@@ -53,7 +62,7 @@ export class ResultProcessor {
         const holder = store.actions.lockHolder(ctx.wallet);
         if (holder !== undefined) {
           final = "wallet_busy";
-          this.deps.logger.warn({ wallet: ctx.wallet, W: ctx.W, busyWith: holder.id }, "wallet busy: proposal not scheduled");
+          this.log.warn({ wallet: ctx.wallet, W: ctx.W, busyWith: holder.id }, "wallet busy: proposal not scheduled");
         } else {
           actionId = store.actions.create({
             walletPkh: ctx.wallet,
@@ -68,20 +77,20 @@ export class ResultProcessor {
       store.windows.update(ctx.wallet, ctx.W, { status: "done", result: final, resultDigest: digest });
     });
     this.announce(ctx, final, proposal.actionType, actionId);
-    if (actionId !== undefined) this.dispatcher?.scheduled(actionId);
+    if (actionId !== undefined) this.components.events.safeDispatchEvent<number>("action:scheduled", { detail: actionId });
     return final;
   }
 
   /** A result without an action. */
   finish(ctx: WindowContext, result: WindowResult): WindowResult {
-    this.deps.store.windows.update(ctx.wallet, ctx.W, { status: "done", result });
+    this.components.store.windows.update(ctx.wallet, ctx.W, { status: "done", result });
     this.announce(ctx, result);
     return result;
   }
 
   /** §10.4: equivocation overrides the result and aborts an action not yet started. */
   equivocated(ctx: WindowContext): void {
-    const { store } = this.deps;
+    const { store } = this.components;
     store.transaction(() => {
       store.windows.update(ctx.wallet, ctx.W, { status: "done", result: "equivocated" });
       const action = store.actions.byWindow(ctx.wallet, ctx.W);
@@ -93,9 +102,9 @@ export class ResultProcessor {
   }
 
   private announce(ctx: WindowContext, result: WindowResult, type?: ActionType, actionId?: number): void {
-    this.deps.metrics?.windowResults.inc({ result });
-    this.deps.logger.info({ wallet: ctx.wallet, W: ctx.W, leader: ctx.leader, result, action: type === undefined ? undefined : actionName(type) }, "window result");
-    this.deps.observer?.({
+    this.components.metrics?.windowResults.inc({ result });
+    this.log.info({ wallet: ctx.wallet, W: ctx.W, leader: ctx.leader, result, action: type === undefined ? undefined : actionName(type) }, "window result");
+    report(this.components.events, {
       type: "result",
       W: ctx.W,
       wallet: ctx.wallet,

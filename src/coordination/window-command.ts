@@ -1,41 +1,69 @@
 // `wcoord window`: seed, leader and checklist of one window, from chain (online) or from given inputs.
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { Interface, JsonRpcProvider } from "ethers";
 import { bridgeAbi } from "../chain/abi.js";
 import { RpcPinnedCaller } from "../chain/pinned-call.js";
+import { CommandExit, defineCommand, parseCommand, UsageError, type CommandArgs, type TextSink } from "../util/cli-args.js";
+import { errorMessage } from "../util/errors.js";
 import { fromHex, to0x, toHex } from "../util/hex.js";
 import { checklist } from "./checklist.js";
-import { actionName } from "./constants.js";
-import { normalizeAddress, operatorList, selectLeader } from "./leader.js";
-import { DEFAULT_FREQUENCY_WINDOWS } from "./profile.js";
-import { isRngScheme, type RngScheme } from "./rng/index.js";
+import { actionName } from "../protocol/constants.js";
+import { normalizeAddress } from "../protocol/address.js";
+import { operatorList, selectLeader } from "./leader.js";
+import { DEFAULT_FREQUENCY_WINDOWS } from "../protocol/profile.js";
+import { isRngScheme, type RngScheme } from "../protocol/profile.js";
 import { computeSeed } from "./seed.js";
-import { isWindowBlock, safeBlockNumber, windowIndex } from "./window.js";
+import { isWindowBlock, safeBlockNumber, windowIndex } from "../protocol/window.js";
 
-export interface TextSink {
-  write(chunk: string): unknown;
-}
-
-export const WINDOW_USAGE = `usage:
+const WINDOW = defineCommand({
+  name: "wcoord window",
+  usage: `usage:
   wcoord window --rpc URL (--bridge ADDR | --deployment FILE) --wallet PKH --block W [options]
   wcoord window --wallet PKH --block W --safe-block-hash HASH --operators ADDR,ADDR,... [options]
-  wcoord window --seed HEX --block W --operators ADDR,ADDR,... [options]
-options:
-  --rng seedrandom|go-math-rand     RNG scheme (default seedrandom)
-  --frequency-windows N             windows between deposit sweeps (default 4)
-  --heartbeat-probability P         heartbeat probability as a fraction (default 0.0625)
-  --json                            print {"index","seed","leader","checklist"} as JSON
-`;
+  wcoord window --seed HEX --block W --operators ADDR,ADDR,... [options]`,
+  // windowRequest() refuses positionals itself, with its own message.
+  positionals: true,
+  flags: {
+    rpc: { type: "string", value: "URL", help: "Ethereum JSON-RPC endpoint: read the seed and seats from the chain" },
+    bridge: { type: "string", value: "ADDR", help: "Bridge address (with --rpc)" },
+    deployment: { type: "string", value: "FILE", help: "deployments/<network>.json, for the Bridge address (with --rpc)" },
+    wallet: { type: "string", value: "PKH", help: "wallet public key hash, 40 hex characters" },
+    block: { type: "string", value: "W", help: "the window's block (a multiple of 900)" },
+    "safe-block-hash": { type: "string", value: "HASH", help: "hash of block W-32 (offline)" },
+    operators: { type: "string", value: "ADDR,ADDR,...", help: "the wallet's seats (offline)" },
+    seed: { type: "string", value: "HEX", help: "the window seed, instead of --wallet and --safe-block-hash" },
+    rng: { type: "string", value: "seedrandom|go-math-rand", default: "seedrandom", help: "RNG scheme" },
+    "frequency-windows": { type: "string", value: "N", default: String(DEFAULT_FREQUENCY_WINDOWS), help: "windows between deposit sweeps" },
+    "heartbeat-probability": { type: "string", value: "P", default: "0.0625", help: "heartbeat probability as a fraction" },
+    json: { type: "boolean", help: 'print {"index","seed","leader","checklist"} as JSON' },
+  },
+});
 
-class UsageError extends Error {}
-
+/** What the seed, leader and checklist are computed from. */
 interface WindowInputs {
   W: number;
   seed: Uint8Array;
   seats: string[];
   safeBlockHash?: Uint8Array;
   wallet?: Uint8Array;
+}
+
+/** Where to read the seed and seats of wallet at window W. */
+interface OnlineQuery {
+  rpc: string;
+  bridge: string;
+  chainId?: bigint;
+  wallet: Uint8Array;
+  W: number;
+}
+
+interface WindowRequest {
+  scheme: RngScheme;
+  frequencyWindows: number;
+  ppm: number;
+  json: boolean;
+  /** The chain to read the seed and seats from, or the inputs given offline. */
+  source: { online: OnlineQuery } | { inputs: WindowInputs };
 }
 
 function parsePkh(v: string): Uint8Array {
@@ -102,7 +130,7 @@ function readDeploymentBridge(file: string): { bridge: string; chainId?: bigint 
   return { bridge, chainId };
 }
 
-async function readOnline(rpc: string, bridge: string, expectedChainId: bigint | undefined, wallet: Uint8Array, W: number): Promise<WindowInputs> {
+async function readOnline({ rpc, bridge, chainId: expectedChainId, wallet, W }: OnlineQuery): Promise<WindowInputs> {
   const provider = new JsonRpcProvider(rpc, undefined, { staticNetwork: true, cacheTimeout: -1 });
   try {
     if (expectedChainId !== undefined) {
@@ -116,7 +144,7 @@ async function readOnline(rpc: string, bridge: string, expectedChainId: bigint |
     if (block === null || block.hash === null) throw new Error(`block ${safe} (W-32) is not available yet`);
     const iface = new Interface(bridgeAbi);
     const data = iface.encodeFunctionData("walletOperators", [to0x(wallet)]);
-    const raw = await new RpcPinnedCaller(provider).call({ to: bridge, data }, { blockHash: block.hash, blockNumber: safe });
+    const raw = await new RpcPinnedCaller({ rpc: provider }).call({ to: bridge, data }, { blockHash: block.hash, blockNumber: safe });
     const [operators] = iface.decodeFunctionResult("walletOperators", raw) as unknown as [string[]];
     const seats = [...operators].map((a) => normalizeAddress(a));
     if (seats.length === 0) throw new Error(`wallet ${toHex(wallet)} has no operators at block ${safe} (not registered?)`);
@@ -127,7 +155,7 @@ async function readOnline(rpc: string, bridge: string, expectedChainId: bigint |
   }
 }
 
-function render(inputs: WindowInputs, scheme: RngScheme, frequencyWindows: number, ppm: number, json: boolean): string {
+function render(inputs: WindowInputs, { scheme, frequencyWindows, ppm, json }: WindowRequest): string {
   const { leader, order } = selectLeader(inputs.seats, inputs.seed, scheme);
   const list = checklist(inputs.W, inputs.seed, { frequencyWindows, heartbeatProbabilityPpm: ppm, rngScheme: scheme }).map(actionName);
   const index = windowIndex(inputs.W);
@@ -152,93 +180,63 @@ function render(inputs: WindowInputs, scheme: RngScheme, frequencyWindows: numbe
   return lines.join("\n") + "\n";
 }
 
+/** Checks the flags and builds the request; throws UsageError naming the first bad one. */
+function windowRequest({ values, positionals }: CommandArgs<typeof WINDOW.flags>): WindowRequest {
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  if (!isRngScheme(values.rng)) throw new UsageError(`--rng must be seedrandom or go-math-rand, got "${values.rng}"`);
+  const settings = {
+    scheme: values.rng,
+    frequencyWindows: parseFrequencyWindows(values["frequency-windows"]),
+    ppm: probabilityToPpm(values["heartbeat-probability"]),
+    json: values.json,
+  };
+  if (values.block === undefined) throw new UsageError("--block is required");
+  const W = parseBlock(values.block);
+
+  if (values.rpc !== undefined) {
+    for (const o of ["seed", "safe-block-hash", "operators"] as const) {
+      if (values[o] !== undefined) throw new UsageError(`--${o} cannot be combined with --rpc (the chain provides it)`);
+    }
+    if (values.wallet === undefined) throw new UsageError("--wallet is required with --rpc");
+    if ((values.bridge === undefined) === (values.deployment === undefined)) {
+      throw new UsageError("--rpc needs exactly one of --bridge or --deployment");
+    }
+    if (!/^https?:\/\//i.test(values.rpc)) throw new UsageError(`--rpc must be an http(s) URL, got "${values.rpc}"`);
+    const dep =
+      values.bridge !== undefined ? { bridge: parseAddress("--bridge", values.bridge) } : readDeploymentBridge(values.deployment as string);
+    const chainId = "chainId" in dep ? dep.chainId : undefined;
+    return { ...settings, source: { online: { rpc: values.rpc, bridge: dep.bridge, chainId, wallet: parsePkh(values.wallet), W } } };
+  }
+  for (const o of ["bridge", "deployment"] as const) {
+    if (values[o] !== undefined) throw new UsageError(`--${o} is only used with --rpc`);
+  }
+  if (values.operators === undefined) throw new UsageError("--operators is required without --rpc");
+  const seats = parseOperators(values.operators);
+  if (values.seed !== undefined) {
+    if (values.wallet !== undefined || values["safe-block-hash"] !== undefined) {
+      throw new UsageError("--seed replaces --wallet and --safe-block-hash; give one or the other");
+    }
+    return { ...settings, source: { inputs: { W, seed: parseHash32("--seed", values.seed), seats } } };
+  }
+  if (values.wallet === undefined || values["safe-block-hash"] === undefined) {
+    throw new UsageError("offline mode needs --wallet and --safe-block-hash (or --seed)");
+  }
+  const wallet = parsePkh(values.wallet);
+  const safeBlockHash = parseHash32("--safe-block-hash", values["safe-block-hash"]);
+  return { ...settings, source: { inputs: { W, seed: computeSeed(wallet, safeBlockHash), seats, safeBlockHash, wallet } } };
+}
+
 /** Runs `wcoord window` with the arguments after "window"; returns the exit code (2 on usage errors). */
 export async function runWindowCommand(argv: string[], out: TextSink = process.stdout, err: TextSink = process.stderr): Promise<number> {
-  let inputs: WindowInputs | undefined;
-  let scheme: RngScheme;
-  let frequencyWindows: number;
-  let ppm: number;
-  let json: boolean;
-  let online: { rpc: string; bridge: string; chainId?: bigint; wallet: Uint8Array; W: number } | undefined;
+  const request = parseCommand(WINDOW, argv, { out, err }, windowRequest);
+  if (request instanceof CommandExit) return request.code;
   try {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        rpc: { type: "string" },
-        bridge: { type: "string" },
-        deployment: { type: "string" },
-        wallet: { type: "string" },
-        block: { type: "string" },
-        "safe-block-hash": { type: "string" },
-        operators: { type: "string" },
-        seed: { type: "string" },
-        rng: { type: "string", default: "seedrandom" },
-        "frequency-windows": { type: "string", default: String(DEFAULT_FREQUENCY_WINDOWS) },
-        "heartbeat-probability": { type: "string", default: "0.0625" },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-    if (values.help) {
-      out.write(WINDOW_USAGE);
-      return 0;
-    }
-    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-    if (!isRngScheme(values.rng)) throw new UsageError(`--rng must be seedrandom or go-math-rand, got "${values.rng}"`);
-    scheme = values.rng;
-    frequencyWindows = parseFrequencyWindows(values["frequency-windows"]);
-    ppm = probabilityToPpm(values["heartbeat-probability"]);
-    json = values.json;
-    if (values.block === undefined) throw new UsageError("--block is required");
-    const W = parseBlock(values.block);
-
-    if (values.rpc !== undefined) {
-      for (const o of ["seed", "safe-block-hash", "operators"] as const) {
-        if (values[o] !== undefined) throw new UsageError(`--${o} cannot be combined with --rpc (the chain provides it)`);
-      }
-      if (values.wallet === undefined) throw new UsageError("--wallet is required with --rpc");
-      if ((values.bridge === undefined) === (values.deployment === undefined)) {
-        throw new UsageError("--rpc needs exactly one of --bridge or --deployment");
-      }
-      if (!/^https?:\/\//i.test(values.rpc)) throw new UsageError(`--rpc must be an http(s) URL, got "${values.rpc}"`);
-      const dep =
-        values.bridge !== undefined ? { bridge: parseAddress("--bridge", values.bridge) } : readDeploymentBridge(values.deployment as string);
-      online = { rpc: values.rpc, bridge: dep.bridge, chainId: "chainId" in dep ? dep.chainId : undefined, wallet: parsePkh(values.wallet), W };
-    } else {
-      for (const o of ["bridge", "deployment"] as const) {
-        if (values[o] !== undefined) throw new UsageError(`--${o} is only used with --rpc`);
-      }
-      if (values.operators === undefined) throw new UsageError("--operators is required without --rpc");
-      const seats = parseOperators(values.operators);
-      if (values.seed !== undefined) {
-        if (values.wallet !== undefined || values["safe-block-hash"] !== undefined) {
-          throw new UsageError("--seed replaces --wallet and --safe-block-hash; give one or the other");
-        }
-        inputs = { W, seed: parseHash32("--seed", values.seed), seats };
-      } else {
-        if (values.wallet === undefined || values["safe-block-hash"] === undefined) {
-          throw new UsageError("offline mode needs --wallet and --safe-block-hash (or --seed)");
-        }
-        const wallet = parsePkh(values.wallet);
-        const safeBlockHash = parseHash32("--safe-block-hash", values["safe-block-hash"]);
-        inputs = { W, seed: computeSeed(wallet, safeBlockHash), seats, safeBlockHash, wallet };
-      }
-    }
-  } catch (e) {
-    // parseArgs throws TypeError with a code for unknown options or missing values.
-    const msg = e instanceof UsageError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") ? (e as Error).message : String(e);
-    err.write(`wcoord window: ${msg}\n${WINDOW_USAGE}`);
-    return 2;
-  }
-
-  try {
-    if (online) inputs = await readOnline(online.rpc, online.bridge, online.chainId, online.wallet, online.W);
-    out.write(render(inputs as WindowInputs, scheme, frequencyWindows, ppm, json));
+    const { source } = request;
+    const inputs = "online" in source ? await readOnline(source.online) : source.inputs;
+    out.write(render(inputs, request));
     return 0;
   } catch (e) {
-    err.write(`wcoord window: ${(e as Error).message ?? String(e)}\n`);
+    err.write(`wcoord window: ${errorMessage(e)}\n`);
     return 1;
   }
 }

@@ -1,4 +1,4 @@
-import type { ActionType } from "./constants.js";
+import type { ActionType } from "../protocol/constants.js";
 
 /** Everything one (wallet, window) routine needs, fixed when the window opens (coordination.md §3.4). */
 export interface WindowContext {

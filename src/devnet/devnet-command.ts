@@ -1,70 +1,50 @@
 // `wcoord devnet` (what `npm start` runs): flags, Ctrl-C handling, summary file.
-import { parseArgs } from "node:util";
+import { CommandExit, defineCommand, parseCommand, type TextSink } from "../util/cli-args.js";
 import { DRAIN_BTC_BLOCKS, pendingActions, runDevnet, writeSummary } from "./devnet.js";
 
-const USAGE = `usage: wcoord devnet [options]
+const DEVNET = defineCommand({
+  name: "wcoord devnet",
+  usage: "usage: wcoord devnet [options]",
+  about: `Runs a whole local network: a Hardhat chain on 127.0.0.1, the contracts, operator keys, wallets with
+overlapping signing groups, and the operator nodes over libp2p; mines so a window comes every few seconds.`,
+  flags: {
+    nodes: { type: "string", value: "N", default: "5", help: "operator nodes" },
+    wallets: { type: "string", value: "W", default: "3", help: "wallets" },
+    windows: {
+      type: "string",
+      value: "K",
+      help: `after K windows, wait until every action is done, expired or backed out
+(at most ${DRAIN_BTC_BLOCKS} Bitcoin blocks), then stop; exit 0, or 1 if some are
+still pending (default: run until Ctrl-C)`,
+    },
+    "no-drain": { type: "boolean", help: "with --windows: stop right after window K, actions wherever they are" },
+    summary: { type: "string", value: "FILE", help: "write a JSON summary of every window" },
+    seed: { type: "string", value: "S", default: "wcoord", help: "scenario seed: the same S gives the same keys, wallets and leaders" },
+    "kill-leader": { type: "boolean", help: "stop the leader of the first wallet in the second window (shows LeaderIdleness)" },
+    "data-dir": { type: "string", value: "DIR", help: "keep the chain's deployment and every node's database and log here" },
+    "block-ms": { type: "string", value: "MS", default: "60", help: "pause between blocks around a window" },
+  },
+});
 
-Runs a whole local network: a Hardhat chain on 127.0.0.1, the contracts, operator keys, wallets with
-overlapping signing groups, and the operator nodes over libp2p; mines so a window comes every few seconds.
-
-options:
-  --nodes N         operator nodes (default 5)
-  --wallets W       wallets (default 3)
-  --windows K       after K windows, wait until every action is done, expired or backed out
-                    (at most ${DRAIN_BTC_BLOCKS} Bitcoin blocks), then stop; exit 0, or 1 if some are
-                    still pending (default: run until Ctrl-C)
-  --no-drain        with --windows: stop right after window K, actions wherever they are
-  --summary FILE    write a JSON summary of every window
-  --seed S          scenario seed: the same S gives the same keys, wallets and leaders (default "wcoord")
-  --kill-leader     stop the leader of the first wallet in the second window (shows LeaderIdleness)
-  --data-dir DIR    keep the chain's deployment and every node's database and log here
-  --block-ms MS     pause between blocks around a window (default 60)
-`;
-
-function positiveInt(name: string, v: string | undefined, dflt: number, min: number): number {
-  if (v === undefined) return dflt;
+/** A count flag: an integer from `min` to 10000. */
+function boundedInt(name: string, v: string, min: number): number {
   if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > 10_000) throw new Error(`--${name} must be an integer ≥ ${min}, got "${v}"`);
   return Number(v);
 }
 
-export async function runDevnetCommand(argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
-  let opts;
-  try {
-    const { values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        nodes: { type: "string" },
-        wallets: { type: "string" },
-        windows: { type: "string" },
-        summary: { type: "string" },
-        seed: { type: "string" },
-        "kill-leader": { type: "boolean" },
-        "no-drain": { type: "boolean" },
-        "data-dir": { type: "string" },
-        "block-ms": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-    if (values.help) {
-      out.write(USAGE);
-      return 0;
-    }
-    opts = {
-      nodes: positiveInt("nodes", values.nodes, 5, 2),
-      wallets: positiveInt("wallets", values.wallets, 3, 1),
-      windows: positiveInt("windows", values.windows, 0, 1),
-      drain: values["no-drain"] !== true,
-      seed: values.seed ?? "wcoord",
-      killLeader: values["kill-leader"] ?? false,
-      dataDir: values["data-dir"],
-      blockMs: positiveInt("block-ms", values["block-ms"], 60, 0),
-      summary: values.summary,
-    };
-  } catch (e) {
-    err.write(`wcoord devnet: ${(e as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
+export async function runDevnetCommand(argv: string[], out: TextSink, err: TextSink): Promise<number> {
+  const opts = parseCommand(DEVNET, argv, { out, err }, ({ values }) => ({
+    nodes: boundedInt("nodes", values.nodes, 2),
+    wallets: boundedInt("wallets", values.wallets, 1),
+    windows: values.windows === undefined ? 0 : boundedInt("windows", values.windows, 1),
+    drain: !values["no-drain"],
+    seed: values.seed,
+    killLeader: values["kill-leader"],
+    dataDir: values["data-dir"],
+    blockMs: boundedInt("block-ms", values["block-ms"], 0),
+    summary: values.summary,
+  }));
+  if (opts instanceof CommandExit) return opts.code;
 
   const controller = new AbortController();
   const onSignal = (): void => {

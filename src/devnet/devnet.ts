@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { COORDINATION_FREQUENCY_BLOCKS } from "../coordination/constants.js";
+import { COORDINATION_FREQUENCY_BLOCKS } from "../protocol/constants.js";
 import { sleep } from "../util/sleep.js";
 import { ensureContractsBuilt } from "./contract-build.js";
 import { LocalNetwork } from "./local-network.js";

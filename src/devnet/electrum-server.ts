@@ -4,7 +4,7 @@
 //
 // Usage:
 //   const server = await startElectrumServer(chain);           // or { port } for a fixed port
-//   const btc = new ElectrumBitcoinChain({ urls: [server.url] });  // tcp://127.0.0.1:<port>
+//   const btc = new ElectrumBitcoinChain({}, { urls: [server.url] });  // tcp://127.0.0.1:<port>
 //   await server.close();                                      // idempotent
 import { createServer, type Socket } from "node:net";
 import { BitcoinServerError, BitcoinUnavailableError } from "../bitcoin/bitcoin-chain.js";

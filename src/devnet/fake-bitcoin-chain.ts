@@ -15,10 +15,8 @@
 // fake outpoint that is never checked. Every tip change (mine, forkAt, disconnectTip) is reported to
 // the onTip listeners, one header per connected block. Listeners are silent while unreachable and
 // hear the current tip when it becomes reachable again.
-import { sha256 } from "@noble/hashes/sha2.js";
-import { opcodes, script as bscript, Transaction } from "bitcoinjs-lib";
-import { Signature, SigningKey } from "ethers";
-import type { AbortOptions } from "../chain/ethereum-chain.js";
+import { Transaction } from "bitcoinjs-lib";
+import type { AbortOptions } from "../util/lifecycle.js";
 import {
   BitcoinServerError,
   BitcoinUnavailableError,
@@ -31,25 +29,18 @@ import {
   type Utxo,
 } from "../bitcoin/bitcoin-chain.js";
 import { classifyBroadcastError } from "../bitcoin/broadcast-outcome.js";
-import { feeRateFromEstimate } from "../bitcoin/electrum-client.js";
-import { electrumScriptHash, hash160, p2pkhScript } from "../bitcoin/scripts.js";
+import { feeRateFromEstimate } from "../bitcoin/fees.js";
+import { electrumScriptHash } from "../bitcoin/scripts.js";
+import { TipListeners } from "../bitcoin/tip-listeners.js";
 import { hash256, txidFromHash } from "../bitcoin/tx.js";
-import { bytesEqual, concatBytes, toHex } from "../util/hex.js";
+import { headerOf, nextBlock, type FakeBlock } from "./fake-block.js";
+import { verifyInput } from "./fake-tx-check.js";
 
 export interface FakeBitcoinChainOptions {
   /** Height of the initial tip (a chain of empty blocks from 0). Default 100. */
   startHeight?: number;
   /** `blockchain.estimatefee` answer in BTC/kB. Default 0.0001 (10 sat/vB). */
   feeRateBtcPerKb?: number;
-}
-
-interface Block {
-  readonly height: number;
-  /** The 80-byte header; its hash256 is the block hash. */
-  readonly header: Uint8Array;
-  readonly hash: string;
-  readonly prevHash: string;
-  readonly txids: readonly string[];
 }
 
 interface KnownTx {
@@ -64,19 +55,15 @@ interface KnownTx {
 
 export type AcceptResult = { readonly txid: string } | { readonly error: string };
 
-const GENESIS_TIME = 1_700_000_000;
-const REGTEST_BITS = 0x207fffff;
-const SIGNATURE_FAILED = "mandatory-script-verify-flag-failed (Signature must be zero for failed CHECK(MULTI)SIG operation)";
-
 export class FakeBitcoinChain implements BitcoinChain {
-  private readonly blocks: Block[] = [];
+  private readonly blocks: FakeBlock[] = [];
   private mempool: string[] = [];
   /** Every transaction ever seen; membership of the chain or mempool is tracked separately. */
   private readonly txs = new Map<string, KnownTx>();
   private readonly confirmedAt = new Map<string, number>();
   /** "txid:vout" → spending txid, over the chain and the mempool. */
   private spentBy = new Map<string, string>();
-  private readonly listeners = new Set<(tip: BtcHeader) => void>();
+  private readonly listeners = new TipListeners();
   private readonly injected: { message: string; remaining: number }[] = [];
   private feeRate: number;
   private unreachable = false;
@@ -102,8 +89,7 @@ export class FakeBitcoinChain implements BitcoinChain {
   }
 
   onTip(listener: (tip: BtcHeader) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   async header(height: number, o?: AbortOptions): Promise<BtcHeader> {
@@ -336,26 +322,19 @@ export class FakeBitcoinChain implements BitcoinChain {
     if (this.unreachable) throw new BitcoinUnavailableError("Bitcoin backend unreachable (fake)");
   }
 
-  private tipBlock(): Block {
+  private tipBlock(): FakeBlock {
     return this.blocks[this.blocks.length - 1];
   }
 
-  private blockAt(height: number): Block {
+  private blockAt(height: number): FakeBlock {
     const b = Number.isInteger(height) ? this.blocks[height] : undefined;
     if (!b) throw new BitcoinServerError(`height ${height} out of range`, "blockchain.block.header", 1);
     return b;
   }
 
-  private connectBlock(txids: string[]): Block {
-    const height = this.blocks.length;
-    const prev = this.blocks[height - 1];
-    const prevInternal = prev ? hash256(prev.header) : new Uint8Array(32);
-    const merkle = merkleRoot(txids.map((id) => this.txs.get(id)!.tx.getHash()));
-    const header = concatBytes(
-      u32le(0x20000000), prevInternal, merkle,
-      u32le(GENESIS_TIME + height * 600), u32le(REGTEST_BITS), u32le(this.nonce++),
-    );
-    const block: Block = { height, header, hash: toHex(reverse(hash256(header))), prevHash: prev?.hash ?? "00".repeat(32), txids: [...txids] };
+  private connectBlock(txids: string[]): FakeBlock {
+    const txHashes = txids.map((id) => this.txs.get(id)!.tx.getHash());
+    const block = nextBlock(this.blocks[this.blocks.length - 1], txids, txHashes, this.nonce++);
     this.blocks.push(block);
     this.reindex();
     return block;
@@ -365,13 +344,7 @@ export class FakeBitcoinChain implements BitcoinChain {
     const tip = this.tipBlock();
     if (this.unreachable || tip.hash === this.lastEmitted) return;
     this.lastEmitted = tip.hash;
-    for (const l of [...this.listeners]) {
-      try {
-        l(headerOf(tip));
-      } catch {
-        // A listener's failure is its own business; the chain goes on.
-      }
-    }
+    this.listeners.emit(headerOf(tip));
   }
 
   /** Transactions of the best chain (block order) followed by the mempool. */
@@ -406,104 +379,4 @@ export class FakeBitcoinChain implements BitcoinChain {
     }
     this.spentBy = spent;
   }
-}
-
-/** Checks input `i` against its prevout; null when valid, else bitcoind's error text. */
-function verifyInput(tx: Transaction, i: number, prev: { script: Uint8Array; value: bigint }): string | null {
-  const s = prev.script;
-  const input = tx.ins[i];
-  let items: Uint8Array[] | null;
-  let digest: (hashType: number) => Uint8Array;
-  if (s.length === 22 && s[0] === 0x00 && s[1] === 0x14) {
-    items = input.witness.length === 2 ? input.witness : null;
-    if (!items || input.script.length !== 0 || !bytesEqual(hash160(items[1]), s.subarray(2))) return SIGNATURE_FAILED;
-    const scriptCode = p2pkhScript(s.subarray(2));
-    digest = (ht) => tx.hashForWitnessV0(i, scriptCode, prev.value, ht);
-  } else if (s.length === 25 && s[0] === 0x76 && s[1] === 0xa9 && s[2] === 0x14 && s[23] === 0x88 && s[24] === 0xac) {
-    items = pushes(input.script, 2);
-    if (!items || !bytesEqual(hash160(items[1]), s.subarray(3, 23))) return SIGNATURE_FAILED;
-    digest = (ht) => tx.hashForSignature(i, s, ht);
-  } else if (s.length === 34 && s[0] === 0x00 && s[1] === 0x20) {
-    items = input.witness.length === 3 ? input.witness : null;
-    if (!items || input.script.length !== 0 || !bytesEqual(sha256(items[2]), s.subarray(2))) return SIGNATURE_FAILED;
-    if (!walletBranchKeyMatches(items[2], items[1])) return SIGNATURE_FAILED;
-    const redeem = items[2];
-    digest = (ht) => tx.hashForWitnessV0(i, redeem, prev.value, ht);
-  } else if (s.length === 23 && s[0] === 0xa9 && s[1] === 0x14 && s[22] === 0x87) {
-    items = pushes(input.script, 3);
-    if (!items || !bytesEqual(hash160(items[2]), s.subarray(2, 22))) return SIGNATURE_FAILED;
-    if (!walletBranchKeyMatches(items[2], items[1])) return SIGNATURE_FAILED;
-    const redeem = items[2];
-    digest = (ht) => tx.hashForSignature(i, redeem, ht);
-  } else {
-    return "bad-txns-nonstandard-inputs";
-  }
-  let decoded: { signature: Uint8Array; hashType: number };
-  try {
-    decoded = bscript.signature.decode(items[0]);
-  } catch {
-    return SIGNATURE_FAILED;
-  }
-  return ecdsaVerify(digest(decoded.hashType), decoded.signature, items[1]) ? null : SIGNATURE_FAILED;
-}
-
-/** The scriptSig's data pushes, when it is exactly `n` of them. */
-function pushes(scriptSig: Uint8Array, n: number): Uint8Array[] | null {
-  const chunks = bscript.decompile(scriptSig);
-  if (!chunks || chunks.length !== n || !chunks.every((c) => c instanceof Uint8Array)) return null;
-  return chunks as Uint8Array[];
-}
-
-/** The deposit script's IF branch: `DUP HASH160 <walletPkh> EQUAL IF CHECKSIG`; the key must hash to walletPkh. */
-function walletBranchKeyMatches(redeem: Uint8Array, pubKey: Uint8Array): boolean {
-  const c = bscript.decompile(redeem);
-  if (!c) return false;
-  for (let j = 0; j + 5 < c.length; j++) {
-    const pkh = c[j + 2];
-    if (c[j] === opcodes.OP_DUP && c[j + 1] === opcodes.OP_HASH160 && pkh instanceof Uint8Array && pkh.length === 20 &&
-        c[j + 3] === opcodes.OP_EQUAL && c[j + 4] === opcodes.OP_IF && c[j + 5] === opcodes.OP_CHECKSIG) {
-      return bytesEqual(hash160(pubKey), pkh);
-    }
-  }
-  return false;
-}
-
-/** ECDSA verification by public-key recovery (ethers' secp256k1); `sig64` is r ‖ s. */
-function ecdsaVerify(digest: Uint8Array, sig64: Uint8Array, pubKey: Uint8Array): boolean {
-  if (pubKey.length !== 33 && pubKey.length !== 65) return false;
-  for (const v of [27, 28]) {
-    try {
-      const sig = Signature.from({ r: "0x" + toHex(sig64.subarray(0, 32)), s: "0x" + toHex(sig64.subarray(32)), v });
-      const recovered = SigningKey.recoverPublicKey(digest, sig);
-      if (SigningKey.computePublicKey(recovered, pubKey.length === 33) === "0x" + toHex(pubKey)) return true;
-    } catch {
-      // High s or an invalid point: not a valid signature for this recovery id.
-    }
-  }
-  return false;
-}
-
-function headerOf(b: Block): BtcHeader {
-  return { height: b.height, hash: b.hash, prevHash: b.prevHash };
-}
-
-function merkleRoot(hashes: Uint8Array[]): Uint8Array {
-  if (hashes.length === 0) return new Uint8Array(32);
-  let level = hashes;
-  while (level.length > 1) {
-    const next: Uint8Array[] = [];
-    for (let i = 0; i < level.length; i += 2) next.push(hash256(concatBytes(level[i], level[i + 1] ?? level[i])));
-    level = next;
-  }
-  return level[0];
-}
-
-function reverse(b: Uint8Array): Uint8Array {
-  return Uint8Array.from(b).reverse();
-}
-
-function u32le(n: number): Uint8Array {
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setUint32(0, n >>> 0, true);
-  return b;
 }

@@ -7,11 +7,11 @@ import { JsonRpcProvider, Network, Wallet, getAddress, keccak256, toUtf8Bytes } 
 import type { DevWallet } from "../../deploy/dev-bootstrap.js";
 import { LocalKeySigner } from "../actions/signer.js";
 import type { Deployment } from "../chain/deployment-file.js";
-import type { CoordinationEvent } from "../coordination/events.js";
+import type { CoordinationEvent } from "../protocol/events.js";
 import { selectLeader } from "../coordination/leader.js";
 import { computeSeed } from "../coordination/seed.js";
-import { createLogger, type LogLevel } from "../node/logger.js";
-import { WcoordNode, type NodeOverrides } from "../node/node.js";
+import { createLogger, type LogLevel } from "../util/logger.js";
+import { createNode, type NodeOverrides, type WcoordNode } from "../node/node.js";
 import { loadConfig, type ConfigInput } from "../node/options.js";
 import { fromHex, toHex } from "../util/hex.js";
 import { startElectrumServer, type ElectrumServerHandle } from "./electrum-server.js";
@@ -123,7 +123,7 @@ export class LocalNetwork {
     const nodeDir = join(this.opts.dataDir, `node${i}`);
     mkdirSync(nodeDir, { recursive: true });
     // Gossip only travels between subscribers of a topic, so every node dials every other one.
-    const peers = this.nodes.filter((n, j) => j !== i && n?.status === "ready").flatMap((n) => n!.listenAddresses().slice(0, 1));
+    const peers = this.nodes.filter((n, j) => j !== i && n?.status === "started").flatMap((n) => n!.listenAddresses().slice(0, 1));
     const { deployment } = this;
     const cfg = loadConfig({
       env: {},
@@ -147,18 +147,18 @@ export class LocalNetwork {
       file: join(nodeDir, "wcoord.log"),
       fileSync: false,
     });
-    const node = new WcoordNode(cfg, this.operators[i], {
+    const node = await createNode({ config: cfg, operatorKey: this.operators[i] }, {
       logger,
-      observer: (event) => {
-        const e = { node: i, event };
-        this.events.push(e);
-        for (const l of this.listeners) l(e);
-      },
       pollIntervalMs: 100,
       gossipHeartbeatMs: 200,
       // Stands in for threshold signing on the devnet: every node holds the dev wallets' keys.
       signer: new LocalKeySigner(this.wallets.map((w) => w.privateKey)),
       ...overrides,
+    });
+    node.events.addEventListener("coordination", ({ detail: event }) => {
+      const e = { node: i, event };
+      this.events.push(e);
+      for (const l of this.listeners) l(e);
     });
     this.nodes[i] = node;
     await node.start();

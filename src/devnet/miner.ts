@@ -2,7 +2,7 @@
 // mined in one `hardhat_mine` burst and the blocks around a window come one at a time, so a window
 // opens every few seconds while the nodes still see every block of its active and passive phases.
 import { JsonRpcProvider, toQuantity } from "ethers";
-import { ASSUMED_BLOCK_TIME_SEC, COORDINATION_FREQUENCY_BLOCKS, WINDOW_DURATION_BLOCKS } from "../coordination/constants.js";
+import { ASSUMED_BLOCK_TIME_SEC, COORDINATION_FREQUENCY_BLOCKS, WINDOW_DURATION_BLOCKS } from "../protocol/constants.js";
 import { sleep } from "../util/sleep.js";
 
 export interface MinerOptions {

@@ -11,7 +11,7 @@ import { findMainUtxo, toBitcoinUtxo } from "../bitcoin/main-utxo.js";
 import { depositLockingScripts, depositScript, type DepositScriptParts } from "../bitcoin/scripts.js";
 import { txInfoOf } from "../bitcoin/tx.js";
 import { bridgeAbi } from "../chain/abi.js";
-import { WalletState } from "../coordination/constants.js";
+import { WalletState } from "../protocol/constants.js";
 import { toHex } from "../util/hex.js";
 import type { LocalNetwork } from "./local-network.js";
 import type { Printer } from "./timeline.js";

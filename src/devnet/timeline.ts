@@ -1,7 +1,7 @@
 // Aggregates the coordination events of every devnet node into one timeline: a readable line per
 // step on the terminal, and per (window, wallet) tallies for the summary JSON.
-import type { ActionName, FaultName } from "../coordination/constants.js";
-import type { CoordinationEvent, WindowResult } from "../coordination/events.js";
+import type { ActionName, FaultName } from "../protocol/constants.js";
+import type { CoordinationEvent, WindowResult } from "../protocol/events.js";
 
 export interface WalletWindowSummary {
   wallet: string;

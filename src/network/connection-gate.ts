@@ -4,15 +4,10 @@
 // id is authenticated. Outbound dials are never gated: the node only dials peers it was told to.
 import type { ConnectionGater, MultiaddrConnection, PeerId } from "@libp2p/interface";
 import { multiaddr } from "@multiformats/multiaddr";
-import { silentLogger, type Logger } from "../node/logger.js";
+import type { ConnectionRefusal } from "../metrics/metrics.js";
+import type { Logger } from "../util/logger.js";
 import { operatorAddressOfPeer } from "./libp2p.js";
-
-/** Why an inbound connection was refused (metric label `reason`). */
-export type ConnectionRefusal =
-  /** An operator key whose address holds no seat in the node's wallets. */
-  | "not_seated"
-  /** Not a secp256k1 key, so no operator address at all. */
-  | "not_operator_key";
+import type { NetworkEventTarget } from "./network-events.js";
 
 export type InboundVerdict = { accept: true; via: "configured" | "seated" } | { accept: false; reason: ConnectionRefusal };
 
@@ -44,27 +39,30 @@ export function configuredPeerIds(addrs: readonly string[]): Set<string> {
   return ids;
 }
 
+export interface ConnectionGateComponents {
+  /** The operators accepted right now (read at every inbound connection, so updates apply at once). */
+  seated: { readonly current: ReadonlySet<string> };
+  /** Receives `connection:refused` for every refusal. */
+  events: NetworkEventTarget;
+  logger: Logger;
+}
+
 export interface ConnectionGateInit {
   /** Configured peer multiaddrs (with `/p2p/<peerId>`): accepted whatever their seats. */
   configuredPeers: readonly string[];
-  /** The operators accepted right now (read at every inbound connection, so updates apply at once). */
-  seatedOperators: () => ReadonlySet<string>;
-  /** Every refusal (metrics: wcoord_p2p_connections_refused_total{reason}). */
-  onRefused?: (reason: ConnectionRefusal) => void;
-  logger?: Logger;
 }
 
 /** The libp2p ConnectionGater of the policy above. */
-export function createConnectionGate(init: ConnectionGateInit): ConnectionGater {
+export function createConnectionGate(components: ConnectionGateComponents, init: ConnectionGateInit): ConnectionGater {
   const configuredPeers = configuredPeerIds(init.configuredPeers);
-  const log = init.logger ?? silentLogger;
+  const log = components.logger.child({ module: "network" });
   return {
     denyInboundEncryptedConnection(peerId: PeerId, maConn: MultiaddrConnection): boolean {
       const peer = peerId.toString();
       const operator = operatorAddressOfPeer(peerId);
-      const verdict = decideInbound(peer, operator, { configuredPeers, seatedOperators: init.seatedOperators() });
+      const verdict = decideInbound(peer, operator, { configuredPeers, seatedOperators: components.seated.current });
       if (verdict.accept) return false;
-      init.onRefused?.(verdict.reason);
+      components.events.safeDispatchEvent<ConnectionRefusal>("connection:refused", { detail: verdict.reason });
       // Strangers are expected on a public port: debug only, so no rate limit is needed.
       log.debug({ peer, operator, reason: verdict.reason, remoteAddr: maConn.remoteAddr.toString() }, "inbound connection refused");
       return true;

@@ -4,24 +4,22 @@ import { peerIdFromString } from "@libp2p/peer-id";
 import { multiaddr, type Multiaddr } from "@multiformats/multiaddr";
 import { getAddress, hexlify } from "ethers";
 import type { Libp2p } from "libp2p";
-import { COORDINATION_FREQUENCY_BLOCKS } from "../coordination/constants.js";
-import type { CoordinationMessage } from "../coordination/message.js";
-import { silentLogger, type Logger } from "../node/logger.js";
-import { to0x, toHex } from "../util/hex.js";
+import { COORDINATION_FREQUENCY_BLOCKS } from "../protocol/constants.js";
+import { currentWindowBlock } from "../protocol/window.js";
+import type { CoordinationMessage } from "../protocol/message.js";
+import type { Logger } from "../util/logger.js";
+import { fromHex, to0x, toHex } from "../util/hex.js";
 import { sleep } from "../util/sleep.js";
 import { DuplicateTracker } from "./duplicate-tracker.js";
-import type { CoordinationDomain } from "./eip712.js";
-import {
-  isMalformedReason,
-  validateGossipMessage,
-  type GossipAction,
-  type GossipReason,
-  type GossipValidationContext,
-  type GossipVerdict,
-} from "./gossip-validator.js";
+import { isMalformedReason, validateGossipMessage, type GossipValidationContext, type GossipVerdict } from "./gossip-validator.js";
+import { type GossipAction, type GossipReason } from "../protocol/message.js";
+import type { InboundTranscript } from "./inbound-transcript.js";
 import { operatorAddressOfPeer } from "./libp2p.js";
+import type { NetworkEventTarget } from "./network-events.js";
+import type { NetworkIdentity, SeatLookup } from "./network-identity.js";
 import { coordinationTopic } from "./topics.js";
 import { WalletQueue } from "./wallet-queue.js";
+import { errorMessage } from "../util/errors.js";
 
 export const DEFAULT_REDIAL_INTERVAL_MS = 30_000;
 const DIAL_TIMEOUT_MS = 10_000;
@@ -61,31 +59,24 @@ export interface WaitForPeersOptions {
 
 export interface CoordinationNetworkComponents {
   libp2p: Libp2p<{ pubsub: GossipSub }>;
-  logger?: Logger;
+  logger: Logger;
+  /** Receives the gossip:* events. */
+  events: NetworkEventTarget;
+  /** Written before an accepted message becomes visible to the follower. */
+  transcript: InboundTranscript;
+  seats: SeatLookup;
+  /** The Ethereum head: the current window for gossip checks A7 and A8. */
+  clock: { readonly head: number };
+  identity: NetworkIdentity;
 }
 
 export interface CoordinationNetworkInit {
-  chainId: bigint;
-  profileHash: Uint8Array;
-  domain: CoordinationDomain;
-  currentWindow(): number;
-  seatsOf(walletPkh: Uint8Array): string[] | undefined;
   /** Multiaddrs with /p2p/<peerId>, dialled at start and re-dialled while disconnected. */
   bootstrapPeers: string[];
   /** Default DEFAULT_REDIAL_INTERVAL_MS (30 s). */
   redialIntervalMs?: number;
   /** Per-wallet queue capacity. Default FOLLOWER_QUEUE_CAPACITY. */
   queueCapacity?: number;
-  /** Synchronous; writes the inbound transcript BEFORE the item becomes visible to the follower. A throw keeps it out of the queue. */
-  beforeEnqueue?: (item: InboundItem) => void;
-  /** Every verdict (metrics: wcoord_gossip_messages_total{verdict,reason}). */
-  onVerdict?: (verdict: GossipAction, reason: GossipReason) => void;
-  /** A1/A2 failures (metrics: wcoord_malformed_messages_total{reason}). */
-  onMalformed?: (reason: GossipReason) => void;
-  /** A5 failures; the network also logs a rate-limited error line itself (coordination.md §2.3). */
-  onProfileMismatch?: (sender: string, remoteHash: Uint8Array, wallet: Uint8Array) => void;
-  /** An accepted message dropped because the wallet's queue was full (`queue_full`). */
-  onQueueFull?: (wallet: Uint8Array) => void;
 }
 
 interface BootstrapPeer {
@@ -101,6 +92,9 @@ interface BootstrapPeer {
 export class CoordinationNetwork implements Startable {
   private readonly libp2p: Libp2p<{ pubsub: GossipSub }>;
   private readonly log: Logger;
+  private readonly events: NetworkEventTarget;
+  private readonly transcript: InboundTranscript;
+  private readonly identity: NetworkIdentity;
   private readonly init: CoordinationNetworkInit;
   private readonly ctx: GossipValidationContext;
   private readonly bootstrap: BootstrapPeer[] = [];
@@ -114,14 +108,24 @@ export class CoordinationNetwork implements Startable {
   constructor(components: CoordinationNetworkComponents, init: CoordinationNetworkInit) {
     if (components.libp2p == null) throw new Error("CoordinationNetwork needs components.libp2p");
     this.libp2p = components.libp2p;
-    this.log = (components.logger ?? silentLogger).child({ module: "network" });
+    this.log = components.logger.child({ module: "network" });
+    this.events = components.events;
+    this.transcript = components.transcript;
     this.init = init;
+    const { identity } = components;
+    this.identity = identity;
     this.ctx = {
-      chainId: init.chainId,
-      profileHash: init.profileHash,
-      domain: init.domain,
-      currentWindow: () => init.currentWindow(),
-      seatsOf: (pkh) => init.seatsOf(pkh),
+      get chainId() {
+        return identity.chainId;
+      },
+      get profileHash() {
+        return fromHex(identity.profileHash);
+      },
+      get domain() {
+        return identity.domain;
+      },
+      currentWindow: () => currentWindowBlock(Math.max(components.clock.head, 0)),
+      seatsOf: (pkh) => components.seats.seatsOf(pkh),
       duplicates: new DuplicateTracker(),
     };
     for (const s of init.bootstrapPeers) {
@@ -206,11 +210,11 @@ export class CoordinationNetwork implements Startable {
     try {
       // A stopped gossipsub "publishes" to nobody without complaint; say so, so the caller retries.
       if (this.libp2p.status !== "started") throw new Error(`libp2p is ${this.libp2p.status}`);
-      const topic = coordinationTopic(this.init.chainId, pkh);
+      const topic = coordinationTopic(this.identity.chainId, pkh);
       const res = await this.libp2p.services.pubsub.publish(topic, wire);
       return { ok: true, recipients: res.recipients.length };
     } catch (err) {
-      const error = err instanceof Error ? err.message : String(err);
+      const error = errorMessage(err);
       this.log.warn({ wallet: toHex(pkh), err: error }, "gossip publish failed");
       return { ok: false, recipients: 0, error };
     }
@@ -218,7 +222,7 @@ export class CoordinationNetwork implements Startable {
 
   subscriberCount(pkh: Uint8Array): number {
     try {
-      return this.libp2p.services.pubsub.getSubscribers(coordinationTopic(this.init.chainId, pkh)).length;
+      return this.libp2p.services.pubsub.getSubscribers(coordinationTopic(this.identity.chainId, pkh)).length;
     } catch {
       return 0;
     }
@@ -228,7 +232,7 @@ export class CoordinationNetwork implements Startable {
     // getMeshPeers exists at run time but not on the exported interface (coordination.md §9.3).
     const pubsub = this.libp2p.services.pubsub as unknown as { getMeshPeers?: (topic: string) => unknown[] };
     try {
-      return pubsub.getMeshPeers?.(coordinationTopic(this.init.chainId, pkh)).length ?? 0;
+      return pubsub.getMeshPeers?.(coordinationTopic(this.identity.chainId, pkh)).length ?? 0;
     } catch {
       return 0;
     }
@@ -263,7 +267,7 @@ export class CoordinationNetwork implements Startable {
   }
 
   private attach(pkh: Uint8Array): void {
-    const topic = coordinationTopic(this.init.chainId, pkh);
+    const topic = coordinationTopic(this.identity.chainId, pkh);
     const wallet = Uint8Array.from(pkh);
     const pubsub = this.libp2p.services.pubsub;
     pubsub.topicValidators.set(topic, (_propagationSource, msg) => this.validate(wallet, msg));
@@ -276,7 +280,7 @@ export class CoordinationNetwork implements Startable {
   }
 
   private detach(pkh: Uint8Array): void {
-    const topic = coordinationTopic(this.init.chainId, pkh);
+    const topic = coordinationTopic(this.identity.chainId, pkh);
     const pubsub = this.libp2p.services.pubsub;
     pubsub.topicValidators.delete(topic);
     try {
@@ -301,7 +305,7 @@ export class CoordinationNetwork implements Startable {
       return v.verdict === "accept" ? TopicValidatorResult.Accept : v.verdict === "reject" ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore;
     } catch (err) {
       this.log.error({ err: String(err) }, "gossip validator failed");
-      this.safeHook(() => this.init.onVerdict?.("ignore", "internal_error"));
+      this.verdict("ignore", "internal_error");
       return TopicValidatorResult.Ignore;
     }
   }
@@ -315,11 +319,11 @@ export class CoordinationNetwork implements Startable {
       // Never visible to the follower, so no transcript line either.
       queue.push(item); // refused and counted by the queue
       this.log.warn({ wallet: toHex(wallet), digest: to0x(digest), capacity: queue.capacity }, "wallet queue full; message dropped");
-      this.safeHook(() => this.init.onQueueFull?.(wallet));
+      this.events.safeDispatchEvent<Uint8Array>("gossip:queue-full", { detail: wallet });
       return;
     }
     try {
-      this.init.beforeEnqueue?.(item);
+      this.transcript.record(item);
     } catch (err) {
       // Not visible to the follower without its transcript line; let a later republish retry.
       this.ctx.duplicates.forget(wallet, message.coordinationBlock, fromOperator, digest);
@@ -330,38 +334,36 @@ export class CoordinationNetwork implements Startable {
   }
 
   private report(wallet: Uint8Array, v: GossipVerdict): void {
-    this.safeHook(() => this.init.onVerdict?.(v.verdict, v.reason));
+    this.verdict(v.verdict, v.reason);
     if (isMalformedReason(v.reason)) {
       // No authenticated author exists yet: debug level only, so a flood cannot flood the log.
       this.log.debug({ wallet: toHex(wallet), reason: v.reason }, "malformed coordination message dropped");
-      this.safeHook(() => this.init.onMalformed?.(v.reason));
+      this.events.safeDispatchEvent<GossipReason>("gossip:malformed", { detail: v.reason });
     } else if (v.reason === "profile_mismatch" && v.message !== undefined) {
       const sender = getAddress(hexlify(v.message.sender));
       this.logProfileMismatch(sender, v.message.profileHash, wallet, v.message.coordinationBlock);
-      this.safeHook(() => this.init.onProfileMismatch?.(sender, v.message!.profileHash, wallet));
+      const detail = { sender, remoteHash: v.message.profileHash, wallet };
+      this.events.safeDispatchEvent<typeof detail>("gossip:profile-mismatch", { detail });
     } else if (v.verdict === "reject") {
       this.log.debug({ wallet: toHex(wallet), reason: v.reason }, "coordination message rejected");
     }
   }
 
+  private verdict(verdict: GossipAction, reason: GossipReason): void {
+    this.events.safeDispatchEvent<{ verdict: GossipAction; reason: GossipReason }>("gossip:verdict", { detail: { verdict, reason } });
+    if (verdict !== "accept") this.log.debug({ verdict, reason }, "gossip message not accepted");
+  }
+
   private logProfileMismatch(sender: string, remoteHash: Uint8Array, wallet: Uint8Array, w: number): void {
-    const current = this.init.currentWindow();
+    const current = this.ctx.currentWindow();
     for (const [k, at] of this.mismatchLogged) if (at < current - COORDINATION_FREQUENCY_BLOCKS) this.mismatchLogged.delete(k);
     const key = `${sender}|${toHex(remoteHash)}|${current}`;
     if (this.mismatchLogged.has(key)) return;
     this.mismatchLogged.set(key, current);
     this.log.error(
-      { local: to0x(this.init.profileHash), remote: to0x(remoteHash), sender, wallet: toHex(wallet), W: w },
+      { local: this.identity.profileHash, remote: to0x(remoteHash), sender, wallet: toHex(wallet), W: w },
       "coordination profile mismatch — every node of one network must share frequencyWindows, heartbeatProbabilityPpm, rngScheme, validator address",
     );
-  }
-
-  private safeHook(fn: () => void): void {
-    try {
-      fn();
-    } catch (err) {
-      this.log.error({ err: String(err) }, "network hook failed");
-    }
   }
 
   private async redialLoop(signal: AbortSignal): Promise<void> {

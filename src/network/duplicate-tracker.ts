@@ -1,4 +1,4 @@
-import { COORDINATION_FREQUENCY_BLOCKS } from "../coordination/constants.js";
+import { COORDINATION_FREQUENCY_BLOCKS } from "../protocol/constants.js";
 import { toHex } from "../util/hex.js";
 
 interface WindowEntry {

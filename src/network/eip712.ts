@@ -1,7 +1,7 @@
 // EIP-712 signature of coordination messages (coordination.md §7.4): domain, digest, sign, verify.
 import { BaseWallet, getAddress, getBytes, hexlify, recoverAddress, Signature, SigningKey, TypedDataEncoder } from "ethers";
 import type { TypedDataDomain } from "ethers";
-import type { CoordinationMessage, UnsignedCoordinationMessage } from "../coordination/message.js";
+import type { CoordinationMessage, UnsignedCoordinationMessage } from "../protocol/message.js";
 import { concatBytes } from "../util/hex.js";
 
 export const COORDINATION_DOMAIN_NAME = "wallet-coordinator";

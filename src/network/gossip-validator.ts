@@ -1,33 +1,13 @@
 import { getAddress, hexlify } from "ethers";
-import { COORDINATION_FREQUENCY_BLOCKS, MAX_MESSAGE_BYTES, PER_SENDER_WINDOW_CAP, PROTOCOL_VERSION } from "../coordination/constants.js";
-import type { CoordinationMessage, MalformedReason } from "../coordination/message.js";
+import { COORDINATION_FREQUENCY_BLOCKS, MAX_MESSAGE_BYTES, PER_SENDER_WINDOW_CAP, PROTOCOL_VERSION } from "../protocol/constants.js";
+import type { CoordinationMessage, GossipAction, GossipReason, MalformedReason } from "../protocol/message.js";
 import { bytesEqual } from "../util/hex.js";
-import { decodeCoordinationMessage, MALFORMED_REASONS } from "./codec.js";
+import { decodeCoordinationMessage, MALFORMED_REASONS } from "../protocol/codec.js";
 import type { DuplicateTracker } from "./duplicate-tracker.js";
 import { messageDigest, verifySignature, type CoordinationDomain } from "./eip712.js";
 
 /** A digest seen this many times (first arrival included) is no longer propagated (A11). */
 export const DUPLICATE_PROPAGATION_LIMIT = 16;
-
-export type GossipAction = "accept" | "ignore" | "reject";
-
-/** The bounded reason codes of coordination.md §8.3 ("ok" when every check passed). */
-export type GossipReason =
-  | "ok"
-  | MalformedReason
-  | "version"
-  | "chain_mismatch"
-  | "profile_mismatch"
-  | "topic_mismatch"
-  | "window_out_of_range"
-  | "bad_signature"
-  | "from_mismatch"
-  | "not_member"
-  | "duplicate"
-  | "duplicate_flood"
-  | "sender_cap"
-  /** A bug or an unexpected throw below; never penalises the peer. */
-  | "internal_error";
 
 const MALFORMED = new Set<string>(MALFORMED_REASONS);
 

@@ -9,7 +9,7 @@ import { tcp } from "@libp2p/tcp";
 import { yamux } from "@libp2p/yamux";
 import { computeAddress, hexlify } from "ethers";
 import { createLibp2p, type Libp2p, type Libp2pOptions } from "libp2p";
-import { MAX_MESSAGE_BYTES } from "../coordination/constants.js";
+import { MAX_MESSAGE_BYTES } from "../protocol/constants.js";
 
 export const DEFAULT_LISTEN = ["/ip4/0.0.0.0/tcp/3919"];
 export const DEFAULT_GOSSIP_HEARTBEAT_MS = 1000;

@@ -1,4 +1,4 @@
-import { FOLLOWER_QUEUE_CAPACITY } from "../coordination/constants.js";
+import { FOLLOWER_QUEUE_CAPACITY } from "../protocol/constants.js";
 
 /** Consecutive immediately-served shifts before the consumer yields to the event loop. */
 const YIELD_EVERY = 16;

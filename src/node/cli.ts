@@ -4,8 +4,9 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { TextSink } from "../util/cli-args.js";
 
-type Command = (argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream) => Promise<number>;
+type Command = (argv: string[], out: TextSink, err: TextSink) => Promise<number>;
 
 const COMMANDS: Record<string, { about: string; load: () => Promise<Command> }> = {
   devnet: { about: "run a whole local network: chain, contracts, operator nodes (npm start)", load: loadDevnet },
@@ -45,7 +46,7 @@ function usage(): string {
   return `usage: wcoord <command> [options]\n\ncommands:\n${lines.join("\n")}\n\nRun 'wcoord <command> --help' for a command's options.\n`;
 }
 
-export async function main(argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+export async function main(argv: string[], out: TextSink = process.stdout, err: TextSink = process.stderr): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     (name === undefined ? err : out).write(usage());

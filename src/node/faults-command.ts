@@ -1,16 +1,25 @@
 // `wcoord faults`: the recorded faults (coordination.md §11.3), read from the node's database.
-import { parseArgs } from "node:util";
-import { FaultType } from "../coordination/constants.js";
-import type { Store } from "../store/store.js";
-import { openRecords, parseNonNegativeInt, parseWallet, resolveDataDir, shortHex, type TextOut } from "./records-reader.js";
+import { FaultType } from "../protocol/constants.js";
+import { CommandExit, defineCommand, parseCommand, type TextSink } from "../util/cli-args.js";
+import { DATA_DIR_FLAG, parseNonNegativeInt, parseWallet, resolveDataDir, shortHex, withRecords } from "./records-reader.js";
 import { faultView, type FaultDetailView } from "./status-source.js";
 
-const USAGE = `usage: wcoord faults [--wallet PKH] [--type TYPE] [--since-block N] [--limit N] [--json] [--data-dir DIR]
-       wcoord faults --id N [--json] [--data-dir DIR]
-
-Lists recorded faults, newest first (read-only; works while the node runs). --json prints them with
-their evidence. TYPE is LeaderIdleness, LeaderMistake, LeaderImpersonation, LeaderEquivocation or InvalidProposal.
-`;
+const FAULTS = defineCommand({
+  name: "wcoord faults",
+  usage: `usage: wcoord faults [--wallet PKH] [--type TYPE] [--since-block N] [--limit N] [--json] [--data-dir DIR]
+       wcoord faults --id N [--json] [--data-dir DIR]`,
+  about: `Lists recorded faults, newest first (read-only; works while the node runs). --json prints them with
+their evidence.`,
+  flags: {
+    wallet: { type: "string", value: "PKH", help: "only faults of this wallet" },
+    type: { type: "string", value: "TYPE", help: "LeaderIdleness, LeaderMistake, LeaderImpersonation, LeaderEquivocation\nor InvalidProposal" },
+    "since-block": { type: "string", value: "N", help: "only faults detected at block N or later" },
+    limit: { type: "string", value: "N", help: "at most N faults" },
+    id: { type: "string", value: "N", help: "one fault, with its evidence" },
+    json: { type: "boolean", help: "print JSON, with the evidence" },
+    "data-dir": DATA_DIR_FLAG,
+  },
+});
 
 function parseType(v: string): FaultType {
   const names = Object.keys(FaultType).filter((k) => Number.isNaN(Number(k)) && k !== "Unknown");
@@ -32,46 +41,20 @@ function table(rows: FaultDetailView[]): string {
 }
 
 /** Runs `wcoord faults …`; returns the exit code (0 ok, 1 failure or not found, 2 usage). */
-export async function runFaultsCommand(argv: string[], out: TextOut, err: TextOut, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  let values;
-  let query: { wallet?: string; type?: FaultType; sinceBlock?: number; limit?: number; id?: number };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        wallet: { type: "string" },
-        type: { type: "string" },
-        "since-block": { type: "string" },
-        limit: { type: "string" },
-        id: { type: "string" },
-        json: { type: "boolean", default: false },
-        "data-dir": { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-    if (values.help) {
-      out.write(USAGE);
-      return 0;
-    }
-    query = {
+export async function runFaultsCommand(argv: string[], out: TextSink, err: TextSink, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const parsed = parseCommand(FAULTS, argv, { out, err }, ({ values }) => ({
+    values,
+    query: {
       wallet: values.wallet === undefined ? undefined : parseWallet(values.wallet),
       type: values.type === undefined ? undefined : parseType(values.type),
       sinceBlock: values["since-block"] === undefined ? undefined : parseNonNegativeInt("--since-block", values["since-block"]),
       limit: values.limit === undefined ? undefined : parseNonNegativeInt("--limit", values.limit),
       id: values.id === undefined ? undefined : parseNonNegativeInt("--id", values.id),
-    };
-  } catch (e) {
-    err.write(`wcoord faults: ${(e as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  let store: Store;
-  try {
-    store = openRecords(resolveDataDir(values["data-dir"], env));
-  } catch (e) {
-    err.write(`wcoord faults: ${(e as Error).message}\n`);
-    return 1;
-  }
-  try {
+    },
+  }));
+  if (parsed instanceof CommandExit) return parsed.code;
+  const { values, query } = parsed;
+  return withRecords(FAULTS.name, resolveDataDir(values["data-dir"], env), err, (store) => {
     if (query.id !== undefined) {
       const f = store.faults.get(query.id);
       if (!f) {
@@ -86,10 +69,5 @@ export async function runFaultsCommand(argv: string[], out: TextOut, err: TextOu
     if (values.json) out.write(JSON.stringify(rows, null, 2) + "\n");
     else out.write(rows.length === 0 ? "no faults recorded\n" : table(rows));
     return 0;
-  } catch (e) {
-    err.write(`wcoord faults: ${(e as Error).message}\n`);
-    return 1;
-  } finally {
-    store.close();
-  }
+  });
 }

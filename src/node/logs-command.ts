@@ -1,11 +1,11 @@
 // `wcoord logs`: a readable coordination timeline from the node's records (windows, leader
 // statements, faults, action transitions), ordered by block then time; `--follow` polls the database.
-import { parseArgs } from "node:util";
-import { actionName, FaultType } from "../coordination/constants.js";
+import { actionName, FaultType } from "../protocol/constants.js";
 import type { Store } from "../store/store.js";
 import { toHex } from "../util/hex.js";
 import { isAbortError, sleep } from "../util/sleep.js";
-import { openRecords, parseNonNegativeInt, parseWallet, resolveDataDir, shortHex, type TextOut } from "./records-reader.js";
+import { CommandExit, defineCommand, parseCommand, type TextSink } from "../util/cli-args.js";
+import { DATA_DIR_FLAG, parseNonNegativeInt, parseWallet, resolveDataDir, shortHex, withRecords } from "./records-reader.js";
 import { statementProposal, windowStatement } from "./status-source.js";
 
 export type TimelineKind = "window" | "statement" | "fault" | "transition";
@@ -138,12 +138,22 @@ function render(e: TimelineEntry, json: boolean): string {
   return `${String(e.block).padStart(8)}  ${e.text}`;
 }
 
-const USAGE = `usage: wcoord logs [--follow] [--wallet PKH] [--window W] [--windows N] [--data-dir DIR] [--json]
+const DEFAULT_WINDOWS = 20;
 
-Prints the coordination timeline from the node's database (read-only; works while the node runs):
-windows, leader statements, faults and action transitions, ordered by block. --windows sets how many
-recent windows to cover (default 20); --follow keeps polling every second for new records.
-`;
+const LOGS = defineCommand({
+  name: "wcoord logs",
+  usage: "usage: wcoord logs [--follow] [--wallet PKH] [--window W] [--windows N] [--data-dir DIR] [--json]",
+  about: `Prints the coordination timeline from the node's database (read-only; works while the node runs):
+windows, leader statements, faults and action transitions, ordered by block.`,
+  flags: {
+    follow: { type: "boolean", short: "f", help: "keep polling every second for new records" },
+    wallet: { type: "string", value: "PKH", help: "only this wallet" },
+    window: { type: "string", value: "W", help: "only the window at block W" },
+    windows: { type: "string", value: "N", help: `how many recent windows to cover (default ${DEFAULT_WINDOWS})` },
+    "data-dir": DATA_DIR_FLAG,
+    json: { type: "boolean", help: "print one JSON object a line" },
+  },
+});
 
 export interface LogsCommandOptions {
   env?: NodeJS.ProcessEnv;
@@ -153,52 +163,27 @@ export interface LogsCommandOptions {
 }
 
 /** Runs `wcoord logs …`; returns the exit code (0 ok, 1 failure, 2 usage). */
-export async function runLogsCommand(argv: string[], out: TextOut, err: TextOut, opts: LogsCommandOptions = {}): Promise<number> {
-  let filter: TimelineFilter;
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        follow: { type: "boolean", short: "f", default: false },
-        wallet: { type: "string" },
-        window: { type: "string" },
-        windows: { type: "string" },
-        "data-dir": { type: "string" },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-    if (values.help) {
-      out.write(USAGE);
-      return 0;
-    }
-    filter = {
+export async function runLogsCommand(argv: string[], out: TextSink, err: TextSink, opts: LogsCommandOptions = {}): Promise<number> {
+  const parsed = parseCommand(LOGS, argv, { out, err }, ({ values }) => ({
+    values,
+    filter: {
       wallet: values.wallet === undefined ? undefined : parseWallet(values.wallet),
       W: values.window === undefined ? undefined : parseNonNegativeInt("--window", values.window),
-      windows: values.windows === undefined ? 20 : Math.max(1, parseNonNegativeInt("--windows", values.windows)),
-    };
-  } catch (e) {
-    err.write(`wcoord logs: ${(e as Error).message}\n${USAGE}`);
-    return 2;
-  }
+      windows: values.windows === undefined ? DEFAULT_WINDOWS : Math.max(1, parseNonNegativeInt("--windows", values.windows)),
+    } satisfies TimelineFilter,
+  }));
+  if (parsed instanceof CommandExit) return parsed.code;
+  const { values, filter } = parsed;
 
-  let store: Store;
-  try {
-    store = openRecords(resolveDataDir(values["data-dir"], opts.env ?? process.env));
-  } catch (e) {
-    err.write(`wcoord logs: ${(e as Error).message}\n`);
-    return 1;
-  }
-  const printed = new Set<string>();
-  const printNew = (): void => {
-    for (const e of collectTimeline(store, filter)) {
-      if (printed.has(e.key)) continue;
-      printed.add(e.key);
-      out.write(render(e, values.json) + "\n");
-    }
-  };
-  try {
+  return withRecords(LOGS.name, resolveDataDir(values["data-dir"], opts.env ?? process.env), err, async (store) => {
+    const printed = new Set<string>();
+    const printNew = (): void => {
+      for (const e of collectTimeline(store, filter)) {
+        if (printed.has(e.key)) continue;
+        printed.add(e.key);
+        out.write(render(e, values.json) + "\n");
+      }
+    };
     printNew();
     if (!values.follow) {
       if (printed.size === 0 && !values.json) out.write("no coordination records yet\n");
@@ -216,12 +201,7 @@ export async function runLogsCommand(argv: string[], out: TextOut, err: TextOut,
       dispose();
     }
     return 0;
-  } catch (e) {
-    err.write(`wcoord logs: ${(e as Error).message}\n`);
-    return 1;
-  } finally {
-    store.close();
-  }
+  });
 }
 
 /** The given signal, or one that fires on SIGINT/SIGTERM (listeners removed afterwards). */

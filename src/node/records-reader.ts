@@ -2,11 +2,16 @@
 // (no lock, so it works next to a running node), and argument helpers.
 import { Store } from "../store/store.js";
 import { StoreError } from "../store/store-error.js";
+import type { FlagSpec, TextSink } from "../util/cli-args.js";
+import { errorMessage } from "../util/errors.js";
 import { defaultOptions, envVarName } from "./options.js";
 
-export interface TextOut {
-  write(chunk: string): unknown;
-}
+/** `--data-dir DIR` as `wcoord logs` and `wcoord faults` declare it; resolveDataDir() reads it. */
+export const DATA_DIR_FLAG = {
+  type: "string",
+  value: "DIR",
+  help: `the node's data directory (default ${envVarName("dataDir")}, else ${String(defaultOptions.dataDir)})`,
+} as const satisfies FlagSpec;
 
 /** `--data-dir`, else WCOORD_DATA_DIR, else the config default. */
 export function resolveDataDir(flag: string | undefined, env: NodeJS.ProcessEnv): string {
@@ -22,6 +27,20 @@ export function openRecords(dataDir: string): Store {
       throw new Error(`no node database in ${dataDir} (start a node with this data directory, or pass --data-dir)`);
     }
     throw e;
+  }
+}
+
+/** Opens the records, runs `use` and closes them; any error is one line "<command>: message" on `err`, exit 1. */
+export async function withRecords(command: string, dataDir: string, err: TextSink, use: (store: Store) => number | Promise<number>): Promise<number> {
+  let store: Store | undefined;
+  try {
+    store = openRecords(dataDir);
+    return await use(store);
+  } catch (e) {
+    err.write(`${command}: ${errorMessage(e)}\n`);
+    return 1;
+  } finally {
+    store?.close();
   }
 }
 

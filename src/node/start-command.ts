@@ -1,76 +1,56 @@
 // `wcoord start`: run one operator node from a config file, environment variables and flags, until
 // SIGINT/SIGTERM; then stop in order (style.md §1.1) and exit.
 import { join } from "node:path";
-import { parseArgs } from "node:util";
+import { CommandExit, defineCommand, parseCommand, type TextSink } from "../util/cli-args.js";
 import { KeyError, loadOperatorKey } from "./keys.js";
-import { createLogger } from "./logger.js";
-import { WcoordNode } from "./node.js";
+import { createLogger } from "../util/logger.js";
+import { createNode, type WcoordNode } from "./node.js";
 import { ConfigError, loadConfig, type ConfigInput } from "./options.js";
 import { StoreError } from "../store/store-error.js";
 
-const USAGE = `usage: wcoord start [--config FILE] [options]
+/** A flag that sets one config key; its help names the key (docs/config-reference.md documents it). */
+function configFlag<const M extends boolean = false>(configKey: string, value: string, opts: { note?: string; multiple?: M } = {}) {
+  const help = configKey + (opts.note ? ` (${opts.note})` : "") + (opts.multiple ? " (repeatable)" : "");
+  return { type: "string", value, multiple: (opts.multiple ?? false) as M, help, configKey } as const;
+}
 
-Runs an operator node. Configuration comes from FILE (YAML or JSON), then WCOORD_* environment
-variables, then these flags (see docs/config-reference.md for every key):
+const START = defineCommand({
+  name: "wcoord start",
+  usage: "usage: wcoord start [--config FILE] [options]",
+  about: `Runs an operator node. Configuration comes from FILE (YAML or JSON), then WCOORD_* environment
+variables, then these flags (see docs/config-reference.md for every key):`,
+  flags: {
+    config: { type: "string", value: "FILE", help: "configuration file" },
+    "data-dir": configFlag("dataDir", "DIR"),
+    rpc: configFlag("eth.rpcUrl", "URL"),
+    ws: configFlag("eth.wsUrl", "URL"),
+    deployment: configFlag("bridge.deploymentFile", "FILE", { note: "deployments/<network>.json" }),
+    listen: configFlag("network.listen", "MULTIADDR", { multiple: true }),
+    bootstrap: configFlag("network.bootstrapPeers", "MULTIADDR", { multiple: true }),
+    status: configFlag("status.listen", "HOST:PORT"),
+    "log-level": configFlag("log.level", "LEVEL"),
+    keystore: configFlag("keys.keystore", "FILE"),
+    "insecure-plaintext-key": { type: "boolean", help: "accept a plaintext hex private key (development only)" },
+    "accept-profile-change": { type: "boolean", help: "start although the database was created under another protocol profile" },
+  },
+});
 
-  --config FILE               configuration file
-  --data-dir DIR              dataDir
-  --rpc URL                   eth.rpcUrl
-  --ws URL                    eth.wsUrl
-  --deployment FILE           bridge.deploymentFile (deployments/<network>.json)
-  --listen MULTIADDR          network.listen (repeatable)
-  --bootstrap MULTIADDR       network.bootstrapPeers (repeatable)
-  --status HOST:PORT          status.listen
-  --log-level LEVEL           log.level
-  --keystore FILE             keys.keystore
-  --insecure-plaintext-key    accept a plaintext hex private key (development only)
-  --accept-profile-change     start although the database was created under another protocol profile
-`;
-
-export async function runStartCommand(argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
-  let values;
-  try {
-    values = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        config: { type: "string" },
-        "data-dir": { type: "string" },
-        rpc: { type: "string" },
-        ws: { type: "string" },
-        deployment: { type: "string" },
-        listen: { type: "string", multiple: true },
-        bootstrap: { type: "string", multiple: true },
-        status: { type: "string" },
-        "log-level": { type: "string" },
-        keystore: { type: "string" },
-        "insecure-plaintext-key": { type: "boolean" },
-        "accept-profile-change": { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
-  } catch (e) {
-    err.write(`wcoord start: ${(e as Error).message}\n\n${USAGE}`);
-    return 2;
+/** The config keys set by flags, nested as in the file; loadConfig gives them the highest precedence. */
+function flagOverrides(values: Readonly<Record<string, unknown>>): ConfigInput {
+  const overrides: Record<string, unknown> = {};
+  for (const [name, flag] of Object.entries(START.flags)) {
+    const value = values[name];
+    if (!("configKey" in flag) || !value) continue;
+    const [section, leaf] = flag.configKey.split(".");
+    overrides[section] = leaf === undefined ? value : { ...(overrides[section] as object), [leaf]: value };
   }
-  if (values.help) {
-    out.write(USAGE);
-    return 0;
-  }
+  return overrides as ConfigInput;
+}
 
-  const overrides: ConfigInput = {};
-  const set = <K extends keyof ConfigInput>(section: K, value: ConfigInput[K]): void => {
-    overrides[section] = { ...(overrides[section] as object), ...(value as object) } as ConfigInput[K];
-  };
-  if (values["data-dir"]) overrides.dataDir = values["data-dir"];
-  if (values.rpc) set("eth", { rpcUrl: values.rpc });
-  if (values.ws) set("eth", { wsUrl: values.ws });
-  if (values.deployment) set("bridge", { deploymentFile: values.deployment });
-  if (values.listen) set("network", { listen: values.listen });
-  if (values.bootstrap) set("network", { bootstrapPeers: values.bootstrap });
-  if (values.status) set("status", { listen: values.status });
-  if (values["log-level"]) set("log", { level: values["log-level"] as never });
-  if (values.keystore) set("keys", { keystore: values.keystore });
+export async function runStartCommand(argv: string[], out: TextSink, err: TextSink): Promise<number> {
+  const values = parseCommand(START, argv, { out, err }, (args) => args.values);
+  if (values instanceof CommandExit) return values.code;
+  const overrides = flagOverrides(values);
 
   let node: WcoordNode | undefined;
   try {
@@ -81,19 +61,25 @@ export async function runStartCommand(argv: string[], out: NodeJS.WritableStream
       format: config.log.format,
       file: config.log.file ? join(config.dataDir, "wcoord.log") : undefined,
     });
-    node = new WcoordNode(config, wallet, { logger, acceptProfileChange: values["accept-profile-change"] ?? false });
+    const running = (node = await createNode({ config, operatorKey: wallet }, { logger, acceptProfileChange: values["accept-profile-change"] ?? false }));
+    // A signal stops the node whenever it comes; during boot, stop() abandons the boot at once.
     const stopped = new Promise<void>((resolve) => {
       const stop = (signal: string): void => {
         logger.info({ signal }, "shutting down");
-        resolve();
+        resolve(running.stop());
       };
       process.once("SIGINT", () => stop("SIGINT"));
       process.once("SIGTERM", () => stop("SIGTERM"));
     });
-    await node.start();
-    out.write(`wcoord: operator ${node.operator} ready; status ${node.statusUrl}; libp2p ${node.listenAddresses().join(" ")}\n`);
+    try {
+      await running.start();
+    } catch (e) {
+      if (running.status !== "closing" && running.status !== "closed") throw e;
+      await stopped;
+      return 0;
+    }
+    out.write(`wcoord: operator ${running.operator} ready; status ${running.statusUrl}; libp2p ${running.listenAddresses().join(" ")}\n`);
     await stopped;
-    await node.stop();
     return 0;
   } catch (e) {
     await node?.stop().catch(() => undefined);

@@ -3,10 +3,10 @@
 // with a JSON error; nothing a client sends can throw past the request handler.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { FaultType } from "../coordination/constants.js";
+import { FaultType } from "../protocol/constants.js";
 import { ACTION_STATES, type ActionState } from "../store/repos/action-states.js";
-import type { Logger } from "./logger.js";
-import type { Metrics } from "./metrics.js";
+import type { Logger } from "../util/logger.js";
+import type { Metrics } from "../metrics/metrics.js";
 import { parseHostPort } from "./options.js";
 import { STATUS_PAGE_CSP, STATUS_PAGE_HTML } from "./status-page.js";
 import type { StatusSource } from "./status-source.js";

@@ -1,7 +1,7 @@
 // What the status API, the web page and the `wcoord logs|faults` commands read: one StatusSource
 // interface with JSON-ready views, and its adapter over the Store (reliability.md §8, coordination.md §11.3).
-import { actionName, COORDINATION_FREQUENCY_BLOCKS, FaultType, type ActionName, type FaultName } from "../coordination/constants.js";
-import { decodeCoordinationMessage } from "../network/codec.js";
+import { actionName, COORDINATION_FREQUENCY_BLOCKS, FaultType, type ActionName, type FaultName } from "../protocol/constants.js";
+import { decodeCoordinationMessage } from "../protocol/codec.js";
 import type { ActionState } from "../store/repos/action-states.js";
 import type { ActionRow } from "../store/repos/actions-repo.js";
 import type { ActionTransitionRow } from "../store/repos/action-transitions-repo.js";
@@ -9,11 +9,10 @@ import type { FaultRow } from "../store/repos/faults-repo.js";
 import type { LeaderStatementRow } from "../store/repos/leader-statements-repo.js";
 import type { WindowRow } from "../store/repos/windows-repo.js";
 import type { Store } from "../store/store.js";
-import { currentWindowBlock } from "../coordination/window.js";
-import type { ScrapeSources } from "./metrics.js";
+import { currentWindowBlock } from "../protocol/window.js";
+import type { HealthStatus, ScrapeSources } from "../metrics/metrics.js";
 import { toHex } from "../util/hex.js";
 
-export type HealthStatus = "recovering" | "ready" | "degraded";
 
 export interface HealthView {
   status: HealthStatus;
@@ -229,9 +228,9 @@ export interface LiveStatus {
   btcTip(): number | null;
   operator?: string;
   peerId?: () => string | null;
-  /** The profile (coordination.md §2.1) and its 0x-hex hash. */
-  profile?: Record<string, unknown>;
-  profileHash?: string;
+  /** The profile (coordination.md §2.1) and its 0x-hex hash, once the chain has answered. */
+  profile?: () => Record<string, unknown> | undefined;
+  profileHash?: () => string | undefined;
   wallets?: () => string[];
   peers?: () => number;
   version?: string;
@@ -245,11 +244,12 @@ export function storeStatusSource(store: Store, live: LiveStatus): StatusSource 
       return { status: live.health(), ethHead: live.ethHead(), btcTip: live.btcTip(), cursors };
     },
     status() {
+      const profile = live.profile?.();
       return {
         operator: live.operator ?? null,
         peerId: live.peerId?.() ?? null,
-        profile: live.profile ? (jsonSafe(live.profile) as Record<string, string | number>) : null,
-        profileHash: live.profileHash ?? null,
+        profile: profile ? (jsonSafe(profile) as Record<string, string | number>) : null,
+        profileHash: live.profileHash?.() ?? null,
         head: live.ethHead(),
         wallets: live.wallets?.() ?? [],
         peers: live.peers?.() ?? 0,

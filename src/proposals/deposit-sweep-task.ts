@@ -6,25 +6,23 @@ import { depositScript, fundingOutputKind } from "../bitcoin/scripts.js";
 import { txHashOf, txInfoOf, txOutputs, txidFromHash } from "../bitcoin/tx.js";
 import { OUTPUT_SCRIPT_LENGTH, vsize, type InputShape } from "../bitcoin/vsize.js";
 import type { DepositExtraInfo, DepositRequest, DepositSweepProposal } from "../chain/types.js";
-import { ActionType, WalletState } from "../coordination/constants.js";
-import { DEFAULT_FUNDING_TX_MIN_CONFIRMATIONS } from "../coordination/profile.js";
-import { encodePayload } from "../network/payloads.js";
+import { ActionType } from "../protocol/constants.js";
+import { DEFAULT_FUNDING_TX_MIN_CONFIRMATIONS } from "../protocol/profile.js";
+import { encodePayload } from "../protocol/payloads.js";
 import type { EvDepositRow } from "../store/repos/ev-deposits-repo.js";
 import { bytesEqual, fromHex, toHex } from "../util/hex.js";
-import { appliedFeeRate, DEFAULT_FEE_POLICY, equalShares, feeFor } from "./fees.js";
-import type { ProposalTask, ProposalTaskContext } from "./generator.js";
+import { appliedFeeRate, DEFAULT_FEE_POLICY, equalShares, feeFor } from "../bitcoin/fees.js";
+import { BitcoinTask, type BitcoinTaskBaseComponents } from "./bitcoin-task.js";
+import type { ProposalTaskContext } from "./generator.js";
 import { tHigh, tLow } from "./time-refs.js";
-import { checkWalletPreconditions, type BitcoinTaskDeps } from "./wallet-preconditions.js";
+import { checkWalletPreconditions } from "./wallet-preconditions.js";
 
 /** Locktimes below this are block heights (or dates before 1985): the validator cannot accept them. */
 export const LOCKTIME_THRESHOLD = 500_000_000;
 const DEFAULT_EXTRA_SAFETY_MARGIN_SEC = 3600;
 
-/** What the task reads: the Bitcoin-task deps without the moving-funds commitment sender. */
-export type DepositSweepTaskDeps = Pick<
-  BitcoinTaskDeps,
-  "bridge" | "validator" | "btc" | "store" | "logger" | "chain" | "fee" | "extraSafetyMarginSec" | "fundingTxMinConfirmations"
->;
+/** What the task reads: the Bitcoin-task components without the moving-funds commitment sender. */
+export type DepositSweepTaskComponents = BitcoinTaskBaseComponents;
 
 /** A deposit that passed every selection check (§13.4.1 step 4). */
 interface Selected {
@@ -40,28 +38,23 @@ export function locktimeInt(le: Uint8Array): number {
   return new DataView(le.buffer, le.byteOffset, 4).getUint32(0, true);
 }
 
-export class DepositSweepTask implements ProposalTask {
+export class DepositSweepTask extends BitcoinTask<DepositSweepTaskComponents> {
   readonly action = ActionType.DepositSweep;
 
-  constructor(private readonly deps: DepositSweepTaskDeps) {}
-
   async propose(ctx: ProposalTaskContext): Promise<Uint8Array | null> {
-    const { bridge, validator } = this.deps;
+    const { bridge, validator } = this.components;
     const { walletPkh, L, signal } = ctx;
-    const skip = (reason: string, extra: Record<string, unknown> = {}): null => {
-      this.deps.logger.info({ task: "DepositSweep", wallet: ctx.wallet, W: ctx.W, reason, ...extra }, "deposit sweep task yields nothing");
-      return null;
-    };
+    const skip = (reason: string, extra: Record<string, unknown> = {}): null => this.skip(ctx, reason, extra);
 
-    const wallet = await bridge.wallets(walletPkh, L);
-    if (wallet.state !== WalletState.Live && wallet.state !== WalletState.MovingFunds) return skip("WALLET_STATE", { state: wallet.state });
-    const pre = await checkWalletPreconditions(this.deps, walletPkh, L, { signal });
+    const wallet = await this.walletThatMayMove(ctx);
+    if (wallet === null) return null;
+    const pre = await checkWalletPreconditions(this.components, walletPkh, L, { signal });
     if (pre !== null) return skip(pre);
 
     const constants = await validator.constants(L);
     const { depositTxMaxFee } = await bridge.depositParameters(L);
-    const low = tLow((await this.deps.chain.block(ctx.W, { signal })).timestamp);
-    const high = tHigh(L, ctx.W, ActionType.DepositSweep, this.deps.extraSafetyMarginSec ?? DEFAULT_EXTRA_SAFETY_MARGIN_SEC);
+    const low = tLow((await this.components.chain.block(ctx.W, { signal })).timestamp);
+    const high = tHigh(L, ctx.W, ActionType.DepositSweep, this.init.extraSafetyMarginSec ?? DEFAULT_EXTRA_SAFETY_MARGIN_SEC);
 
     const selected = await this.select(ctx, constants.DEPOSIT_SWEEP_MAX_SIZE, constants.DEPOSIT_MIN_AGE, constants.DEPOSIT_REFUND_SAFETY_MARGIN, low, high);
     if (selected.length === 0) return skip("NO_SWEEPABLE_DEPOSITS");
@@ -69,7 +62,7 @@ export class DepositSweepTask implements ProposalTask {
     // §13.4.2: main UTXO input only when the wallet has one; one P2WPKH output.
     const hasMainUtxo = wallet.mainUtxoHash.some((b) => b !== 0);
     const inputs: InputShape[] = [...(hasMainUtxo ? [{ kind: "p2wpkh" } as const] : []), ...selected.map((s) => s.input)];
-    const rate = appliedFeeRate(await this.deps.btc.estimateSatPerVByte({ signal }), this.deps.fee ?? DEFAULT_FEE_POLICY);
+    const rate = appliedFeeRate(await this.components.btc.estimateSatPerVByte({ signal }), this.init.fee ?? DEFAULT_FEE_POLICY);
     const fee = feeFor(rate, vsize(inputs, [OUTPUT_SCRIPT_LENGTH.p2wpkh]));
     const shares = equalShares(fee, selected.length);
     // The last share carries the remainder, which is what the contract bounds.
@@ -86,7 +79,7 @@ export class DepositSweepTask implements ProposalTask {
     const outcome = await validator.validateDepositSweep(proposal, selected.map((s) => s.extraInfo), L);
     if (outcome.outcome === "unverified") throw Object.assign(new Error(outcome.error), { code: "VALIDATION_UNVERIFIED" });
     if (outcome.outcome === "invalid") {
-      this.deps.logger.warn({ task: "DepositSweep", wallet: ctx.wallet, W: ctx.W, reason: outcome.reason }, "deposit sweep proposal rejected by the validator");
+      this.log.warn({ task: "DepositSweep", wallet: ctx.wallet, W: ctx.W, reason: outcome.reason }, "deposit sweep proposal rejected by the validator");
       return null;
     }
     return encodePayload(ActionType.DepositSweep, { depositsKeys, sweepTxFee: fee, depositsRevealBlocks });
@@ -101,12 +94,12 @@ export class DepositSweepTask implements ProposalTask {
     low: number,
     high: number,
   ): Promise<Selected[]> {
-    const { bridge, store } = this.deps;
+    const { bridge, store } = this.components;
     const { L, signal } = ctx;
-    const minConfirmations = this.deps.fundingTxMinConfirmations ?? DEFAULT_FUNDING_TX_MIN_CONFIRMATIONS;
+    const minConfirmations = this.init.fundingTxMinConfirmations ?? DEFAULT_FUNDING_TX_MIN_CONFIRMATIONS;
     const selected: Selected[] = [];
     const note = (row: EvDepositRow, reason: string, extra: Record<string, unknown> = {}): void =>
-      this.deps.logger.debug({ task: "DepositSweep", wallet: ctx.wallet, W: ctx.W, depositKey: row.depositKey, reason, ...extra }, "deposit skipped");
+      this.log.debug({ task: "DepositSweep", wallet: ctx.wallet, W: ctx.W, depositKey: row.depositKey, reason, ...extra }, "deposit skipped");
 
     for (const row of store.evDeposits.sweepCandidates(toHex(ctx.walletPkh))) {
       if (selected.length >= maxSize) break;
@@ -144,12 +137,12 @@ export class DepositSweepTask implements ProposalTask {
       const txid = txidFromHash(fundingTxHash);
       let raw: Uint8Array | null;
       try {
-        const confirmations = await this.deps.btc.confirmations(txid, { signal });
+        const confirmations = await this.components.btc.confirmations(txid, { signal });
         if (confirmations < minConfirmations) {
           note(row, "FUNDING_TX_UNCONFIRMED", { txid, confirmations });
           continue;
         }
-        raw = await this.deps.btc.getTransaction(txid, { signal });
+        raw = await this.components.btc.getTransaction(txid, { signal });
       } catch (err) {
         if (signal.aborted) throw err;
         // One unreachable or failing look-up costs this candidate only (§13.4.1 step 4.5).

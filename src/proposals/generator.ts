@@ -1,10 +1,10 @@
 // Proposal generation (coordination.md §13.1): tasks run in checklist order, the first that yields a
 // proposal wins, a task that throws is logged, counted and skipped, and no proposal means Noop.
-import { ActionType, actionName } from "../coordination/constants.js";
-import type { CoordinationProposal } from "../coordination/message.js";
+import { ActionType, actionName } from "../protocol/constants.js";
+import type { CoordinationProposal } from "../protocol/message.js";
 import type { BlockRef } from "../chain/pinned-call.js";
-import type { Logger } from "../node/logger.js";
-import type { Metrics } from "../node/metrics.js";
+import type { Logger } from "../util/logger.js";
+import type { Metrics } from "../metrics/metrics.js";
 
 export interface ReferenceBlock extends BlockRef {
   timestamp: number;
@@ -35,14 +35,20 @@ export interface GenerationRequest {
 
 export const NOOP_PROPOSAL: CoordinationProposal = { actionType: ActionType.Noop, payload: new Uint8Array() };
 
+export interface ProposalGeneratorComponents {
+  /** One task per action type; an action without a task yields nothing. */
+  tasks: ProposalTask[];
+  logger: Logger;
+  metrics: Metrics | null;
+}
+
 export class ProposalGenerator {
   private readonly tasks = new Map<ActionType, ProposalTask>();
+  private readonly log: Logger;
 
-  constructor(
-    tasks: ProposalTask[],
-    private readonly deps: { logger: Logger; metrics: Metrics | null },
-  ) {
-    for (const t of tasks) this.tasks.set(t.action, t);
+  constructor(private readonly components: ProposalGeneratorComponents) {
+    for (const t of components.tasks) this.tasks.set(t.action, t);
+    this.log = components.logger.child({ module: "proposals" });
   }
 
   async generate(req: GenerationRequest, signal: AbortSignal): Promise<CoordinationProposal> {
@@ -53,14 +59,14 @@ export class ProposalGenerator {
       try {
         const payload = await task.propose({ W: req.W, walletPkh: req.walletPkh, wallet: req.wallet, L: req.L, signal });
         if (payload) {
-          this.deps.metrics?.proposals.inc({ action: actionName(action) });
+          this.components.metrics?.proposals.inc({ action: actionName(action) });
           return { actionType: action, payload };
         }
       } catch (err) {
         if (signal.aborted) throw err;
         const code = (err as { code?: unknown }).code;
-        this.deps.logger.warn({ task: actionName(action), wallet: req.wallet, W: req.W, err }, "proposal task failed; skipped");
-        this.deps.metrics?.proposalTaskErrors.inc({ task: actionName(action), code: typeof code === "string" ? code : "ERROR" });
+        this.log.warn({ task: actionName(action), wallet: req.wallet, W: req.W, err }, "proposal task failed; skipped");
+        this.components.metrics?.proposalTaskErrors.inc({ task: actionName(action), code: typeof code === "string" ? code : "ERROR" });
       }
     }
     return NOOP_PROPOSAL;

@@ -1,22 +1,31 @@
 // Heartbeat task (coordination.md §13.7): a 16-byte message bound to the wallet and L, validated at L.
-import { ActionType } from "../coordination/constants.js";
-import { heartbeatMessage } from "../coordination/heartbeat.js";
+import { ActionType } from "../protocol/constants.js";
+import { heartbeatMessage } from "../protocol/heartbeat.js";
 import type { ValidatorClient } from "../chain/validator-client.js";
-import { encodePayload } from "../network/payloads.js";
-import type { Logger } from "../node/logger.js";
+import { encodePayload } from "../protocol/payloads.js";
+import type { Logger } from "../util/logger.js";
 import type { ProposalTask, ProposalTaskContext } from "./generator.js";
+
+export interface HeartbeatTaskComponents {
+  validator: ValidatorClient;
+  logger: Logger;
+}
 
 export class HeartbeatTask implements ProposalTask {
   readonly action = ActionType.Heartbeat;
 
-  constructor(private readonly deps: { validator: ValidatorClient; logger: Logger }) {}
+  private readonly log: Logger;
+
+  constructor(private readonly components: HeartbeatTaskComponents) {
+    this.log = components.logger.child({ module: "proposals" });
+  }
 
   async propose({ walletPkh, L, W, wallet }: ProposalTaskContext): Promise<Uint8Array | null> {
     const message = heartbeatMessage(walletPkh, L.blockNumber);
-    const outcome = await this.deps.validator.validateHeartbeat({ walletPubKeyHash: walletPkh, message }, L);
+    const outcome = await this.components.validator.validateHeartbeat({ walletPubKeyHash: walletPkh, message }, L);
     if (outcome.outcome === "unverified") throw Object.assign(new Error(outcome.error), { code: "VALIDATION_UNVERIFIED" });
     if (outcome.outcome === "invalid") {
-      this.deps.logger.warn({ wallet, W, reason: outcome.reason }, "heartbeat proposal rejected by the validator");
+      this.log.warn({ wallet, W, reason: outcome.reason }, "heartbeat proposal rejected by the validator");
       return null;
     }
     return encodePayload(ActionType.Heartbeat, { message });

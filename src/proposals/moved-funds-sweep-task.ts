@@ -1,35 +1,26 @@
 // Moved funds sweep task (coordination.md §13.5): sweep the oldest moving-funds output paid to this
 // wallet whose sweep request is still Pending, together with the main UTXO if there is one.
-import { ActionType, WalletState } from "../coordination/constants.js";
+import { ActionType } from "../protocol/constants.js";
 import { MovedFundsSweepRequestState } from "../chain/types.js";
-import { encodePayload } from "../network/payloads.js";
-import { outpointKey } from "../bitcoin/tx.js";
+import { encodePayload } from "../protocol/payloads.js";
+import { outpointKey } from "../protocol/bridge-keys.js";
 import { OUTPUT_SCRIPT_LENGTH, vsize } from "../bitcoin/vsize.js";
 import type { EvMovingFundsRow } from "../store/repos/ev-moving-funds-repo.js";
 import { bytesEqual, fromHex, toHex } from "../util/hex.js";
-import { appliedFeeRate, DEFAULT_FEE_POLICY, feeFor } from "./fees.js";
-import type { ProposalTask, ProposalTaskContext } from "./generator.js";
+import { appliedFeeRate, DEFAULT_FEE_POLICY, feeFor } from "../bitcoin/fees.js";
+import { BitcoinTask } from "./bitcoin-task.js";
+import type { ProposalTaskContext } from "./generator.js";
 import { COMMITMENT_LOOKBACK_BLOCKS } from "./moving-funds-margin.js";
-import { checkWalletPreconditions, taskError, type BitcoinTaskDeps } from "./wallet-preconditions.js";
+import { checkWalletPreconditions, taskError } from "./wallet-preconditions.js";
 
-/** One output of a recorded moving-funds transaction paying this wallet. */
-interface MovedOutpoint {
-  completion: EvMovingFundsRow;
-  /** Internal byte order. */
-  movingFundsTxHash: Uint8Array;
-  position: number;
-}
-
-export class MovedFundsSweepTask implements ProposalTask {
+export class MovedFundsSweepTask extends BitcoinTask {
   readonly action = ActionType.MovedFundsSweep;
 
-  constructor(private readonly deps: BitcoinTaskDeps) {}
-
   async propose(ctx: ProposalTaskContext): Promise<Uint8Array | null> {
-    const { bridge, validator, btc, store } = this.deps;
+    const { bridge, validator, btc, store } = this.components;
     const { walletPkh, L, signal } = ctx;
-    const wallet = await bridge.wallets(walletPkh, L);
-    if (wallet.state !== WalletState.Live && wallet.state !== WalletState.MovingFunds) return this.skip(ctx, "WALLET_STATE", { state: wallet.state });
+    const wallet = await this.walletThatMayMove(ctx);
+    if (wallet === null) return null;
     if (wallet.pendingMovedFundsSweepRequestsCount === 0) return this.skip(ctx, "NO_PENDING_SWEEP_REQUESTS");
 
     const outpoints = this.candidates(walletPkh, L.blockNumber);
@@ -49,7 +40,7 @@ export class MovedFundsSweepTask implements ProposalTask {
 
     const hasMainUtxo = wallet.mainUtxoHash.some((b) => b !== 0);
     const { movedFundsSweepTxMaxTotalFee } = await bridge.movingFundsParameters(L);
-    const rate = appliedFeeRate(await btc.estimateSatPerVByte({ signal }), this.deps.fee ?? DEFAULT_FEE_POLICY);
+    const rate = appliedFeeRate(await btc.estimateSatPerVByte({ signal }), this.init.fee ?? DEFAULT_FEE_POLICY);
     const inputs = hasMainUtxo ? [{ kind: "p2wpkh" as const }, { kind: "p2wpkh" as const }] : [{ kind: "p2wpkh" as const }];
     const size = vsize(inputs, [OUTPUT_SCRIPT_LENGTH.p2wpkh]);
     const fee = feeFor(rate, size);
@@ -80,10 +71,10 @@ export class MovedFundsSweepTask implements ProposalTask {
    */
   private candidates(walletPkh: Uint8Array, L: number): MovedOutpoint[] {
     const fromBlock = Math.max(0, L - COMMITMENT_LOOKBACK_BLOCKS);
-    const targeting = this.deps.store.evMovingFunds.commitmentsTargeting(toHex(walletPkh), fromBlock);
+    const targeting = this.components.store.evMovingFunds.commitmentsTargeting(toHex(walletPkh), fromBlock);
     const sources = [...new Set(targeting.map((t) => t.row.walletPkh))];
     const out: MovedOutpoint[] = [];
-    for (const completion of this.deps.store.evMovingFunds.completedFor(sources, fromBlock)) {
+    for (const completion of this.components.store.evMovingFunds.completedFor(sources, fromBlock)) {
       if (completion.btcTxHash === null || completion.blockNumber > L) continue;
       const commitment = targeting
         .filter((t) => t.row.walletPkh === completion.walletPkh && before(t.row, completion))
@@ -96,11 +87,14 @@ export class MovedFundsSweepTask implements ProposalTask {
         a.completion.blockNumber - b.completion.blockNumber || a.completion.logIndex - b.completion.logIndex || a.position - b.position,
     );
   }
+}
 
-  private skip(ctx: ProposalTaskContext, reason: string, extra: Record<string, unknown> = {}): null {
-    this.deps.logger.info({ task: "MovedFundsSweep", wallet: ctx.wallet, W: ctx.W, reason, ...extra }, "moved funds sweep task yields nothing");
-    return null;
-  }
+/** One output of a recorded moving-funds transaction paying this wallet. */
+interface MovedOutpoint {
+  completion: EvMovingFundsRow;
+  /** Internal byte order. */
+  movingFundsTxHash: Uint8Array;
+  position: number;
 }
 
 function before(a: EvMovingFundsRow, b: EvMovingFundsRow): boolean {

@@ -3,7 +3,7 @@
 import type { BridgeClient } from "../chain/bridge-client.js";
 import type { BlockRef } from "../chain/pinned-call.js";
 import type { WalletRecord } from "../chain/types.js";
-import { WalletState } from "../coordination/constants.js";
+import { WalletState } from "../protocol/constants.js";
 import type { Store } from "../store/store.js";
 import { fromHex, toHex } from "../util/hex.js";
 

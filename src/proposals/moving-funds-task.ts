@@ -2,22 +2,23 @@
 // or move in moves its whole main UTXO to Live target wallets. Without a commitment yet, the leader
 // picks the targets and submits the commitment as an Ethereum intent (reliability.md §3.7) first.
 import { getAddress, keccak256 } from "ethers";
-import { ActionType, WalletState } from "../coordination/constants.js";
+import { ActionType, WalletState } from "../protocol/constants.js";
 import { bridgeInterface } from "../chain/abi.js";
 import type { BlockRef } from "../chain/pinned-call.js";
 import type { WalletRecord } from "../chain/types.js";
-import { encodePayload } from "../network/payloads.js";
+import { encodePayload } from "../protocol/payloads.js";
 import { findMainUtxo, toBitcoinUtxo, type MainUtxo } from "../bitcoin/main-utxo.js";
 import { txidFromHash } from "../bitcoin/tx.js";
 import { OUTPUT_SCRIPT_LENGTH, vsize } from "../bitcoin/vsize.js";
-import { DEFAULT_FUNDING_TX_MIN_CONFIRMATIONS } from "../coordination/profile.js";
+import { DEFAULT_FUNDING_TX_MIN_CONFIRMATIONS } from "../protocol/profile.js";
 import { bytesEqual, concatBytes, fromHex, toHex } from "../util/hex.js";
 import { sleep } from "../util/sleep.js";
-import { appliedFeeRate, DEFAULT_FEE_POLICY, feeFor } from "./fees.js";
-import type { ProposalTask, ProposalTaskContext } from "./generator.js";
+import { appliedFeeRate, DEFAULT_FEE_POLICY, feeFor } from "../bitcoin/fees.js";
+import { BitcoinTask } from "./bitcoin-task.js";
+import type { ProposalTaskContext } from "./generator.js";
 import { COMMITMENT_LOOKBACK_BLOCKS, movingFundsMarginInForce } from "./moving-funds-margin.js";
 import { tLow } from "./time-refs.js";
-import { checkWalletPreconditions, taskError, type BitcoinTaskDeps } from "./wallet-preconditions.js";
+import { checkWalletPreconditions, taskError } from "./wallet-preconditions.js";
 
 /** Blocks to wait for a just-sent commitment (§13.6 step 7.3). */
 export const COMMITMENT_WAIT_BLOCKS = 6;
@@ -35,13 +36,11 @@ export function commitmentDedupeKey(walletPkh: Uint8Array, commitmentHash: Uint8
   return `moving_funds_commitment:${toHex(walletPkh)}:${toHex(commitmentHash)}`;
 }
 
-export class MovingFundsTask implements ProposalTask {
+export class MovingFundsTask extends BitcoinTask {
   readonly action = ActionType.MovingFunds;
 
-  constructor(private readonly deps: BitcoinTaskDeps) {}
-
   async propose(ctx: ProposalTaskContext): Promise<Uint8Array | null> {
-    const { bridge, btc, store, chain } = this.deps;
+    const { bridge, btc, store, chain } = this.components;
     const { walletPkh, L, W, signal } = ctx;
     const wallet = await bridge.wallets(walletPkh, L);
     if (wallet.state !== WalletState.MovingFunds) return this.skip(ctx, "WALLET_STATE", { state: wallet.state });
@@ -71,14 +70,14 @@ export class MovingFundsTask implements ProposalTask {
     }
 
     const { movingFundsTxMaxTotalFee } = await bridge.movingFundsParameters(validateAt);
-    const rate = appliedFeeRate(await btc.estimateSatPerVByte({ signal }), this.deps.fee ?? DEFAULT_FEE_POLICY);
+    const rate = appliedFeeRate(await btc.estimateSatPerVByte({ signal }), this.init.fee ?? DEFAULT_FEE_POLICY);
     const size = vsize([{ kind: "p2wpkh" }], targets.map(() => OUTPUT_SCRIPT_LENGTH.p2wpkh));
     const fee = feeFor(rate, size);
     if (fee > movingFundsTxMaxTotalFee) {
       return this.skip(ctx, "FEE_ABOVE_MAX", { fee: fee.toString(), maxTotal: movingFundsTxMaxTotalFee.toString(), feeRate: rate, vsize: size });
     }
 
-    const outcome = await this.deps.validator.validateMovingFunds(
+    const outcome = await this.components.validator.validateMovingFunds(
       { walletPubKeyHash: walletPkh, targetWallets: targets, movingFundsTxFee: fee },
       toBitcoinUtxo(main),
       validateAt,
@@ -93,16 +92,16 @@ export class MovingFundsTask implements ProposalTask {
    * past its minimum age at tLow, and confirmed on Bitcoin — or null.
    */
   private async sweepableDeposit(walletPkh: Uint8Array, L: BlockRef, low: number, signal: AbortSignal): Promise<string | null> {
-    const minConf = this.deps.fundingTxMinConfirmations ?? DEFAULT_FUNDING_TX_MIN_CONFIRMATIONS;
-    const rows = this.deps.store.evDeposits.sweepCandidates(toHex(walletPkh));
+    const minConf = this.init.fundingTxMinConfirmations ?? DEFAULT_FUNDING_TX_MIN_CONFIRMATIONS;
+    const rows = this.components.store.evDeposits.sweepCandidates(toHex(walletPkh));
     if (rows.length === 0) return null;
-    const { DEPOSIT_MIN_AGE } = await this.deps.validator.constants(L);
+    const { DEPOSIT_MIN_AGE } = await this.components.validator.constants(L);
     for (const row of rows) {
       signal.throwIfAborted();
-      const d = await this.deps.bridge.deposits(BigInt(row.depositKey), L);
+      const d = await this.components.bridge.deposits(BigInt(row.depositKey), L);
       if (d.revealedAt === 0 || d.sweptAt !== 0) continue;
       if (!(d.revealedAt + DEPOSIT_MIN_AGE < low)) continue;
-      const confirmations = await this.deps.btc.confirmations(txidFromHash(fromHex(row.fundingTxHash)), { signal });
+      const confirmations = await this.components.btc.confirmations(txidFromHash(fromHex(row.fundingTxHash)), { signal });
       if (confirmations >= minConf) return row.depositKey;
     }
     return null;
@@ -110,18 +109,18 @@ export class MovingFundsTask implements ProposalTask {
 
   /** Step 6, no commitment yet: the newest Live wallets other than the source, ascending. */
   private async pickTargets(walletPkh: Uint8Array, balance: bigint, liveWallets: number, L: BlockRef): Promise<Uint8Array[]> {
-    const { walletMaxBtcTransfer } = await this.deps.bridge.walletParameters(L);
+    const { walletMaxBtcTransfer } = await this.components.bridge.walletParameters(L);
     if (walletMaxBtcTransfer === 0n) throw taskError("WALLET_MAX_BTC_TRANSFER_ZERO", "walletMaxBtcTransfer is 0");
     const ceilDiv = (balance + walletMaxBtcTransfer - 1n) / walletMaxBtcTransfer;
     const count = Number(BigInt(liveWallets) < ceilDiv ? BigInt(liveWallets) : ceilDiv);
     const source = toHex(walletPkh);
     const seen = new Set<string>([source]);
     const picked: string[] = [];
-    for (const row of this.deps.store.evWallets.registeredNewestFirst()) {
+    for (const row of this.components.store.evWallets.registeredNewestFirst()) {
       if (picked.length === count) break;
       if (seen.has(row.walletPkh) || row.blockNumber > L.blockNumber) continue;
       seen.add(row.walletPkh);
-      if ((await this.deps.bridge.wallets(fromHex(row.walletPkh), L)).state === WalletState.Live) picked.push(row.walletPkh);
+      if ((await this.components.bridge.wallets(fromHex(row.walletPkh), L)).state === WalletState.Live) picked.push(row.walletPkh);
     }
     if (picked.length < count) {
       throw taskError("NOT_ENOUGH_TARGET_WALLETS", `need ${count} Live target wallets, found ${picked.length}`);
@@ -136,7 +135,7 @@ export class MovingFundsTask implements ProposalTask {
    */
   private committedTargets(walletPkh: Uint8Array, wallet: WalletRecord, L: BlockRef): Uint8Array[] {
     const commitment = wallet.movingFundsTargetWalletsCommitmentHash;
-    const row = this.deps.store.evMovingFunds.latestCommitment(toHex(walletPkh), Math.max(0, L.blockNumber - COMMITMENT_LOOKBACK_BLOCKS));
+    const row = this.components.store.evMovingFunds.latestCommitment(toHex(walletPkh), Math.max(0, L.blockNumber - COMMITMENT_LOOKBACK_BLOCKS));
     if (row !== undefined && row.targetWallets !== null) {
       const targets = row.targetWallets.map(fromHex);
       if (!bytesEqual(targetsCommitmentHash(targets), commitment)) {
@@ -144,7 +143,7 @@ export class MovingFundsTask implements ProposalTask {
       }
       return targets;
     }
-    const own = this.deps.store.ethIntents.byDedupeKey(commitmentDedupeKey(walletPkh, commitment)).find((r) => r.data !== null);
+    const own = this.components.store.ethIntents.byDedupeKey(commitmentDedupeKey(walletPkh, commitment)).find((r) => r.data !== null);
     if (own === undefined) {
       throw taskError("COMMITMENT_NOT_INDEXED", `the commitment of wallet ${toHex(walletPkh)} is not in the event index yet`);
     }
@@ -157,7 +156,8 @@ export class MovingFundsTask implements ProposalTask {
    * the generation deadline) for the commitment; returns the block where it was seen.
    */
   private async submitCommitment(ctx: ProposalTaskContext, main: MainUtxo, targets: Uint8Array[]): Promise<BlockRef> {
-    const { intents, ownLowestSeat, operator, bridge, chain } = this.deps;
+    const { intents, ownLowestSeat, bridge, chain } = this.components;
+    const { operator } = this.init;
     const { walletPkh, signal } = ctx;
     if (intents === undefined || ownLowestSeat === undefined) {
       throw taskError("COMMITMENT_SENDER_MISSING", "no Ethereum intent sender or seat configured for the moving-funds commitment");
@@ -199,10 +199,5 @@ export class MovingFundsTask implements ProposalTask {
       }
       await sleep(HEAD_POLL_MS, signal);
     }
-  }
-
-  private skip(ctx: ProposalTaskContext, reason: string, extra: Record<string, unknown> = {}): null {
-    this.deps.logger.info({ task: "MovingFunds", wallet: ctx.wallet, W: ctx.W, reason, ...extra }, "moving funds task yields nothing");
-    return null;
   }
 }

@@ -2,19 +2,20 @@
 // their (watchtower-extended) minimum age and still far enough from their timeout, at most
 // REDEMPTION_MAX_SIZE, paid from the main UTXO with one change output.
 import { ZeroAddress } from "ethers";
-import { ActionType, ASSUMED_BLOCK_TIME_SEC, WalletState } from "../coordination/constants.js";
+import { ActionType, ASSUMED_BLOCK_TIME_SEC } from "../protocol/constants.js";
 import { watchtowerInterface } from "../chain/abi.js";
 import type { BlockRef } from "../chain/pinned-call.js";
 import type { RedemptionRequest } from "../chain/types.js";
-import { prefixScript } from "../coordination/content-validation.js";
-import { encodePayload } from "../network/payloads.js";
+import { prefixScript } from "../protocol/bridge-keys.js";
+import { encodePayload } from "../protocol/payloads.js";
 import { outputScriptKind } from "../bitcoin/scripts.js";
 import { OUTPUT_SCRIPT_LENGTH, vsize } from "../bitcoin/vsize.js";
 import { fromHex, toHex } from "../util/hex.js";
-import { appliedFeeRate, DEFAULT_FEE_POLICY, equalShares, feeFor } from "./fees.js";
-import type { ProposalTask, ProposalTaskContext } from "./generator.js";
+import { appliedFeeRate, DEFAULT_FEE_POLICY, equalShares, feeFor } from "../bitcoin/fees.js";
+import { BitcoinTask } from "./bitcoin-task.js";
+import type { ProposalTaskContext } from "./generator.js";
 import { tHigh, tLow } from "./time-refs.js";
-import { checkWalletPreconditions, DEFAULT_EXTRA_SAFETY_MARGIN_SEC, taskError, type BitcoinTaskDeps } from "./wallet-preconditions.js";
+import { checkWalletPreconditions, DEFAULT_EXTRA_SAFETY_MARGIN_SEC, taskError } from "./wallet-preconditions.js";
 
 /** Upstream's look-back beyond the redemption timeout, in blocks. */
 const LOOKBACK_EXTRA_BLOCKS = 1000;
@@ -26,16 +27,14 @@ interface Candidate {
   request: RedemptionRequest;
 }
 
-export class RedemptionTask implements ProposalTask {
+export class RedemptionTask extends BitcoinTask {
   readonly action = ActionType.Redemption;
 
-  constructor(private readonly deps: BitcoinTaskDeps) {}
-
   async propose(ctx: ProposalTaskContext): Promise<Uint8Array | null> {
-    const { bridge, validator, btc, store, chain } = this.deps;
+    const { bridge, validator, btc, store, chain } = this.components;
     const { walletPkh, L, W, signal } = ctx;
-    const wallet = await bridge.wallets(walletPkh, L);
-    if (wallet.state !== WalletState.Live && wallet.state !== WalletState.MovingFunds) return this.skip(ctx, "WALLET_STATE", { state: wallet.state });
+    const wallet = await this.walletThatMayMove(ctx);
+    if (wallet === null) return null;
     if (wallet.mainUtxoHash.every((b) => b === 0)) return this.skip(ctx, "NO_MAIN_UTXO");
 
     const [constants, params, watchtower, windowBlock] = await Promise.all([
@@ -45,7 +44,7 @@ export class RedemptionTask implements ProposalTask {
       chain.block(W, { signal }),
     ]);
     const low = tLow(windowBlock.timestamp);
-    const high = tHigh(L, W, ActionType.Redemption, this.deps.extraSafetyMarginSec ?? DEFAULT_EXTRA_SAFETY_MARGIN_SEC);
+    const high = tHigh(L, W, ActionType.Redemption, this.init.extraSafetyMarginSec ?? DEFAULT_EXTRA_SAFETY_MARGIN_SEC);
 
     // Candidate keys from the index; every decision below reads the request pinned at L.
     const fromBlock = L.blockNumber - (Math.floor(params.redemptionTimeout / ASSUMED_BLOCK_TIME_SEC) + LOOKBACK_EXTRA_BLOCKS);
@@ -71,7 +70,7 @@ export class RedemptionTask implements ProposalTask {
     const blocked = await checkWalletPreconditions({ btc, bridge, store }, walletPkh, L, { signal });
     if (blocked !== null) return this.skip(ctx, blocked);
 
-    const rate = appliedFeeRate(await btc.estimateSatPerVByte({ signal }), this.deps.fee ?? DEFAULT_FEE_POLICY);
+    const rate = appliedFeeRate(await btc.estimateSatPerVByte({ signal }), this.init.fee ?? DEFAULT_FEE_POLICY);
     const size = vsize([{ kind: "p2wpkh" }], [OUTPUT_SCRIPT_LENGTH.p2wpkh, ...selected.map((c) => c.script.length)]);
     const fee = feeFor(rate, size);
     const shares = equalShares(fee, selected.length);
@@ -97,13 +96,8 @@ export class RedemptionTask implements ProposalTask {
 
   private async redemptionDelay(watchtower: string, key: bigint, at: BlockRef): Promise<number> {
     const data = watchtowerInterface.encodeFunctionData("getRedemptionDelay", [key]);
-    const result = await this.deps.chain.call({ to: watchtower, data }, at);
+    const result = await this.components.chain.call({ to: watchtower, data }, at);
     return Number(watchtowerInterface.decodeFunctionResult("getRedemptionDelay", result)[0] as bigint);
-  }
-
-  private skip(ctx: ProposalTaskContext, reason: string, extra: Record<string, unknown> = {}): null {
-    this.deps.logger.info({ task: "Redemption", wallet: ctx.wallet, W: ctx.W, reason, ...extra }, "redemption task yields nothing");
-    return null;
   }
 }
 

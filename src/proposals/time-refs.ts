@@ -1,6 +1,6 @@
 // The two reference times of coordination.md §13.1. Time comes from block timestamps only:
 // lower bounds use the window block W, upper bounds project to the action's expiry plus slack.
-import { ACTION_VALIDITY_BLOCKS, ActionType } from "../coordination/constants.js";
+import { ACTION_VALIDITY_BLOCKS, ActionType } from "../protocol/constants.js";
 
 /** Seconds per block assumed when projecting forward (the validity arithmetic of §13.1). */
 const SECONDS_PER_BLOCK = 12;

@@ -45,6 +45,11 @@ export function pkhKey(pkh: string): string {
   return h.toLowerCase();
 }
 
+/** A wallet filter parameter: the key form, or null (any wallet) when absent. */
+export function pkhFilter(pkh: string | undefined): string | null {
+  return pkh === undefined ? null : pkhKey(pkh);
+}
+
 /** Lowercase 0x-hex; accepts either case, with or without 0x. */
 export function hex0x(value: string): string {
   const h = value.startsWith("0x") || value.startsWith("0X") ? value.slice(2) : value;
@@ -131,3 +136,9 @@ export function selectList<R>(schema: RowSchema<R>): string {
 export function insertSql(table: string, cols: readonly string[]): string {
   return `INSERT INTO ${table} (${cols.join(", ")}) VALUES (${cols.map((c) => ":" + c).join(", ")})`;
 }
+
+/** The (wallet, W) key of the per-window tables: `wallet_pkh`, `coordination_block`. */
+export const windowKey: RowSchema<{ walletPkh: string; W: number }> = {
+  walletPkh: col.pkh("wallet_pkh"),
+  W: col.int("coordination_block"),
+};

@@ -7,27 +7,28 @@ import { checkRows, DATABASE_FILE_NAME, openDatabase, type Database } from "./db
 import { sqliteBackup } from "./sqlite.js";
 import { isStoreError, sqliteCode, SQLITE_CORRUPT, SQLITE_NOTADB } from "./store-error.js";
 import { Store } from "./store.js";
+import { CommandExit, defineCommand, parseCommand, UsageError, type TextSink } from "../util/cli-args.js";
 
-export interface TextSink {
-  write(text: string): unknown;
-}
+const SUBCOMMANDS = ["check", "backup", "reindex"] as const;
+type DbSubcommand = (typeof SUBCOMMANDS)[number];
 
-export const DB_HELP = `Usage: wcoord db <command> --data-dir DIR
-
-Commands:
+const DB = defineCommand({
+  name: "wcoord db",
+  usage: "usage: wcoord db <command> --data-dir DIR",
+  about: `commands:
   check                 Run SQLite's full integrity_check on DIR/${DATABASE_FILE_NAME}.
                         Prints "ok" (exit 0) or every problem found (exit 3).
   backup <file>         Write a consistent copy of the database to <file> using SQLite's
                         online backup; safe while the node is running.
   reindex               Forget the Bridge event index (deposits, redemptions, moving funds,
                         wallet events, deposit status and its cursor). The next start rebuilds
-                        it from bridge.deployBlock before coordinating. Stop the node first.
-
-Options:
-  --data-dir DIR        The node's data directory (required).
-  -h, --help            Show this help.
-
-When the node refuses to start with "database corrupted":
+                        it from bridge.deployBlock before coordinating. Stop the node first.`,
+  positionals: true,
+  flags: {
+    "data-dir": { type: "string", value: "DIR", help: "the node's data directory (required)" },
+  },
+  // The recovery steps that the "database corrupted" error points to (see wcoord db --help).
+  notes: `When the node refuses to start with "database corrupted":
   1. Stop the node and keep the damaged data directory for inspection.
   2. Either restore a backup: create an empty data directory, copy the backup file into it as
      ${DATABASE_FILE_NAME}, and start the node with --data-dir pointing at it; on start, recovery
@@ -36,54 +37,25 @@ When the node refuses to start with "database corrupted":
      it does not lead the window in progress, records no idleness faults until it has observed a
      full window, and treats wallets with an unknown spend as not synced until the Bridge catches
      up. The event index is rebuilt from bridge.deployBlock. Leader statements, actions, trackers,
-     Ethereum intents and faults of the lost database cannot be rebuilt.
-`;
+     Ethereum intents and faults of the lost database cannot be rebuilt.`,
+  // `wcoord db` has always exited 1 on bad arguments (2 is what a locked data directory gives here).
+  usageExitCode: 1,
+});
 
-interface ParsedArgs {
-  readonly positional: string[];
-  readonly dataDir: string | undefined;
-  readonly help: boolean;
-}
-
-function parseArgs(argv: readonly string[]): ParsedArgs | string {
-  const positional: string[] = [];
-  let dataDir: string | undefined;
-  let help = false;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === "-h" || a === "--help") help = true;
-    else if (a === "--data-dir") {
-      const v = argv[++i];
-      if (v === undefined) return "--data-dir needs a value";
-      dataDir = v;
-    } else if (a.startsWith("--data-dir=")) dataDir = a.slice("--data-dir=".length);
-    else if (a.startsWith("-")) return `unknown option ${a}`;
-    else positional.push(a);
-  }
-  return { positional, dataDir, help };
+function isSubcommand(name: string): name is DbSubcommand {
+  return (SUBCOMMANDS as readonly string[]).includes(name);
 }
 
 /** Runs `wcoord db …` with the arguments after "db". Returns the process exit code. */
 export async function runDbCommand(argv: readonly string[], out: TextSink, err: TextSink): Promise<number> {
-  const args = parseArgs(argv);
-  if (typeof args === "string") {
-    err.write(`wcoord db: ${args}\n\n${DB_HELP}`);
-    return 1;
-  }
-  if (args.help) {
-    out.write(DB_HELP);
-    return 0;
-  }
-  const [command, ...rest] = args.positional;
-  if (command === undefined) {
-    err.write(DB_HELP);
-    return 1;
-  }
-  if (command !== "check" && command !== "backup" && command !== "reindex") {
-    err.write(`wcoord db: unknown command ${command}\n\n${DB_HELP}`);
-    return 1;
-  }
-  if (args.dataDir === undefined) {
+  const args = parseCommand(DB, argv, { out, err }, ({ values, positionals: [command, ...rest] }) => {
+    if (command === undefined) throw new UsageError();
+    if (!isSubcommand(command)) throw new UsageError(`unknown command ${command}`);
+    return { command, rest, dataDir: values["data-dir"] };
+  });
+  if (args instanceof CommandExit) return args.code;
+  const { command, rest, dataDir } = args;
+  if (dataDir === undefined) {
     err.write(`wcoord db ${command}: --data-dir is required\n`);
     return 1;
   }
@@ -92,13 +64,13 @@ export async function runDbCommand(argv: readonly string[], out: TextSink, err: 
       err.write(`wcoord db ${command}: unexpected argument ${rest[0]}\n`);
       return 1;
     }
-    return command === "check" ? check(args.dataDir, out, err) : reindex(args.dataDir, out, err);
+    return command === "check" ? check(dataDir, out, err) : reindex(dataDir, out, err);
   }
   if (rest.length !== 1) {
     err.write("wcoord db backup: expected exactly one <file>\n");
     return 1;
   }
-  return backup(args.dataDir, rest[0]!, out, err);
+  return backup(dataDir, rest[0]!, out, err);
 }
 
 function check(dataDir: string, out: TextSink, err: TextSink): number {

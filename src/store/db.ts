@@ -20,17 +20,31 @@ export interface OpenOptions {
   readonly migrationsDir?: string;
 }
 
+export interface DatabaseComponents {
+  raw: DatabaseSync;
+  /** The data-dir lock, released by close(); null for read-only and in-memory opens. */
+  lock: DataDirLock | null;
+}
+
+export interface DatabaseInit {
+  /** Absolute database file path, or ":memory:". */
+  file: string;
+}
+
 /** The raw connection plus the lock and a prepared-statement cache. */
 export class Database {
+  readonly raw: DatabaseSync;
+  /** Absolute database file path, or ":memory:". */
+  readonly file: string;
+  private readonly lock: DataDirLock | null;
   private readonly statements = new Map<string, StatementSync>();
   private closed = false;
 
-  constructor(
-    readonly raw: DatabaseSync,
-    /** Absolute database file path, or ":memory:". */
-    readonly file: string,
-    private readonly lock: DataDirLock | null,
-  ) {}
+  constructor(components: DatabaseComponents, init: DatabaseInit) {
+    this.raw = components.raw;
+    this.lock = components.lock;
+    this.file = init.file;
+  }
 
   /** Prepared once per SQL text and reused. */
   prepare(sql: string): StatementSync {
@@ -141,12 +155,12 @@ export function openDatabase(dataDir: string, opts: OpenOptions = {}): Database 
   const migrationsDir = opts.migrationsDir ?? DEFAULT_MIGRATIONS_DIR;
   if (opts.readonly === true) {
     if (!fs.existsSync(file)) throw new StoreError("NOT_INITIALISED", `no database at ${file}`, { file });
-    return new Database(openConnection(file, opts, migrationsDir), file, null);
+    return new Database({ raw: openConnection(file, opts, migrationsDir), lock: null }, { file });
   }
   fs.mkdirSync(dir, { recursive: true });
   const lock = acquireDataDirLock(dir);
   try {
-    return new Database(openConnection(file, opts, migrationsDir), file, lock);
+    return new Database({ raw: openConnection(file, opts, migrationsDir), lock }, { file });
   } catch (err) {
     lock.release();
     throw err;
@@ -163,7 +177,7 @@ export function openMemoryDatabase(opts: Pick<OpenOptions, "migrationsDir"> = {}
     db.close();
     throw err;
   }
-  return new Database(db, MEMORY, null);
+  return new Database({ raw: db, lock: null }, { file: MEMORY });
 }
 
 export { userVersion };

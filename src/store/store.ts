@@ -44,6 +44,11 @@ interface ProfileChange {
   readonly at: string;
 }
 
+export interface StoreComponents {
+  /** The open connection (with its lock); Store.open and Store.openMemory make it. */
+  database: Database;
+}
+
 /** The tables the event indexer fills from Bridge events alone (rebuildable). */
 const EVENT_INDEX_TABLES = ["ev_wallets", "ev_deposits", "ev_redemptions", "ev_moving_funds", "deposit_status"] as const;
 
@@ -67,8 +72,11 @@ export class Store {
 
   private depth = 0;
 
-  private constructor(private readonly database: Database) {
-    const ctx: RepoContext = { db: database, transaction: (fn) => this.transaction(fn) };
+  private readonly database: Database;
+
+  private constructor(components: StoreComponents) {
+    this.database = components.database;
+    const ctx: RepoContext = { db: this.database, transaction: (fn) => this.transaction(fn) };
     this.meta = new MetaRepo(ctx);
     this.cursors = new CursorsRepo(ctx);
     this.windows = new WindowsRepo(ctx);
@@ -76,7 +84,7 @@ export class Store {
     this.inboundMessages = new InboundMessagesRepo(ctx);
     this.faults = new FaultsRepo(ctx);
     this.actionTransitions = new ActionTransitionsRepo(ctx);
-    this.actions = new ActionsRepo(ctx, this.actionTransitions);
+    this.actions = new ActionsRepo({ ...ctx, transitions: this.actionTransitions });
     this.btcTrackers = new BtcTrackersRepo(ctx);
     this.btcHeaders = new BtcHeadersRepo(ctx);
     this.ethIntents = new EthIntentsRepo(ctx);
@@ -92,12 +100,12 @@ export class Store {
    * step 1). Throws StoreError LOCKED, CORRUPT or NEWER_SCHEMA. Call checkIdentity next.
    */
   static open(dataDir: string, opts: OpenOptions = {}): Store {
-    return new Store(openDatabase(dataDir, opts));
+    return new Store({ database: openDatabase(dataDir, opts) });
   }
 
   /** A fresh migrated in-memory store (no lock). */
   static openMemory(opts: Pick<OpenOptions, "migrationsDir"> = {}): Store {
-    return new Store(openMemoryDatabase(opts));
+    return new Store({ database: openMemoryDatabase(opts) });
   }
 
   /** The connection, for tools and tests (pragmas, raw checks); application code uses the repositories. */

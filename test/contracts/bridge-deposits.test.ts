@@ -4,7 +4,7 @@
 // maintainer recording of deposit sweeps.
 import { Wallet, sha256 as ethersSha256, type Contract, type Signer } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WalletState } from "../../src/coordination/constants.js";
+import { WalletState } from "../../src/protocol/constants.js";
 import { concatBytes, fromHex, to0x } from "../../src/util/hex.js";
 import {
   ZERO_BYTES32,

@@ -3,7 +3,7 @@
 // hash; recordMovingFunds and recordMovedFundsSweep.
 import { concat, keccak256, solidityPackedKeccak256, type Contract, type Signer } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WalletState } from "../../src/coordination/constants.js";
+import { WalletState } from "../../src/protocol/constants.js";
 import {
   ZERO_BYTES32,
   mainUtxoHash,

@@ -2,7 +2,7 @@
 // beginMovingFunds, finalizeWalletClosing, terminateWallet.
 import type { Contract, Signer } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WalletState } from "../../src/coordination/constants.js";
+import { WalletState } from "../../src/protocol/constants.js";
 import { mainUtxoHash, ZERO_BYTES32 } from "./helpers/bitcoin-fixtures.js";
 import { closeNet, expectRevert, snapshotScope } from "./helpers/evm.js";
 import {

@@ -5,7 +5,7 @@
 import { Transaction } from "bitcoinjs-lib";
 import type { Contract, Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WalletState } from "../../src/coordination/constants.js";
+import { WalletState } from "../../src/protocol/constants.js";
 import { fromHex, to0x } from "../../src/util/hex.js";
 import { mainUtxoHash, type BitcoinUtxo } from "./helpers/bitcoin-fixtures.js";
 import { deployArtifact, readArtifact } from "../../deploy/link-libraries.js";

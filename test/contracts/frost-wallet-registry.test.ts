@@ -3,7 +3,7 @@
 // revert in check order, results of 10 and 51 signers, notifyDkgTimeout, and the Bridge's side.
 import { AbiCoder, Wallet, concat, getAddress, keccak256, toBeHex, zeroPadValue, type Signer } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WalletState } from "../../src/coordination/constants.js";
+import { WalletState } from "../../src/protocol/constants.js";
 import { fromHex } from "../../src/util/hex.js";
 import { closeNet, expectRevert, outcome, snapshotScope } from "./helpers/evm.js";
 import { ZERO_ADDRESS, eventsOf, send, testWallet, tuple } from "./helpers/bridge-fixture.js";

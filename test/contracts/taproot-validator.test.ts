@@ -3,7 +3,7 @@
 // Taproot output check (key bindings of walletX and refundX included) in place of the script-hash match.
 import type { Contract } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WalletState } from "../../src/coordination/constants.js";
+import { WalletState } from "../../src/protocol/constants.js";
 import { fromHex } from "../../src/util/hex.js";
 import { DAY, DEPOSIT_LOCKTIME, p2wshOutputScript, reverseHex, txOutput } from "./helpers/bitcoin-fixtures.js";
 import { walletStruct } from "./helpers/bridge-state.js";

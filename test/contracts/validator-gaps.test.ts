@@ -4,7 +4,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { FunctionFragment, Interface, SigningKey, concat, keccak256, type Contract } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WalletState } from "../../src/coordination/constants.js";
+import { WalletState } from "../../src/protocol/constants.js";
 import { fromHex, to0x, toHex } from "../../src/util/hex.js";
 import {
   DAY,

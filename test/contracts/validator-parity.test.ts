@@ -3,7 +3,7 @@
 // snapshot on top of its parents' setup.
 import type { Contract } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WalletState } from "../../src/coordination/constants.js";
+import { WalletState } from "../../src/protocol/constants.js";
 import {
   DAY,
   DEPOSIT_LOCKTIME,

@@ -13,7 +13,7 @@ import { linkedBytecode } from "../../deploy/link-libraries.js";
 import { hash256 } from "../../src/bitcoin/tx.js";
 import { foldTranscript } from "../../src/actions/recovery.js";
 import { signingRoundId, verifyWalletSignature } from "../../src/actions/signer.js";
-import { heartbeatMessage } from "../../src/coordination/heartbeat.js";
+import { heartbeatMessage } from "../../src/protocol/heartbeat.js";
 import { walletPkhFromPublicKey } from "../../src/coordination/seed.js";
 import { fromHex, to0x, toHex } from "../../src/util/hex.js";
 import { startHardhatNode, type HardhatNode } from "../fakes/hardhat-node.js";

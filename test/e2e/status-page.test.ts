@@ -5,9 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FaultType } from "../../src/coordination/constants.js";
-import { silentLogger } from "../../src/node/logger.js";
-import { createMetrics } from "../../src/node/metrics.js";
+import { FaultType } from "../../src/protocol/constants.js";
+import { silentLogger } from "../../src/util/logger.js";
+import { createMetrics } from "../../src/metrics/metrics.js";
 import { StatusServer, storeStatusSource } from "../../src/node/status-server.js";
 import { Store } from "../../src/store/store.js";
 import { LEADER, OPERATOR, populateStatusStore, WALLET_A, WALLET_B } from "../fixtures/status-store.js";
@@ -46,7 +46,7 @@ describe.skipIf(!HAVE_CHROMIUM)(TITLE, () => {
       ethHead: () => 2805,
       btcTip: () => 840_000,
       operator: OPERATOR,
-      profileHash: "0xf7078f19dbcc594437c685d977fd985e5e729e22214aa69d81b40398d92a00ca",
+      profileHash: () => "0xf7078f19dbcc594437c685d977fd985e5e729e22214aa69d81b40398d92a00ca",
       wallets: () => [WALLET_A, WALLET_B],
       peers: () => 2,
       version: "0.1.0",

@@ -44,7 +44,7 @@ async function startChild(i: number, crashAt: string | undefined, ports: { p2p: 
   writeFileSync(keyFile, devnetOperatorKey(SEED, i));
   const localKeys = join(dir, "wallet-keys.json");
   writeFileSync(localKeys, JSON.stringify(Object.fromEntries(net.wallets.map((w) => [toHex(w.walletPubKeyHash), to0x(w.privateKey)]))));
-  const peers = net.nodes.filter((n) => n?.status === "ready").flatMap((n) => n!.listenAddresses().slice(0, 1));
+  const peers = net.nodes.filter((n) => n?.status === "started").flatMap((n) => n!.listenAddresses().slice(0, 1));
   const config = {
     dataDir: nodeDir,
     eth: { rpcUrl: net.chain.url, wsUrl: net.chain.wsUrl, chainId: net.deployment.chainId },
@@ -90,7 +90,7 @@ async function startChild(i: number, crashAt: string | undefined, ports: { p2p: 
 async function dialChild(i: number, port: number): Promise<void> {
   const peerId = peerIdOfOperatorKey(fromHex(devnetOperatorKey(SEED, i)));
   for (const n of net.nodes) {
-    if (n?.status !== "ready") continue;
+    if (n?.status !== "started") continue;
     await n.libp2p!.dial(multiaddr(`/ip4/127.0.0.1/tcp/${port}/p2p/${peerId}`)).catch(() => undefined);
   }
 }

@@ -26,7 +26,7 @@ import { DepositSweepHandler } from "../../src/actions/handlers/deposit-sweep.js
 import { MovedFundsSweepHandler } from "../../src/actions/handlers/moved-funds-sweep.js";
 import { MovingFundsHandler } from "../../src/actions/handlers/moving-funds.js";
 import { RedemptionHandler } from "../../src/actions/handlers/redemption.js";
-import type { BitcoinActionDeps } from "../../src/actions/handlers/bitcoin-action.js";
+import type { BitcoinActionComponents } from "../../src/actions/handlers/bitcoin-action.js";
 import type { ActionHandler } from "../../src/actions/handlers/handler.js";
 import { OutcomeRecorder } from "../../src/actions/recording.js";
 import { LocalKeySigner } from "../../src/actions/signer.js";
@@ -34,7 +34,8 @@ import { BitcoinTipTracker } from "../../src/bitcoin/bitcoin-tip.js";
 import { BitcoinResponder } from "../../src/bitcoin/responder.js";
 import { p2wpkhScript } from "../../src/bitcoin/scripts.js";
 import { buildUnsigned, depositSweepTx, finalizeSigned } from "../../src/bitcoin/tx-builder.js";
-import { hashFromTxid, outpointKey, txHashOf, txOutputs, utxoHash } from "../../src/bitcoin/tx.js";
+import { hashFromTxid, txHashOf, txOutputs } from "../../src/bitcoin/tx.js";
+import { outpointKey, utxoHash } from "../../src/protocol/bridge-keys.js";
 import { BridgeClient } from "../../src/chain/bridge-client.js";
 import { EthIntentSender } from "../../src/chain/eth-intents.js";
 import { EthersChain } from "../../src/chain/ethers-chain.js";
@@ -42,10 +43,10 @@ import { EventIndexer } from "../../src/chain/event-indexer.js";
 import { MovedFundsSweepRequestState, type BitcoinUtxo } from "../../src/chain/types.js";
 import { ValidatorClient } from "../../src/chain/validator-client.js";
 import { bitcoinContentValidator } from "../../src/coordination/bitcoin-content-validation.js";
-import { ActionType, WalletState } from "../../src/coordination/constants.js";
-import { prefixScript } from "../../src/coordination/content-validation.js";
+import { ActionType, WalletState } from "../../src/protocol/constants.js";
+import { prefixScript } from "../../src/protocol/bridge-keys.js";
 import { actionSchedule } from "../../src/coordination/result-processor.js";
-import { encodePayload, type PayloadOf } from "../../src/network/payloads.js";
+import { encodePayload, type PayloadOf } from "../../src/protocol/payloads.js";
 import type { ActionRow } from "../../src/store/repos/actions-repo.js";
 import { Store } from "../../src/store/store.js";
 import { bytesEqual, to0x, toHex } from "../../src/util/hex.js";
@@ -239,17 +240,12 @@ async function startNode(): Promise<void> {
   await tipTracker.idle();
   const responder = new BitcoinResponder({ store, bitcoin: btc, tip: tipTracker, logger });
   intents = new EthIntentSender({ store, chain, wallet: operator, logger });
-  const recorder = new OutcomeRecorder({ bridge: bridgeClient, intents, operator: operator.address, enabled: true, logger });
-  const contentValidator = bitcoinContentValidator({
-    validator: validatorClient,
-    bridge: bridgeClient,
-    btc,
-    chain,
-    bridgeAddress,
-    profile: { fundingTxMinConfirmations: 1 },
-    store,
-  });
-  const deps: BitcoinActionDeps = { contentValidator, bridge: bridgeClient, btc, store, responder, recorder, logger };
+  const recorder = new OutcomeRecorder({ bridge: bridgeClient, intents, logger }, { operator: operator.address, enabled: true });
+  const contentValidator = bitcoinContentValidator(
+    { validator: validatorClient, bridge: bridgeClient, btc, chain, store },
+    { bridgeAddress, profile: { fundingTxMinConfirmations: 1 } },
+  );
+  const deps: BitcoinActionComponents = { contentValidator, bridge: bridgeClient, btc, store, responder, recorder, logger };
   executor = new ActionExecutor({
     store,
     clock,
@@ -293,8 +289,8 @@ beforeAll(async () => {
 
   dir = mkdtempSync(join(tmpdir(), "wcoord-btc-actions-"));
   store = Store.open(dir);
-  bridgeClient = new BridgeClient(provider, bridgeAddress);
-  validatorClient = new ValidatorClient(provider, await validator.getAddress());
+  bridgeClient = new BridgeClient({ caller: provider }, { address: bridgeAddress });
+  validatorClient = new ValidatorClient({ caller: provider }, { address: await validator.getAddress() });
   btc = new FakeBitcoinChain();
   tipTracker = new BitcoinTipTracker({ store, bitcoin: btc });
   await tipTracker.start();
@@ -462,16 +458,16 @@ describe("Bitcoin actions through the executor", () => {
     const E = walletKey(14);
     const other = await member.getAddress();
     await sendBridge(bridge, gov, "registerWallet", E.x, E.y, [other, operator.address, other]);
-    const recorder = new OutcomeRecorder({ bridge: bridgeClient, intents, operator: operator.address, enabled: true });
+    const recorder = new OutcomeRecorder({ bridge: bridgeClient, intents }, { operator: operator.address, enabled: true });
     expect(await recorder.recordDepth(getBytes(E.pkh), await pinned())).toEqual({ depth: 6, rank: 0 });
     await sendBridge(bridge, gov, "setMaintainerStatus", other, true);
     expect(await recorder.recordDepth(getBytes(E.pkh), await pinned())).toEqual({ depth: 8, rank: 1 });
     // Wallet A seats the operator first: rank 0 whatever the other seats are.
     expect(await recorder.recordDepth(getBytes(A.pkh), await pinned())).toEqual({ depth: 6, rank: 0 });
     await sendBridge(bridge, gov, "setMaintainerStatus", other, false);
-    const disabled = new OutcomeRecorder({ bridge: bridgeClient, intents, operator: operator.address, enabled: false });
+    const disabled = new OutcomeRecorder({ bridge: bridgeClient, intents }, { operator: operator.address, enabled: false });
     expect(await disabled.recordDepth(getBytes(E.pkh), await pinned())).toBeNull();
-    const notMaintainer = new OutcomeRecorder({ bridge: bridgeClient, intents, operator: other, enabled: true });
+    const notMaintainer = new OutcomeRecorder({ bridge: bridgeClient, intents }, { operator: other, enabled: true });
     expect(await notMaintainer.recordDepth(getBytes(E.pkh), await pinned())).toBeNull();
   });
 

@@ -4,10 +4,10 @@ import { getBytes } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BitcoinChain } from "../../src/bitcoin/bitcoin-chain.js";
 import { bitcoinContentValidator } from "../../src/coordination/bitcoin-content-validation.js";
-import { ActionType } from "../../src/coordination/constants.js";
+import { ActionType } from "../../src/protocol/constants.js";
 import type { ContentOutcome, ContentValidator } from "../../src/coordination/content-validation.js";
 import type { WindowContext } from "../../src/coordination/window-context.js";
-import type { PayloadOf } from "../../src/network/payloads.js";
+import type { PayloadOf } from "../../src/protocol/payloads.js";
 import { movingFundsMarginSec } from "../../src/proposals/moving-funds-margin.js";
 import type { ReferenceBlock } from "../../src/proposals/generator.js";
 import { fromHex, to0x } from "../../src/util/hex.js";
@@ -53,15 +53,10 @@ function sweep(ds: RevealedDeposit[], fee = 1000n): PayloadOf<ActionType.Deposit
 }
 
 function makeValidator(btc: BitcoinChain = dc.btc): ContentValidator {
-  return bitcoinContentValidator({
-    validator: dc.validatorClient,
-    bridge: dc.bridgeClient,
-    btc,
-    chain: dc.chain,
-    bridgeAddress: dc.bridgeAddress,
-    profile: { fundingTxMinConfirmations: 6 },
-    store: dc.store,
-  });
+  return bitcoinContentValidator(
+    { validator: dc.validatorClient, bridge: dc.bridgeClient, btc, chain: dc.chain, store: dc.store },
+    { bridgeAddress: dc.bridgeAddress, profile: { fundingTxMinConfirmations: 6 } },
+  );
 }
 
 beforeAll(async () => {

@@ -2,12 +2,14 @@
 // accepts seated operators and configured peers, refuses (and counts) everybody else, and follows
 // updates of the seat set without a restart.
 import { randomBytes } from "node:crypto";
-import type { Connection } from "@libp2p/interface";
+import { TypedEventEmitter, type Connection } from "@libp2p/interface";
 import { computeAddress, getBytes, hexlify, keccak256, toUtf8Bytes } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createConnectionGate } from "../../src/network/connection-gate.js";
 import { createLibp2pNode, operatorAddressOfPeer, type CoordinationLibp2p } from "../../src/network/libp2p.js";
-import { createMetrics, type Metrics } from "../../src/node/metrics.js";
+import { createMetrics, type Metrics } from "../../src/metrics/metrics.js";
+import type { NetworkEvents } from "../../src/network/network-events.js";
+import { silentLogger } from "../../src/util/logger.js";
 
 const keyOf = (label: string): Uint8Array => getBytes(keccak256(toUtf8Bytes(label)));
 const addressOf = (key: Uint8Array): string => computeAddress(hexlify(key));
@@ -21,12 +23,13 @@ async function waitUntil(what: string, cond: () => boolean, timeoutMs = 5000): P
   }
 }
 
-const spawn = (key: Uint8Array, gate?: Parameters<typeof createConnectionGate>[0]): Promise<CoordinationLibp2p> =>
+type Gate = Parameters<typeof createConnectionGate>;
+const spawn = (key: Uint8Array, gate?: Gate): Promise<CoordinationLibp2p> =>
   createLibp2pNode({
     operatorPrivateKey: key,
     listen: ["/ip4/127.0.0.1/tcp/0"],
     gossipHeartbeatMs: 200,
-    ...(gate !== undefined ? { connectionGater: createConnectionGate(gate) } : {}),
+    ...(gate !== undefined ? { connectionGater: createConnectionGate(...gate) } : {}),
   });
 
 describe("connection gater over real libp2p peers on 127.0.0.1", () => {
@@ -67,11 +70,12 @@ describe("connection gater over real libp2p peers on 127.0.0.1", () => {
   beforeAll(async () => {
     metrics = createMetrics({ processMetrics: false });
     const configuredPeer = (await dialer(CONFIGURED)).peerId.toString();
-    gated = await spawn(keyOf("gate-node"), {
-      configuredPeers: [`/ip4/127.0.0.1/tcp/1/p2p/${configuredPeer}`],
-      seatedOperators: () => seated,
-      onRefused: (reason) => metrics.p2pConnectionsRefused.inc({ reason }),
-    });
+    const events = new TypedEventEmitter<NetworkEvents>();
+    events.addEventListener("connection:refused", (e) => metrics.p2pConnectionsRefused.inc({ reason: e.detail }));
+    gated = await spawn(keyOf("gate-node"), [
+      { seated: { current: seated }, events, logger: silentLogger },
+      { configuredPeers: [`/ip4/127.0.0.1/tcp/1/p2p/${configuredPeer}`] },
+    ]);
   });
 
   afterAll(async () => {

@@ -5,7 +5,7 @@ import { deployWalletCoordinator } from "../../deploy/deploy-lib.js";
 import { devBootstrap, devWallets } from "../../deploy/dev-bootstrap.js";
 import { BridgeClient } from "../../src/chain/bridge-client.js";
 import type { BlockRef } from "../../src/chain/pinned-call.js";
-import { WalletState } from "../../src/coordination/constants.js";
+import { WalletState } from "../../src/protocol/constants.js";
 import { toHex } from "../../src/util/hex.js";
 
 type Conn = Awaited<ReturnType<typeof hre.network.create>>;
@@ -25,19 +25,21 @@ async function head(conn: Conn): Promise<BlockRef> {
 }
 
 describe("deployWalletCoordinator (in-process)", () => {
-  it("deploys the Bridge's six libraries, then the Bridge and the validator at deterministic addresses, and gives their profile hash", async () => {
+  it("deploys the Bridge's eight libraries, then the Bridge, the validator and the FROST wallet registry at deterministic addresses, and gives their profile hash", async () => {
     const conn = await network();
     const d = await deployWalletCoordinator(conn);
-    // Account 0's nonces 0-5 (blocks 1-6) create the libraries, nonce 6 the Bridge and nonce 7 the validator.
+    // Account 0's nonces 0-7 (blocks 1-8) create the libraries, nonce 8 the Bridge; the validator and
+    // the registry follow.
     expect(d).toEqual({
       chainId: 31337,
-      bridge: "0x0165878A594ca255338adfa4d48449f69242Eb8F",
-      walletProposalValidator: "0xa513E6E4b8f2a923D98304ec87F64353C4D5C853",
-      deployBlock: 7,
-      profileHash: "0xb8fdb1dea97aa4ef4f1a7f5090c38b99ad3a8de16869ced02f7ee9eba9373039",
+      bridge: "0x2279B7A0a67DB372996a5FaB50D91eAA73d2eBe6",
+      walletProposalValidator: "0x610178dA211FEF7D417bC0e6FeD39F05609AD788",
+      frostWalletRegistry: "0x8A791620dd6260079BF849Dc5567aDC3F2FdC318",
+      deployBlock: 9,
+      profileHash: "0xe79c977d5f63a8bdd8560166b6306454375b2b7fc9434eec4bcad50efb326dee",
     });
     const [gov] = await conn.ethers.getSigners();
-    expect(await new BridgeClient(conn.ethers.provider, d.bridge).governance(await head(conn))).toBe(gov.address);
+    expect(await new BridgeClient({ caller: conn.ethers.provider }, { address: d.bridge }).governance(await head(conn))).toBe(gov.address);
   });
 
   it("takes a governance override, and the deploy block is the Bridge's creation block", async () => {
@@ -45,11 +47,11 @@ describe("deployWalletCoordinator (in-process)", () => {
     const signers = await conn.ethers.getSigners();
     for (let i = 0; i < 3; i++) await conn.networkHelpers.mine();
     const d = await deployWalletCoordinator(conn, { governance: signers[3].address });
-    // Blocks 1-3 mined above, 4-9 the libraries, 10 the Bridge.
-    expect(d.deployBlock).toBe(10);
+    // Blocks 1-3 mined above, 4-11 the libraries, 12 the Bridge.
+    expect(d.deployBlock).toBe(12);
     expect(await conn.ethers.provider.getCode(d.bridge, d.deployBlock - 1)).toBe("0x");
     expect(await conn.ethers.provider.getCode(d.bridge, d.deployBlock)).not.toBe("0x");
-    expect(await new BridgeClient(conn.ethers.provider, d.bridge).governance(await head(conn))).toBe(signers[3].address);
+    expect(await new BridgeClient({ caller: conn.ethers.provider }, { address: d.bridge }).governance(await head(conn))).toBe(signers[3].address);
   });
 });
 
@@ -65,7 +67,7 @@ describe("devBootstrap (in-process)", () => {
     expect(toHex(devWallets({ count: 1, operatorsPerWallet: 1, operators, seed: "y" })[0].privateKey)).not.toBe(toHex(wallets[0].privateKey));
     // A pool shorter than the seat count repeats operators across seats.
     expect(wallets[1].operators).toEqual([operators[1], operators[0], operators[1]]);
-    const bridge = new BridgeClient(conn.ethers.provider, d.bridge);
+    const bridge = new BridgeClient({ caller: conn.ethers.provider }, { address: d.bridge });
     const at = await head(conn);
     for (const w of wallets) {
       // The Bridge computes the PKH from X ‖ Y itself; a wrong derivation here would read Unknown.

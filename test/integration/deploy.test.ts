@@ -11,8 +11,8 @@ import { BridgeClient } from "../../src/chain/bridge-client.js";
 import { readDeploymentFile, type Deployment } from "../../src/chain/deployment-file.js";
 import type { BlockRef } from "../../src/chain/pinned-call.js";
 import { ValidatorClient } from "../../src/chain/validator-client.js";
-import { WalletState } from "../../src/coordination/constants.js";
-import { defaultProfile, profileHash } from "../../src/coordination/profile.js";
+import { WalletState } from "../../src/protocol/constants.js";
+import { defaultProfile, profileHash } from "../../src/protocol/profile.js";
 import { DEV_VAULT, devBootstrap, type DevWallet } from "../../deploy/dev-bootstrap.js";
 import { recordDevSweep, requestDevRedemption, revealDevDeposit } from "../../deploy/dev-fixtures.js";
 import { fromHex } from "../../src/util/hex.js";
@@ -117,13 +117,13 @@ describe("deploy command (--network localhost)", () => {
     // deployBlock is exactly the Bridge's creation block.
     expect(await provider.getCode(deployment.bridge, deployment.deployBlock)).not.toBe("0x");
     if (deployment.deployBlock > 0) expect(await provider.getCode(deployment.bridge, deployment.deployBlock - 1)).toBe("0x");
-    const validator = new ValidatorClient(provider, deployment.walletProposalValidator);
+    const validator = new ValidatorClient({ caller: provider }, { address: deployment.walletProposalValidator });
     expect(await validator.bridge(await pinnedHead())).toBe(deployment.bridge);
     expect(deployment.profileHash).toBe(profileHash(defaultProfile(31337n, deployment.bridge, deployment.walletProposalValidator)));
   });
 
   it("governance is account 0 and the parameters are the defaults", async () => {
-    const bridge = new BridgeClient(provider, deployment.bridge);
+    const bridge = new BridgeClient({ caller: provider }, { address: deployment.bridge });
     const at = await pinnedHead();
     expect(await bridge.governance(at)).toBe(accounts[0]);
     expect(await bridge.depositParameters(at)).toEqual({
@@ -150,8 +150,8 @@ describe("dev bootstrap, pinned reads and validator outcomes", () => {
   let governance: JsonRpcSigner;
 
   beforeAll(async () => {
-    bridge = new BridgeClient(provider, deployment.bridge);
-    validator = new ValidatorClient(provider, deployment.walletProposalValidator);
+    bridge = new BridgeClient({ caller: provider }, { address: deployment.bridge });
+    validator = new ValidatorClient({ caller: provider }, { address: deployment.walletProposalValidator });
     governance = await provider.getSigner(accounts[0]);
     before = await pinnedHead();
     ({ wallets } = await devBootstrap(deployment.bridge, governance, {
@@ -255,9 +255,10 @@ describe("dev bootstrap, pinned reads and validator outcomes", () => {
     const exited = new Promise((r) => node!.once("exit", r));
     process.kill(pid, "SIGTERM");
     await exited;
-    const down = new ValidatorClient(new JsonRpcProvider(url, Network.from(31337), { staticNetwork: true, cacheTimeout: -1 }), deployment.walletProposalValidator, {
-      timeoutMs: 5_000,
-    });
+    const down = new ValidatorClient(
+      { caller: new JsonRpcProvider(url, Network.from(31337), { staticNetwork: true, cacheTimeout: -1 }) },
+      { address: deployment.walletProposalValidator, timeoutMs: 5_000 },
+    );
     const out = await down.validateHeartbeat({ walletPubKeyHash: wallets[0].walletPubKeyHash, message: fromHex("ff".repeat(16)) }, at);
     expect(out.outcome).toBe("unverified");
   });

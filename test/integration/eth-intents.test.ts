@@ -55,7 +55,7 @@ function newStore(dir?: string): Store {
 }
 
 function sender(store: Store, chain = newChain(), replaceAfterBlocks?: number): EthIntentSender {
-  return new EthIntentSender({ store, chain, wallet: operator, replaceAfterBlocks });
+  return new EthIntentSender({ store, chain, wallet: operator }, { replaceAfterBlocks });
 }
 
 async function isMaintainer(addr: string, at: BlockRef | "latest" = "latest"): Promise<boolean> {

@@ -2,9 +2,9 @@
 // its own window(s), scripts only its own (wallet, W) and leaves every node running afterwards.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getAddress } from "ethers";
-import { ActionType, COORDINATION_FREQUENCY_BLOCKS, FaultType } from "../../src/coordination/constants.js";
-import { heartbeatMessage } from "../../src/coordination/heartbeat.js";
-import { encodePayload } from "../../src/network/payloads.js";
+import { ActionType, COORDINATION_FREQUENCY_BLOCKS, FaultType } from "../../src/protocol/constants.js";
+import { heartbeatMessage } from "../../src/protocol/heartbeat.js";
+import { encodePayload } from "../../src/protocol/payloads.js";
 import { toHex } from "../../src/util/hex.js";
 import { startRpcProxy } from "../fakes/rpc-proxy.js";
 import {

@@ -16,13 +16,13 @@ import { LocalKeySigner, signingRoundId, verifyWalletSignature, type SignRequest
 import { BridgeClient } from "../../src/chain/bridge-client.js";
 import type { RpcSender } from "../../src/chain/pinned-call.js";
 import { ValidatorClient } from "../../src/chain/validator-client.js";
-import { ActionType } from "../../src/coordination/constants.js";
+import { ActionType } from "../../src/protocol/constants.js";
 import { onChainContentValidator, type ContentValidator } from "../../src/coordination/content-validation.js";
-import { heartbeatMessage } from "../../src/coordination/heartbeat.js";
+import { heartbeatMessage } from "../../src/protocol/heartbeat.js";
 import { actionSchedule } from "../../src/coordination/result-processor.js";
 import { walletPkhFromPublicKey } from "../../src/coordination/seed.js";
-import { encodePayload } from "../../src/network/payloads.js";
-import { createMetrics, type Metrics } from "../../src/node/metrics.js";
+import { encodePayload } from "../../src/protocol/payloads.js";
+import { createMetrics, type Metrics } from "../../src/metrics/metrics.js";
 import type { ActionRow } from "../../src/store/repos/actions-repo.js";
 import { Store } from "../../src/store/store.js";
 import { fromHex, toHex } from "../../src/util/hex.js";
@@ -54,8 +54,8 @@ beforeAll(async () => {
   const validator = (await net.ethers.deployContract("WalletProposalValidator", [await bridge.getAddress()])) as unknown as Contract;
   await (await bridge.getFunction("registerWallet")("0x" + toHex(XY.subarray(0, 32)), "0x" + toHex(XY.subarray(32)), [gov])).wait();
   rpc = net.ethers.provider as unknown as RpcSender;
-  bridgeClient = new BridgeClient(rpc, await bridge.getAddress());
-  validatorClient = new ValidatorClient(rpc, await validator.getAddress());
+  bridgeClient = new BridgeClient({ caller: rpc }, { address: await bridge.getAddress() });
+  validatorClient = new ValidatorClient({ caller: rpc }, { address: await validator.getAddress() });
   blocks = {
     block: async (n) => {
       const b = await net.ethers.provider.getBlock(n);

@@ -10,7 +10,8 @@ import type { BitcoinUtxo } from "../../src/chain/types.js";
 import { BitcoinUnavailableError } from "../../src/bitcoin/bitcoin-chain.js";
 import { findMainUtxo, MainUtxoNotFoundError, toBitcoinUtxo, walletSynced } from "../../src/bitcoin/main-utxo.js";
 import { depositLockingScripts, depositScript, p2pkhScript, p2wpkhScript } from "../../src/bitcoin/scripts.js";
-import { hashFromTxid, txHashOf, txInfoOf, utxoHash } from "../../src/bitcoin/tx.js";
+import { hashFromTxid, txHashOf, txInfoOf } from "../../src/bitcoin/tx.js";
+import { utxoHash } from "../../src/protocol/bridge-keys.js";
 import { fromHex, to0x, toHex } from "../../src/util/hex.js";
 import { FakeBitcoinChain } from "../fakes/fake-bitcoin-chain.js";
 import { startHardhatNode, type HardhatNode } from "../fakes/hardhat-node.js";
@@ -83,7 +84,7 @@ beforeAll(async () => {
   bridge = d.bridge;
   gov = d.governance;
   [maintainer, depositor] = await Promise.all([1, 2].map((i) => provider.getSigner(i)));
-  client = new BridgeClient(provider, d.address);
+  client = new BridgeClient({ caller: provider }, { address: d.address });
   await sendBridge(bridge, gov, "setMaintainerStatus", await maintainer.getAddress(), true);
   for (const w of [wA, wB]) await sendBridge(bridge, gov, "registerWallet", w.x, w.y, [await gov.getAddress()]);
   btc = new FakeBitcoinChain();

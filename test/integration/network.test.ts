@@ -1,14 +1,17 @@
+import { TypedEventEmitter } from "@libp2p/interface";
 import { getBytes, keccak256, toUtf8Bytes, Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ActionType } from "../../src/coordination/constants.js";
-import type { UnsignedCoordinationMessage } from "../../src/coordination/message.js";
-import { encodeCoordinationMessage } from "../../src/network/codec.js";
+import { ActionType } from "../../src/protocol/constants.js";
+import type { UnsignedCoordinationMessage } from "../../src/protocol/message.js";
+import { encodeCoordinationMessage } from "../../src/protocol/codec.js";
 import { CoordinationNetwork, type InboundItem } from "../../src/network/coordination-network.js";
 import { coordinationDomain, messageDigest, signCoordinationMessage } from "../../src/network/eip712.js";
-import type { GossipAction, GossipReason } from "../../src/network/gossip-validator.js";
+import type { GossipAction, GossipReason } from "../../src/protocol/message.js";
 import { createLibp2pNode, operatorAddressOfPeer, peerIdOfOperatorKey, type CoordinationLibp2p } from "../../src/network/libp2p.js";
+import type { NetworkEvents } from "../../src/network/network-events.js";
 import { coordinationTopic } from "../../src/network/topics.js";
-import { toHex } from "../../src/util/hex.js";
+import { silentLogger } from "../../src/util/logger.js";
+import { to0x, toHex } from "../../src/util/hex.js";
 
 const CHAIN_ID = 31337n;
 const DOMAIN = coordinationDomain(CHAIN_ID, "0x5FbDB2315678afecb367f032d93F642f64180aa3");
@@ -77,22 +80,25 @@ describe("CoordinationNetwork over real libp2p peers on 127.0.0.1", () => {
     const key = keyOf(label);
     const libp2p = await createLibp2pNode({ operatorPrivateKey: key, listen: ["/ip4/127.0.0.1/tcp/0"], gossipHeartbeatMs: HEARTBEAT_MS });
     const p: Peer = { key, signer: new Wallet(toHexKey(key)), libp2p, net: undefined as never, verdicts: [], malformed: [], mismatches: [], transcript: [], queueFull: 0 };
+    const events = new TypedEventEmitter<NetworkEvents>();
+    events.addEventListener("gossip:queue-full", () => p.queueFull++);
+    events.addEventListener("gossip:verdict", (e) => p.verdicts.push([e.detail.verdict, e.detail.reason]));
+    events.addEventListener("gossip:malformed", (e) => p.malformed.push(e.detail));
+    events.addEventListener("gossip:profile-mismatch", (e) => p.mismatches.push(e.detail));
     p.net = new CoordinationNetwork(
-      { libp2p },
       {
-        chainId: CHAIN_ID,
-        profileHash: PROFILE,
-        domain: DOMAIN,
-        currentWindow: () => W,
-        seatsOf: () => seats,
+        libp2p,
+        logger: silentLogger,
+        events,
+        transcript: { record: (item) => p.transcript.push(item) },
+        seats: { seatsOf: () => seats },
+        clock: { head: W },
+        identity: { chainId: CHAIN_ID, profileHash: to0x(PROFILE), domain: DOMAIN },
+      },
+      {
         bootstrapPeers: bootstrap,
         redialIntervalMs: 1000,
         ...(queueCapacity !== undefined ? { queueCapacity } : {}),
-        onQueueFull: () => p.queueFull++,
-        beforeEnqueue: (item) => p.transcript.push(item),
-        onVerdict: (v, r) => p.verdicts.push([v, r]),
-        onMalformed: (r) => p.malformed.push(r),
-        onProfileMismatch: (sender, remoteHash, wallet) => p.mismatches.push({ sender, remoteHash, wallet }),
       },
     );
     p.net.subscribeWallet(WALLET);

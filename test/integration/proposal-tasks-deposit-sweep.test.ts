@@ -8,9 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BitcoinUnavailableError, type BitcoinChain } from "../../src/bitcoin/bitcoin-chain.js";
 import { txInfoOf } from "../../src/bitcoin/tx.js";
 import type { DepositExtraInfo } from "../../src/chain/types.js";
-import { ActionType } from "../../src/coordination/constants.js";
-import { decodePayload, type DepositSweepPayload } from "../../src/network/payloads.js";
-import { DepositSweepTask, type DepositSweepTaskDeps } from "../../src/proposals/deposit-sweep-task.js";
+import { ActionType } from "../../src/protocol/constants.js";
+import { decodePayload, type DepositSweepPayload } from "../../src/protocol/payloads.js";
+import { DepositSweepTask, type DepositSweepTaskComponents } from "../../src/proposals/deposit-sweep-task.js";
+import type { BitcoinTaskInit } from "../../src/proposals/wallet-preconditions.js";
 import type { ReferenceBlock } from "../../src/proposals/generator.js";
 import { fromHex, to0x } from "../../src/util/hex.js";
 import { DAY, hash160 } from "../contracts/helpers/bitcoin-fixtures.js";
@@ -51,17 +52,11 @@ afterAll(async () => {
   await dc?.close();
 });
 
-function task(extra: Partial<DepositSweepTaskDeps> = {}): DepositSweepTask {
-  return new DepositSweepTask({
-    bridge: dc.bridgeClient,
-    validator: dc.validatorClient,
-    btc: dc.btc,
-    store: dc.store,
-    logger,
-    chain: dc.chain,
-    fee: { minSatPerVByte: 5, bufferPercent: 25 },
-    ...extra,
-  });
+function task(extra: Partial<DepositSweepTaskComponents> = {}, init: BitcoinTaskInit = {}): DepositSweepTask {
+  return new DepositSweepTask(
+    { bridge: dc.bridgeClient, validator: dc.validatorClient, btc: dc.btc, store: dc.store, logger, chain: dc.chain, ...extra },
+    { fee: { minSatPerVByte: 5, bufferPercent: 25 }, ...init },
+  );
 }
 
 async function propose(w: WalletKey, W: ReferenceBlock, L: ReferenceBlock = W, t = task()): Promise<DepositSweepPayload | null> {
@@ -208,7 +203,7 @@ describe("DepositSweepTask", () => {
     dc.btc.mine(1);
     expect(keysOf((await propose(w, W))!)).toEqual(expectedKeys([d1, d2]));
     // A stricter profile skips both.
-    expect(await propose(w, W, W, task({ fundingTxMinConfirmations: 8 }))).toBeNull();
+    expect(await propose(w, W, W, task({}, { fundingTxMinConfirmations: 8 }))).toBeNull();
   });
 
   it("script check: an output paying P2WPKH(hash160(script)) never reaches the task: the Bridge refuses it (GHSA-8986)", async () => {
@@ -269,10 +264,10 @@ describe("DepositSweepTask", () => {
     await indexAll(dc);
     const W = await mineAt(dc, T + MIN_AGE + 100);
     // 133 vB: 751 sat/vB = 99 883 ≤ 100 000; 752 sat/vB = 100 016.
-    const under = await propose(w, W, W, task({ fee: { minSatPerVByte: 751, bufferPercent: 0 } }));
+    const under = await propose(w, W, W, task({}, { fee: { minSatPerVByte: 751, bufferPercent: 0 } }));
     expect(under!.sweepTxFee).toBe(99_883n);
     await expectValidatorAccepts(w, under!, [d], W);
-    expect(await propose(w, W, W, task({ fee: { minSatPerVByte: 752, bufferPercent: 0 } }))).toBeNull();
+    expect(await propose(w, W, W, task({}, { fee: { minSatPerVByte: 752, bufferPercent: 0 } }))).toBeNull();
     expect(lastReason(w)).toBe("FEE_ABOVE_MAX");
   });
 

@@ -4,11 +4,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { p2wpkhScript } from "../../src/bitcoin/scripts.js";
 import { hashFromTxid } from "../../src/bitcoin/tx.js";
-import { ActionType } from "../../src/coordination/constants.js";
-import { decodePayload } from "../../src/network/payloads.js";
+import { ActionType } from "../../src/protocol/constants.js";
+import { decodePayload } from "../../src/protocol/payloads.js";
 import type { ReferenceBlock } from "../../src/proposals/generator.js";
 import { MovedFundsSweepTask } from "../../src/proposals/moved-funds-sweep-task.js";
-import type { BitcoinTaskDeps } from "../../src/proposals/wallet-preconditions.js";
+import type { BitcoinTaskComponents } from "../../src/proposals/wallet-preconditions.js";
 import { toHex } from "../../src/util/hex.js";
 import type { DevWallet } from "../../deploy/dev-bootstrap.js";
 import { captureLogger, giveMainUtxo, indexAll, latestRef, send, startProposalChain, taskContext, taskDeps, type ProposalChain } from "../fixtures/proposal-chain.js";
@@ -19,7 +19,7 @@ let S1: DevWallet, S2: DevWallet, A: DevWallet, B: DevWallet, idle: DevWallet;
 /** Internal-order hashes of the two recorded moving-funds transactions. */
 let mf1: Uint8Array, mf2: Uint8Array;
 
-const deps = (): BitcoinTaskDeps => taskDeps(pc, log.logger);
+const deps = (): BitcoinTaskComponents => taskDeps(pc, log.logger);
 
 async function propose(w: DevWallet, L: ReferenceBlock) {
   log.lines.length = 0;

@@ -7,12 +7,12 @@ import { depositLockingScripts, depositScript, p2wpkhScript } from "../../src/bi
 import { hashFromTxid, txInfoOf } from "../../src/bitcoin/tx.js";
 import { EthIntentSender } from "../../src/chain/eth-intents.js";
 import type { BitcoinUtxo, DepositKey } from "../../src/chain/types.js";
-import { ActionType } from "../../src/coordination/constants.js";
-import { prefixScript } from "../../src/coordination/content-validation.js";
-import { decodePayload } from "../../src/network/payloads.js";
+import { ActionType } from "../../src/protocol/constants.js";
+import { prefixScript } from "../../src/protocol/bridge-keys.js";
+import { decodePayload } from "../../src/protocol/payloads.js";
 import type { ReferenceBlock } from "../../src/proposals/generator.js";
 import { MovingFundsTask, targetsCommitmentHash } from "../../src/proposals/moving-funds-task.js";
-import type { BitcoinTaskDeps } from "../../src/proposals/wallet-preconditions.js";
+import type { BitcoinTaskComponents } from "../../src/proposals/wallet-preconditions.js";
 import { concatBytes, fromHex, toHex } from "../../src/util/hex.js";
 import type { DevWallet } from "../../deploy/dev-bootstrap.js";
 import { DAY, captureLogger, giveMainUtxo, indexAll, latestRef, mineAt, send, startProposalChain, taskContext, taskDeps, type ProposalChain } from "../fixtures/proposal-chain.js";
@@ -28,18 +28,17 @@ let s2Main: BitcoinUtxo;
 
 const seatOf = (w: DevWallet): number => w.operators.indexOf(pc.operator.address) + 1;
 
-function deps(over: Partial<BitcoinTaskDeps> = {}): BitcoinTaskDeps {
+function deps(over: Partial<BitcoinTaskComponents> = {}): BitcoinTaskComponents {
   return taskDeps(pc, log.logger, {
     intents: sender,
-    operator: pc.operator.address,
     ownLowestSeat: (pkh) => seatOf(pc.wallets.find((w) => toHex(w.walletPubKeyHash) === toHex(pkh))!),
     ...over,
   });
 }
 
-async function propose(w: DevWallet, L: ReferenceBlock, over: Partial<BitcoinTaskDeps> = {}) {
+async function propose(w: DevWallet, L: ReferenceBlock, over: Partial<BitcoinTaskComponents> = {}) {
   log.lines.length = 0;
-  return new MovingFundsTask(deps(over)).propose(taskContext(w, L));
+  return new MovingFundsTask(deps(over), { operator: pc.operator.address }).propose(taskContext(w, L));
 }
 
 /** Decodes the payload and checks it with the validator at `at` and the wallet's main UTXO. */

@@ -5,14 +5,14 @@ import { keccak256, toUtf8Bytes } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { vsize } from "../../src/bitcoin/vsize.js";
 import type { BitcoinUtxo } from "../../src/chain/types.js";
-import { ActionType } from "../../src/coordination/constants.js";
-import { prefixScript } from "../../src/coordination/content-validation.js";
-import { decodePayload } from "../../src/network/payloads.js";
-import { createMetrics } from "../../src/node/metrics.js";
+import { ActionType } from "../../src/protocol/constants.js";
+import { prefixScript } from "../../src/protocol/bridge-keys.js";
+import { decodePayload } from "../../src/protocol/payloads.js";
+import { createMetrics } from "../../src/metrics/metrics.js";
 import { ProposalGenerator, type ReferenceBlock } from "../../src/proposals/generator.js";
 import { HeartbeatTask } from "../../src/proposals/heartbeat-task.js";
 import { RedemptionTask } from "../../src/proposals/redemption-task.js";
-import type { BitcoinTaskDeps } from "../../src/proposals/wallet-preconditions.js";
+import type { BitcoinTaskComponents, BitcoinTaskInit } from "../../src/proposals/wallet-preconditions.js";
 import { concatBytes, fromHex, toHex } from "../../src/util/hex.js";
 import type { DevWallet } from "../../deploy/dev-bootstrap.js";
 import { redemptionKey } from "../../deploy/dev-fixtures.js";
@@ -51,7 +51,7 @@ function script(kind: Kind): Uint8Array {
   }
 }
 
-const deps = (over: Partial<BitcoinTaskDeps> = {}): BitcoinTaskDeps => taskDeps(pc, log.logger, over);
+const deps = (): BitcoinTaskComponents => taskDeps(pc, log.logger);
 
 /** Requests a redemption of 1 000 000 sat to `raw`; returns its requestedAt. */
 async function request(w: DevWallet, raw: Uint8Array): Promise<number> {
@@ -73,9 +73,9 @@ async function expectValid(payload: Uint8Array | null, w: DevWallet, L: Referenc
   return p;
 }
 
-async function propose(w: DevWallet, L: ReferenceBlock, W = L.blockNumber, over: Partial<BitcoinTaskDeps> = {}) {
+async function propose(w: DevWallet, L: ReferenceBlock, W = L.blockNumber, init: BitcoinTaskInit = {}) {
   log.lines.length = 0;
-  return new RedemptionTask(deps(over)).propose(taskContext(w, L, W));
+  return new RedemptionTask(deps(), init).propose(taskContext(w, L, W));
 }
 
 beforeAll(async () => {
@@ -222,7 +222,8 @@ describe("RedemptionTask", () => {
     await indexAll(pc);
     const L = await mineAt(pc, r + 601);
     const metrics = createMetrics({ processMetrics: false });
-    const generator = new ProposalGenerator([new RedemptionTask(deps()), new HeartbeatTask({ validator: pc.validatorClient, logger: log.logger })], {
+    const generator = new ProposalGenerator({
+      tasks: [new RedemptionTask(deps()), new HeartbeatTask({ validator: pc.validatorClient, logger: log.logger })],
       logger: log.logger,
       metrics,
     });

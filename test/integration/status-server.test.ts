@@ -4,10 +4,11 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { silentLogger } from "../../src/node/logger.js";
-import { createMetrics, type Metrics } from "../../src/node/metrics.js";
+import { silentLogger } from "../../src/util/logger.js";
+import { createMetrics, type Metrics } from "../../src/metrics/metrics.js";
 import { StatusServer, storeStatusSource } from "../../src/node/status-server.js";
-import { storeScrapeSources, type HealthStatus } from "../../src/node/status-source.js";
+import { storeScrapeSources } from "../../src/node/status-source.js";
+import { type HealthStatus } from "../../src/metrics/metrics.js";
 import { Store } from "../../src/store/store.js";
 import { LEADER, OPERATOR, OTHER, populateStatusStore, WALLET_A, WALLET_B, type StatusFixture } from "../fixtures/status-store.js";
 
@@ -30,8 +31,8 @@ beforeAll(async () => {
     btcTip: () => 840_000,
     operator: OPERATOR,
     peerId: () => "16Uiu2HAm5hPxT7s3TA2f4b4YjAPzS7yLRSgdj87ysDZ6NAXMiRuY",
-    profile: { protocolVersion: 1, chainId: 31337n, frequencyWindows: 4, rngScheme: "seedrandom" },
-    profileHash: "0xf7078f19dbcc594437c685d977fd985e5e729e22214aa69d81b40398d92a00ca",
+    profile: () => ({ protocolVersion: 1, chainId: 31337n, frequencyWindows: 4, rngScheme: "seedrandom" }),
+    profileHash: () => "0xf7078f19dbcc594437c685d977fd985e5e729e22214aa69d81b40398d92a00ca",
     wallets: () => [WALLET_A, WALLET_B],
     peers: () => 3,
     version: "0.1.0",

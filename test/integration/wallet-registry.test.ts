@@ -7,9 +7,12 @@ import { ContractFactory, JsonRpcProvider, getAddress, keccak256, toQuantity, to
 import { ripemd160 } from "@noble/hashes/legacy.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { linkedBytecode } from "../../deploy/link-libraries.js";
+import { BridgeClient } from "../../src/chain/bridge-client.js";
 import { EthersChain } from "../../src/chain/ethers-chain.js";
+import { EventIndexer, type EventIndexerInit } from "../../src/chain/event-indexer.js";
 import { WalletRegistry } from "../../src/chain/wallet-registry.js";
-import { WalletState } from "../../src/coordination/constants.js";
+import { Store } from "../../src/store/store.js";
+import { WalletState } from "../../src/protocol/constants.js";
 import { concatBytes, fromHex, toHex } from "../../src/util/hex.js";
 import { startHardhatNode, type HardhatNode } from "../fakes/hardhat-node.js";
 import { startRpcProxy, type RpcProxy } from "../fakes/rpc-proxy.js";
@@ -66,6 +69,13 @@ async function send(tx: Promise<ContractTransactionResponse>): Promise<number> {
   return receipt!.blockNumber;
 }
 
+/** A registry reading its own event index (the node's shares the node's indexer and store). */
+function registryOn(chain: EthersChain, index: Partial<EventIndexerInit> = {}): WalletRegistry {
+  const store = Store.openMemory();
+  const indexer = new EventIndexer({ chain, store }, { bridgeAddress, deployBlock, ...index });
+  return new WalletRegistry({ chain, store, indexer, bridge: new BridgeClient({ caller: chain }, { address: bridgeAddress }) });
+}
+
 const summary = (rows: Array<{ walletPkh: Uint8Array; ownSeats: number[]; state: number }>) =>
   rows.map((r) => ({ pkh: toHex(r.walletPkh), ownSeats: r.ownSeats, state: r.state }));
 
@@ -94,7 +104,7 @@ afterAll(async () => {
 describe("WalletRegistry on the real Bridge", () => {
   it("participation is decided at W−32 and follows wallet lifecycle across windows", async () => {
     const chain = new EthersChain({}, { rpcUrl: node.url, chainId: 31337n, callTimeoutMs: 5000 });
-    const registry = new WalletRegistry({ chain }, { bridgeAddress, deployBlock });
+    const registry = registryOn(chain);
 
     const reg1 = await send(bridge.registerWallet(w1.x, w1.y, w1.operators));
     await send(bridge.registerWallet(w2.x, w2.y, w2.operators));
@@ -147,7 +157,7 @@ describe("WalletRegistry on the real Bridge", () => {
 
   it("sync indexes in chunks, halves the chunk on 'range too large', and reports state changes", async () => {
     const chain = new EthersChain({}, { rpcUrl: proxy.url, chainId: 31337n, callTimeoutMs: 5000 });
-    const registry = new WalletRegistry({ chain }, { bridgeAddress, deployBlock, chunkBlocks: 400, minChunkBlocks: 50 });
+    const registry = registryOn(chain, { chunkBlocks: 400, minChunkBlocks: 50 });
     const head = await provider.getBlockNumber();
     const seen0 = proxy.seen.get("eth_getLogs") ?? 0;
     proxy.setFault("eth_getLogs", { kind: "fail", count: 2, error: { code: -32005, message: "query returned more than 10000 results" } });
@@ -165,7 +175,7 @@ describe("WalletRegistry on the real Bridge", () => {
     ]);
     expect(await registry.sync({ toBlock: head })).toEqual([]);
     // A refusal at the minimum chunk size is an error, not a loop.
-    const tiny = new WalletRegistry({ chain }, { bridgeAddress, deployBlock, chunkBlocks: 50, minChunkBlocks: 50 });
+    const tiny = registryOn(chain, { chunkBlocks: 50, minChunkBlocks: 50 });
     proxy.setFault("eth_getLogs", { kind: "fail", count: 1, error: { code: -32005, message: "query returned more than 10000 results" } });
     await expect(tiny.sync({ toBlock: head })).rejects.toMatchObject({ name: "RpcError", code: "RANGE_TOO_LARGE" });
     proxy.setFault("eth_getLogs", null);

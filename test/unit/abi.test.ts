@@ -63,6 +63,13 @@ const bridgeSelectors: Record<string, string> = {
   // §2.11
   setVaultStatus: "0x60d712fc",
   setRedemptionWatchtower: "0xbe26ebad",
+  // threshold.md §2, §3.1, §4.3
+  walletScheme: "0xb9d91db7",
+  frostWalletRegistry: "0xc4edea3f",
+  setFrostWalletRegistry: "0x07fe5dad",
+  registerFrostWallet: "0x6dfccafa",
+  revealTaprootDeposit: "0xc784bf42",
+  revealTaprootDepositWithExtraData: "0x2d589a84",
 };
 
 const eventTopics: Record<string, string> = {
@@ -84,6 +91,9 @@ const eventTopics: Record<string, string> = {
   MaintainerStatusUpdated: "0x60ff4d11eaf2eaa21d4ff66510f82b93d3c52613fa16398185c2142758edc92b",
   GovernanceTransferred: "0x5f56bee8cffbe9a78652a74a60705edede02af10b0bbb888ca44b79a0d42ce80",
   RedemptionRequesterStatusUpdated: "0xed2e6139147b88f60b2e3b541d2a87d4fc1a0c4497b6a908492125bd32c6b5e8",
+  // threshold.md §3.1, §4.3
+  TaprootDepositRevealed: "0xc9dd3b497d1dd0e8af8c757900c66fcda4cb620af122bd564b6e5dc13b49d72f",
+  FrostWalletRegistrySet: "0xdbe373e942a6a777b9b8e4970445ff3dee716310d6d5d2265c7b01947776b6df",
 };
 
 // The §2.3 parameter-update events have no topic table; their signatures are the getter tuples.
@@ -108,6 +118,8 @@ const validatorSelectors: Record<string, string> = {
   validateMovingFundsProposal: "0x9b337db2",
   validateMovedFundsSweepProposal: "0xd6c7fa78",
   validateHeartbeatProposal: "0xf03a4bc5",
+  // threshold.md §4.4
+  validateTaprootDepositSweepProposal: "0xb1782302",
 };
 
 // §3.3 canonical signatures.
@@ -210,7 +222,7 @@ describe("watchtowerAbi", () => {
   });
 });
 
-// The hand-written fragments against what solc produced (artifacts come from `hardhat build`, the pretest step).
+// The generated fragments (src/chain/gen) against what solc produced (artifacts come from `hardhat build`, the pretest step).
 describe("compiled artifacts", () => {
   const root = join(import.meta.dirname, "..", "..");
   const artifact = (file: string, name: string): Interface =>

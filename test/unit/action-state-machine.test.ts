@@ -15,7 +15,7 @@ import {
   type Step,
   type StepRow,
 } from "../../src/actions/state-machine.js";
-import { ActionType } from "../../src/coordination/constants.js";
+import { ActionType } from "../../src/protocol/constants.js";
 import { actionSchedule } from "../../src/coordination/result-processor.js";
 
 // Heartbeat at W=900: start 1000, signing deadline 1300, expiry 1600.

@@ -1,17 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { Transaction } from "bitcoinjs-lib";
 import { sha256 } from "@noble/hashes/sha2.js";
-import {
-  hash256,
-  hashFromTxid,
-  outpointKey,
-  txHashOf,
-  txidFromHash,
-  txInfoOf,
-  txInputs,
-  txOutputs,
-  utxoHash,
-} from "../../src/bitcoin/tx.js";
+import { hash256, hashFromTxid, txHashOf, txidFromHash, txInfoOf, txInputs, txOutputs } from "../../src/bitcoin/tx.js";
+import { outpointKey, utxoHash } from "../../src/protocol/bridge-keys.js";
 import { depositKey, fundingTx, txHash as devTxHash } from "../../deploy/dev-fixtures.js";
 import { concatBytes, fromHex, to0x, toHex } from "../../src/util/hex.js";
 

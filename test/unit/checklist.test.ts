@@ -1,7 +1,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { describe, expect, it } from "vitest";
 import { checklist } from "../../src/coordination/checklist.js";
-import { actionName, ActionType } from "../../src/coordination/constants.js";
+import { actionName, ActionType } from "../../src/protocol/constants.js";
 import { heartbeatDraw } from "../../src/coordination/rng/index.js";
 import vectors from "../vectors/checklist.json" with { type: "json" };
 

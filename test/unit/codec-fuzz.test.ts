@@ -3,11 +3,11 @@
 // re-encodes to the identical bytes.
 import { SigningKey } from "ethers";
 import { describe, expect, it } from "vitest";
-import { ActionType } from "../../src/coordination/constants.js";
-import type { CoordinationMessage, UnsignedCoordinationMessage } from "../../src/coordination/message.js";
-import { decodeCoordinationMessage, encodeCoordinationMessage, MALFORMED_REASONS } from "../../src/network/codec.js";
+import { ActionType } from "../../src/protocol/constants.js";
+import type { CoordinationMessage, UnsignedCoordinationMessage } from "../../src/protocol/message.js";
+import { decodeCoordinationMessage, encodeCoordinationMessage, MALFORMED_REASONS } from "../../src/protocol/codec.js";
 import { coordinationDomain, signCoordinationMessage } from "../../src/network/eip712.js";
-import { decodePayload, encodePayload, PAYLOAD_DECODE_REASONS, type ProposalPayload } from "../../src/network/payloads.js";
+import { decodePayload, encodePayload, PAYLOAD_DECODE_REASONS, type ProposalPayload } from "../../src/protocol/payloads.js";
 import { bytesEqual, fromHex, toHex } from "../../src/util/hex.js";
 import vectors from "../vectors/eip712.json" with { type: "json" };
 import { bfield, bytes, tag, varint, vfield } from "./helpers/proto-writer.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ActionType } from "../../src/coordination/constants.js";
-import type { CoordinationMessage } from "../../src/coordination/message.js";
-import { decodeCoordinationMessage, encodeCoordinationMessage, encodeUnsigned } from "../../src/network/codec.js";
+import { ActionType } from "../../src/protocol/constants.js";
+import type { CoordinationMessage } from "../../src/protocol/message.js";
+import { decodeCoordinationMessage, encodeCoordinationMessage, encodeUnsigned } from "../../src/protocol/codec.js";
 import { fromHex, toHex } from "../../src/util/hex.js";
 import vectors from "../vectors/eip712.json" with { type: "json" };
 import { bfield, bytes, tag, varint, vfield } from "./helpers/proto-writer.js";

@@ -1,10 +1,13 @@
 import { generateKeyPair, privateKeyFromRaw } from "@libp2p/crypto/keys";
-import type { MultiaddrConnection } from "@libp2p/interface";
+import { TypedEventEmitter, type MultiaddrConnection } from "@libp2p/interface";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { multiaddr } from "@multiformats/multiaddr";
 import { getBytes, Wallet } from "ethers";
 import { describe, expect, it } from "vitest";
-import { configuredPeerIds, createConnectionGate, decideInbound, type ConnectionRefusal } from "../../src/network/connection-gate.js";
+import { configuredPeerIds, createConnectionGate, decideInbound } from "../../src/network/connection-gate.js";
+import { type ConnectionRefusal } from "../../src/metrics/metrics.js";
+import type { NetworkEvents } from "../../src/network/network-events.js";
+import { silentLogger } from "../../src/util/logger.js";
 
 const key = (n: number): string => "0x" + n.toString(16).padStart(64, "0");
 const alice = new Wallet(key(1));
@@ -46,7 +49,9 @@ describe("decideInbound", () => {
 describe("createConnectionGate", () => {
   function gate(seated: Set<string>, configured: string[] = []) {
     const refused: ConnectionRefusal[] = [];
-    const g = createConnectionGate({ configuredPeers: configured, seatedOperators: () => seated, onRefused: (r) => refused.push(r) });
+    const events = new TypedEventEmitter<NetworkEvents>();
+    events.addEventListener("connection:refused", (e) => refused.push(e.detail));
+    const g = createConnectionGate({ seated: { current: seated }, events, logger: silentLogger }, { configuredPeers: configured });
     return { g, refused };
   }
 

@@ -1,9 +1,9 @@
 import { id, SigningKey, TypedDataEncoder, Wallet } from "ethers";
 import { describe, expect, it } from "vitest";
-import { ActionType } from "../../src/coordination/constants.js";
-import { heartbeatMessage } from "../../src/coordination/heartbeat.js";
-import type { CoordinationMessage, UnsignedCoordinationMessage } from "../../src/coordination/message.js";
-import { decodeCoordinationMessage, encodeCoordinationMessage } from "../../src/network/codec.js";
+import { ActionType } from "../../src/protocol/constants.js";
+import { heartbeatMessage } from "../../src/protocol/heartbeat.js";
+import type { CoordinationMessage, UnsignedCoordinationMessage } from "../../src/protocol/message.js";
+import { decodeCoordinationMessage, encodeCoordinationMessage } from "../../src/protocol/codec.js";
 import {
   COORDINATION_TYPES,
   coordinationDomain,
@@ -15,7 +15,7 @@ import {
   signCoordinationMessage,
   verifySignature,
 } from "../../src/network/eip712.js";
-import { encodePayload } from "../../src/network/payloads.js";
+import { encodePayload } from "../../src/protocol/payloads.js";
 import { fromHex, to0x, toHex } from "../../src/util/hex.js";
 import vectors from "../vectors/eip712.json" with { type: "json" };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { appliedFeeRate, DEFAULT_FEE_POLICY, equalShares, feeFor } from "../../src/proposals/fees.js";
+import { appliedFeeRate, DEFAULT_FEE_POLICY, equalShares, feeFor } from "../../src/bitcoin/fees.js";
 import { tHigh, tLow } from "../../src/proposals/time-refs.js";
-import { ActionType } from "../../src/coordination/constants.js";
+import { ActionType } from "../../src/protocol/constants.js";
 
 describe("applied fee rate (§13.8)", () => {
   it("defaults are min 5 sat/vB and a 25 % buffer", () => {

@@ -1,18 +1,12 @@
 import { getBytes, Wallet } from "ethers";
 import { describe, expect, it } from "vitest";
-import { ActionType, PER_SENDER_WINDOW_CAP } from "../../src/coordination/constants.js";
-import type { CoordinationMessage, UnsignedCoordinationMessage } from "../../src/coordination/message.js";
-import { encodeCoordinationMessage } from "../../src/network/codec.js";
+import { ActionType, PER_SENDER_WINDOW_CAP } from "../../src/protocol/constants.js";
+import type { CoordinationMessage, UnsignedCoordinationMessage } from "../../src/protocol/message.js";
+import { encodeCoordinationMessage } from "../../src/protocol/codec.js";
 import { DuplicateTracker } from "../../src/network/duplicate-tracker.js";
 import { coordinationDomain, messageDigest, signCoordinationMessage } from "../../src/network/eip712.js";
-import {
-  DUPLICATE_PROPAGATION_LIMIT,
-  isMalformedReason,
-  validateGossipMessage,
-  type GossipAction,
-  type GossipReason,
-  type GossipValidationContext,
-} from "../../src/network/gossip-validator.js";
+import { DUPLICATE_PROPAGATION_LIMIT, isMalformedReason, validateGossipMessage, type GossipValidationContext } from "../../src/network/gossip-validator.js";
+import { type GossipAction, type GossipReason } from "../../src/protocol/message.js";
 import { concatBytes } from "../../src/util/hex.js";
 
 const CHAIN_ID = 31337n;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { heartbeatMessage, isValidHeartbeatMessage } from "../../src/coordination/heartbeat.js";
+import { heartbeatMessage, isValidHeartbeatMessage } from "../../src/protocol/heartbeat.js";
 import { fromHex, toHex } from "../../src/util/hex.js";
 import vectors from "../vectors/heartbeat.json" with { type: "json" };
 

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
-import { createLogger, REPEAT_INTERVAL_MS, RepeatLimiter } from "../../src/node/logger.js";
+import { createLogger, REPEAT_INTERVAL_MS, RepeatLimiter } from "../../src/util/logger.js";
 
 const dir = mkdtempSync(join(tmpdir(), "wcoord-logger-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FaultType } from "../../src/coordination/constants.js";
+import { FaultType } from "../../src/protocol/constants.js";
 import { runFaultsCommand } from "../../src/node/faults-command.js";
 import { runLogsCommand } from "../../src/node/logs-command.js";
 import { Store } from "../../src/store/store.js";

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { createMetrics } from "../../src/node/metrics.js";
+import { createMetrics } from "../../src/metrics/metrics.js";
 
 const DIR = join(import.meta.dirname, "..", "..", "deploy", "monitoring");
 const ALERTS = join(DIR, "alerts.yml");

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { profileHash } from "../../src/coordination/profile.js";
+import { profileHash } from "../../src/protocol/profile.js";
 import {
   ConfigError,
   ConfigErrors,

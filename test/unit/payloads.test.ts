@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ActionType } from "../../src/coordination/constants.js";
-import { decodePayload, encodePayload, feeFromBytes, feeToBytes, PAYLOAD_DECODE_REASONS } from "../../src/network/payloads.js";
+import { ActionType } from "../../src/protocol/constants.js";
+import { decodePayload, encodePayload, feeFromBytes, feeToBytes, PAYLOAD_DECODE_REASONS } from "../../src/protocol/payloads.js";
 import { fromHex, toHex } from "../../src/util/hex.js";
 import vectors from "../vectors/payloads.json" with { type: "json" };
 import { bfield, bytes, tag, varint, vfield } from "./helpers/proto-writer.js";

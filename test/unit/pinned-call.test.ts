@@ -46,13 +46,13 @@ function legacyEndpoint(shape: "rpc" | "ethers", log: unknown[][]): RpcSender {
 
 describe("RpcPinnedCaller", () => {
   it("reads state as of the pinned block, not the head", async () => {
-    const caller = new RpcPinnedCaller(conn.ethers.provider);
+    const caller = new RpcPinnedCaller({ rpc: conn.ethers.provider });
     for (const at of blocks) expect(BigInt(await caller.call({ to: contract, data: "0x" }, at))).toBe(BigInt(at.blockNumber));
   });
 
   it("sends the EIP-1898 { blockHash } form", async () => {
     const log: unknown[][] = [];
-    const caller = new RpcPinnedCaller({ send: (m, p) => (log.push(structuredClone([m, ...p])), conn.ethers.provider.send(m, p)) });
+    const caller = new RpcPinnedCaller({ rpc: { send: (m, p) => (log.push(structuredClone([m, ...p])), conn.ethers.provider.send(m, p)) } });
     await caller.call({ to: contract, data: "0x" }, blocks[0]);
     expect(log).toEqual([["eth_call", { to: contract, data: "0x" }, { blockHash: blocks[0].blockHash }]]);
   });
@@ -60,7 +60,7 @@ describe("RpcPinnedCaller", () => {
   for (const shape of ["rpc", "ethers"] as const) {
     it(`falls back to number + hash re-check when the endpoint rejects blockHash (${shape} error shape)`, async () => {
       const log: unknown[][] = [];
-      const caller = new RpcPinnedCaller(legacyEndpoint(shape, log));
+      const caller = new RpcPinnedCaller({ rpc: legacyEndpoint(shape, log) });
       expect(BigInt(await caller.call({ to: contract, data: "0x" }, blocks[0]))).toBe(BigInt(blocks[0].blockNumber));
       const q = toQuantity(blocks[0].blockNumber);
       expect(log.map((l) => (l[0] === "eth_call" ? [l[0], l[2]] : l))).toEqual([
@@ -76,20 +76,20 @@ describe("RpcPinnedCaller", () => {
   }
 
   it("in fallback mode a changed hash at that height (reorg) is an error", async () => {
-    const caller = new RpcPinnedCaller(legacyEndpoint("rpc", []));
+    const caller = new RpcPinnedCaller({ rpc: legacyEndpoint("rpc", []) });
     const wrong = { blockHash: "0x" + "77".repeat(32), blockNumber: blocks[0].blockNumber };
     await expect(caller.call({ to: contract, data: "0x" }, wrong)).rejects.toBeInstanceOf(PinnedBlockMismatchError);
   });
 
   it("does not fall back when the block hash is simply unknown", async () => {
     const log: unknown[][] = [];
-    const caller = new RpcPinnedCaller({ send: (m, p) => (log.push([m]), conn.ethers.provider.send(m, p)) });
+    const caller = new RpcPinnedCaller({ rpc: { send: (m, p) => (log.push([m]), conn.ethers.provider.send(m, p)) } });
     await expect(caller.call({ to: contract, data: "0x" }, { blockHash: "0x" + "77".repeat(32), blockNumber: 1 })).rejects.toThrow();
     expect(log).toEqual([["eth_call"]]);
   });
 
   it("times out a call that never answers", async () => {
-    const caller = new RpcPinnedCaller({ send: () => new Promise(() => {}) }, { timeoutMs: 50 });
+    const caller = new RpcPinnedCaller({ rpc: { send: () => new Promise(() => {}) } }, { timeoutMs: 50 });
     await expect(caller.call({ to: contract, data: "0x" }, blocks[0])).rejects.toBeInstanceOf(CallTimeoutError);
   });
 });

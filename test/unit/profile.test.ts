@@ -6,7 +6,7 @@ import {
   profileTypeString,
   validateProfile,
   type ProtocolProfile,
-} from "../../src/coordination/profile.js";
+} from "../../src/protocol/profile.js";
 import vectors from "../vectors/profile.json" with { type: "json" };
 
 const base = () => defaultProfile(BigInt(vectors.inputs.chainId), vectors.inputs.bridge, vectors.inputs.walletProposalValidator);

@@ -3,9 +3,10 @@
 import { SigningKey } from "ethers";
 import { pino } from "pino";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { BroadcastStep } from "../../src/actions/broadcast-step.js";
 import type { HandlerCallContext, HandlerTransition } from "../../src/actions/handlers/handler.js";
 import { canTransition } from "../../src/actions/state-machine.js";
-import type { AbortOptions } from "../../src/chain/ethereum-chain.js";
+import type { AbortOptions } from "../../src/util/lifecycle.js";
 import type { BitcoinChain, BtcHeader, HistoryItem } from "../../src/bitcoin/bitcoin-chain.js";
 import { BitcoinTipTracker } from "../../src/bitcoin/bitcoin-tip.js";
 import { ElectrumBitcoinChain } from "../../src/bitcoin/electrum-client.js";
@@ -18,7 +19,7 @@ import {
 import { hash160, p2wpkhScript } from "../../src/bitcoin/scripts.js";
 import { buildUnsigned, finalizeSigned, type TxInput, type TxOutput } from "../../src/bitcoin/tx-builder.js";
 import { hashFromTxid } from "../../src/bitcoin/tx.js";
-import { ActionType } from "../../src/coordination/constants.js";
+import { ActionType } from "../../src/protocol/constants.js";
 import type { ActionRow } from "../../src/store/repos/actions-repo.js";
 import { Store } from "../../src/store/store.js";
 import { concatBytes, fromHex, toHex } from "../../src/util/hex.js";
@@ -147,12 +148,16 @@ async function setup(chain: FakeBitcoinChain = new FakeBitcoinChain(), o: { bitc
   const bump = (k: BroadcastMetricResult | "rebroadcast"): void => void (counts[k] = (counts[k] ?? 0) + 1);
   const logs: Record<string, unknown>[] = [];
   const logger = pino({ level: "info" }, { write: (s: string) => void logs.push(JSON.parse(s) as Record<string, unknown>) });
-  const responder = new BitcoinResponder({
+  const responder = new BroadcastStep({
+    responder: new BitcoinResponder({
+      store,
+      bitcoin: o.responderBitcoin ?? bitcoin,
+      tip,
+      logger,
+      metrics: { broadcast: (r) => bump(r), rebroadcast: () => bump("rebroadcast") },
+    }),
     store,
-    bitcoin: o.responderBitcoin ?? bitcoin,
-    tip,
     logger,
-    metrics: { broadcast: (r) => bump(r), rebroadcast: () => bump("rebroadcast") },
   });
 
   const ctx = (): HandlerCallContext => ({
@@ -707,7 +712,7 @@ describe("BitcoinResponder: look-ups while the tip moves (the devnet's 'bitcoin 
   it("through the fake Electrum server: blocks notified while a request is answered give the same answers", async () => {
     const chain = new MovingChain();
     const server: ElectrumServerHandle = await startElectrumServer(chain);
-    const client = new ElectrumBitcoinChain({ urls: [server.url], callTimeoutMs: 5_000 });
+    const client = new ElectrumBitcoinChain({}, { urls: [server.url], callTimeoutMs: 5_000 });
     closers.push(async () => {
       await client.stop();
       await server.close();

@@ -108,7 +108,7 @@ describe("classifyCallError against a real Hardhat chain", () => {
     echo = receipt.contractAddress!;
     const block = (await conn.ethers.provider.getBlock("latest"))!;
     at = { blockHash: block.hash!, blockNumber: block.number };
-    caller = new RpcPinnedCaller(conn.ethers.provider);
+    caller = new RpcPinnedCaller({ rpc: conn.ethers.provider });
     expect(await conn.ethers.provider.getCode(echo)).toBe("0x" + RUNTIME);
   });
   afterAll(async () => {

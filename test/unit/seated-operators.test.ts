@@ -4,7 +4,7 @@ import { bridgeInterface } from "../../src/chain/abi.js";
 import type { ChainLog, LogFilter } from "../../src/chain/ethereum-chain.js";
 import { coMemberOperators, SeatedOperators } from "../../src/chain/seated-operators.js";
 import type { KnownWallet } from "../../src/chain/wallet-registry.js";
-import { WalletState } from "../../src/coordination/constants.js";
+import { WalletState } from "../../src/protocol/constants.js";
 import { to0x } from "../../src/util/hex.js";
 
 const BRIDGE = "0x5FbDB2315678afecb367f032d93F642f64180aa3";

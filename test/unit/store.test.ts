@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { getAddress } from "ethers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ActionType, FaultType } from "../../src/coordination/constants.js";
+import { ActionType, FaultType } from "../../src/protocol/constants.js";
 import { runDbCommand } from "../../src/store/db-command.js";
 import { expectStoreError } from "../fixtures/store-errors.js";
 import { StoreError } from "../../src/store/store-error.js";

@@ -22,7 +22,7 @@ import { hashFromTxid, txHashOf, txidFromHash, txOutputs } from "../../src/bitco
 import { vsize, type InputShape } from "../../src/bitcoin/vsize.js";
 import { FakeBitcoinChain } from "../fakes/fake-bitcoin-chain.js";
 import type { MainUtxo } from "../../src/bitcoin/main-utxo.js";
-import { ActionType } from "../../src/coordination/constants.js";
+import { ActionType } from "../../src/protocol/constants.js";
 import { Store } from "../../src/store/store.js";
 import type { SpentOutpoint } from "../../src/store/repos/actions-repo.js";
 import { bytesEqual, concatBytes, fromHex, to0x, toHex } from "../../src/util/hex.js";

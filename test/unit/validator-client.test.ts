@@ -32,7 +32,7 @@ const heartbeat = { walletPubKeyHash: fromHex("11".repeat(20)), message: fromHex
 describe("ValidatorClient", () => {
   it("sends the encoded proposal to the validator at the given block", async () => {
     const { caller, seen } = fake(() => coder.encode(["bool"], [true]));
-    const client = new ValidatorClient(caller, VALIDATOR);
+    const client = new ValidatorClient({ caller }, { address: VALIDATOR });
     expect(await client.validateHeartbeat(heartbeat, at)).toEqual({ outcome: "valid" });
     expect(seen).toHaveLength(1);
     expect(seen[0][1]).toBe(at);
@@ -41,13 +41,13 @@ describe("ValidatorClient", () => {
   });
 
   it("a false return is invalid with RETURNED_FALSE", async () => {
-    const client = new ValidatorClient(fake(() => coder.encode(["bool"], [false])).caller, VALIDATOR);
+    const client = new ValidatorClient({ caller: fake(() => coder.encode(["bool"], [false])).caller }, { address: VALIDATOR });
     expect(await client.validateHeartbeat(heartbeat, at)).toEqual({ outcome: "invalid", reason: RETURNED_FALSE });
   });
 
   it("an empty or undecodable result is unverified (no contract there), never invalid", async () => {
     for (const r of ["0x", "0x1234"]) {
-      const out = await new ValidatorClient(fake(() => r).caller, VALIDATOR).validateHeartbeat(heartbeat, at);
+      const out = await new ValidatorClient({ caller: fake(() => r).caller }, { address: VALIDATOR }).validateHeartbeat(heartbeat, at);
       expect(out.outcome).toBe("unverified");
     }
   });
@@ -57,27 +57,25 @@ describe("ValidatorClient", () => {
       code: 3,
       data: concat(["0x4e487b71", coder.encode(["uint256"], [0x11])]),
     });
-    expect(await new ValidatorClient(fake(() => revert).caller, VALIDATOR).validateHeartbeat(heartbeat, at)).toEqual({
+    expect(await new ValidatorClient({ caller: fake(() => revert).caller }, { address: VALIDATOR }).validateHeartbeat(heartbeat, at)).toEqual({
       outcome: "invalid",
       reason: "panic:0x11",
     });
     const down = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:8545"), { code: "ECONNREFUSED" });
-    const out = await new ValidatorClient(fake(() => down).caller, VALIDATOR).validateHeartbeat(heartbeat, at);
+    const out = await new ValidatorClient({ caller: fake(() => down).caller }, { address: VALIDATOR }).validateHeartbeat(heartbeat, at);
     expect(out).toEqual({ outcome: "unverified", error: expect.stringContaining("ECONNREFUSED") });
   });
 
   it("reads the constants once per client and retries after a failure", async () => {
     let calls = 0;
     let fail = true;
-    const client = new ValidatorClient(
-      fake((tx) => {
-        calls++;
-        if (fail) return new Error("timeout");
-        const fn = validatorInterface.parseTransaction({ data: tx.data })!.name;
-        return coder.encode(["uint256"], [fn.length]);
-      }).caller,
-      VALIDATOR,
-    );
+    const caller = fake((tx) => {
+      calls++;
+      if (fail) return new Error("timeout");
+      const fn = validatorInterface.parseTransaction({ data: tx.data })!.name;
+      return coder.encode(["uint256"], [fn.length]);
+    }).caller;
+    const client = new ValidatorClient({ caller }, { address: VALIDATOR });
     await expect(client.constants(at)).rejects.toThrow("timeout");
     fail = false;
     const c = await client.constants(at);

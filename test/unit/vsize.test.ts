@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Transaction } from "bitcoinjs-lib";
 import { OUTPUT_SCRIPT_LENGTH, vsize, type InputShape } from "../../src/bitcoin/vsize.js";
-import { feeFor } from "../../src/proposals/fees.js";
+import { feeFor } from "../../src/bitcoin/fees.js";
 import vectors from "../vectors/vsize.json" with { type: "json" };
 
 // bitcoinjs-lib's own size computation over a transaction shaped like the placeholders of §13.8:

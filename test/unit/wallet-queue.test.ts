@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FOLLOWER_QUEUE_CAPACITY } from "../../src/coordination/constants.js";
+import { FOLLOWER_QUEUE_CAPACITY } from "../../src/protocol/constants.js";
 import { WalletQueue } from "../../src/network/wallet-queue.js";
 
 describe("WalletQueue", () => {

@@ -7,7 +7,7 @@ import {
   windowEnd,
   windowIndex,
   windowsCrossed,
-} from "../../src/coordination/window.js";
+} from "../../src/protocol/window.js";
 import vectors from "../vectors/checklist.json" with { type: "json" };
 
 describe("window arithmetic (§0, §3, §15.4)", () => {

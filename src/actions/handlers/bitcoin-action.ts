@@ -1,8 +1,9 @@
 // The shared part of every action that produces a Bitcoin transaction (reliability.md §3.4–§3.8):
 // validation at start (content validator, wallet synced, main UTXO, type preconditions), building
-// through the per-type plan of tx-builder.ts, finalizing the signed transaction, then broadcast and
-// tracking through the responder, settlement observed on the Bridge, and recording by maintainers.
-// Every method works from the persisted row and pinned reads only, so it resumes after a restart (§5).
+// through the per-type plan of tx-builder.ts and finalizing the signed transaction; broadcast and
+// tracking go to the broadcast step (the responder's statuses mapped onto the action's states),
+// settlement and recording to the settlement step. Every method works from the persisted row and
+// pinned reads only, so it resumes after a restart (§5).
 import type { BitcoinChain } from "../../bitcoin/bitcoin-chain.js";
 import { findMainUtxo, walletSynced, type MainUtxo } from "../../bitcoin/main-utxo.js";
 import type { BitcoinResponder } from "../../bitcoin/responder.js";
@@ -11,17 +12,20 @@ import { buildUnsigned, finalizeSigned, type TxInput, type TxPlan } from "../../
 import type { BridgeClient } from "../../chain/bridge-client.js";
 import type { BlockRef } from "../../chain/pinned-call.js";
 import type { ContentValidator } from "../../coordination/content-validation.js";
-import { decodePayload, type PayloadOf } from "../../network/payloads.js";
-import { silentLogger, type Logger } from "../../node/logger.js";
+import { decodePayload, type PayloadOf } from "../../protocol/payloads.js";
 import type { ActionRow, SpentOutpoint } from "../../store/repos/actions-repo.js";
 import type { Store } from "../../store/store.js";
+import { errorMessage } from "../../util/errors.js";
 import { fromHex, to0x } from "../../util/hex.js";
-import { DEFAULT_RECORD_MIN_CONFIRMATIONS, type OutcomeRecorder } from "../recording.js";
-import { confirmationDepth, isSettled, outcomeOf, type BitcoinActionType, type Outcome } from "../settlement.js";
+import type { Logger } from "../../util/logger.js";
+import { BroadcastStep } from "../broadcast-step.js";
+import type { OutcomeRecorder } from "../recording.js";
+import { SettlementStep } from "../settlement-step.js";
+import type { BitcoinActionType } from "../settlement.js";
 import { EXPIRED_NOT_SYNCED, type Effect, type StartValidation } from "../state-machine.js";
 import { actionWindowContext, type ActionHandler, type BitcoinStateHandler, type BuildResult, type HandlerCallContext, type HandlerTransition } from "./handler.js";
 
-export interface BitcoinActionDeps {
+export interface BitcoinActionComponents {
   /** The follower's content validation (coordination.md §10.3, with Bitcoin look-ups). */
   contentValidator: ContentValidator;
   bridge: BridgeClient;
@@ -30,14 +34,17 @@ export interface BitcoinActionDeps {
   responder: BitcoinResponder;
   /** Present on nodes that may record outcomes (maintainer role, §3.8). */
   recorder?: OutcomeRecorder | null;
-  /** `record.minConfirmations`: depth before an outcome counts as settled. Default 6. */
-  minConfirmations?: number;
   logger?: Logger;
+}
+
+export interface BitcoinActionInit {
+  /** `record.minConfirmations`: depth before an outcome counts as settled. Default: the recorder's, else 6. */
+  minConfirmations?: number;
 }
 
 /** What a per-type plan may read besides the decoded payload. */
 export interface PlanContext<T extends BitcoinActionType> {
-  readonly deps: BitcoinActionDeps;
+  readonly components: BitcoinActionComponents;
   readonly row: ActionRow;
   readonly walletPkh: Uint8Array;
   readonly payload: PayloadOf<T>;
@@ -62,8 +69,6 @@ export interface BitcoinActionSpec<T extends BitcoinActionType> {
   plan(ctx: PlanContext<T>): Promise<TxPlan>;
 }
 
-const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
-
 /** Inputs of the built transaction as persisted with `built`, back in builder form. */
 export function txInputsOf(outpoints: readonly SpentOutpoint[]): TxInput[] {
   return outpoints.map((o) => ({
@@ -78,18 +83,17 @@ export function txInputsOf(outpoints: readonly SpentOutpoint[]): TxInput[] {
 export class BitcoinActionHandler<T extends BitcoinActionType> implements ActionHandler, BitcoinStateHandler {
   readonly type: T;
   readonly bitcoin: BitcoinStateHandler = this;
-  protected readonly log: Logger;
-  private readonly minConfirmations: number;
-  /** Record intents already reported as reverted (logged once per action). */
-  private readonly alerted = new Set<number>();
+  protected readonly components: BitcoinActionComponents;
+  private readonly spec: BitcoinActionSpec<T>;
+  private readonly tracking: BroadcastStep;
+  private readonly settlement: SettlementStep<T>;
 
-  constructor(
-    protected readonly deps: BitcoinActionDeps,
-    private readonly spec: BitcoinActionSpec<T>,
-  ) {
+  constructor(components: BitcoinActionComponents, init: BitcoinActionInit, spec: BitcoinActionSpec<T>) {
     this.type = spec.type;
-    this.log = (deps.logger ?? silentLogger).child({ module: "bitcoin-action" });
-    this.minConfirmations = deps.minConfirmations ?? deps.recorder?.minConfirmations ?? DEFAULT_RECORD_MIN_CONFIRMATIONS;
+    this.components = components;
+    this.spec = spec;
+    this.tracking = new BroadcastStep(components);
+    this.settlement = new SettlementStep({ ...components, tracking: this.tracking }, { type: spec.type, minConfirmations: init.minConfirmations });
   }
 
   // ---- §3.4 validation at start -----------------------------------------------------------------
@@ -101,17 +105,17 @@ export class BitcoinActionHandler<T extends BitcoinActionType> implements Action
 
   private async contentCheck(row: ActionRow, payload: PayloadOf<T>, ctx: HandlerCallContext): Promise<StartValidation> {
     try {
-      const o = await this.deps.contentValidator({ ctx: actionWindowContext(row), actionType: this.type, payload, at: ctx.at }, ctx.signal);
+      const o = await this.components.contentValidator({ ctx: actionWindowContext(row), actionType: this.type, payload, at: ctx.at }, ctx.signal);
       return o.class === "invalid" ? { class: "invalid", reason: o.reason } : o;
     } catch (err) {
       // A validator that throws could not check: retry, never abort on it (R10).
-      return { class: "unverified", error: errorText(err) };
+      return { class: "unverified", error: errorMessage(err) };
     }
   }
 
   private async mainUtxoOf(walletPkh: Uint8Array, at: BlockRef, signal: AbortSignal): Promise<MainUtxo | null> {
-    const wallet = await this.deps.bridge.wallets(walletPkh, at);
-    return findMainUtxo(this.deps.btc, walletPkh, wallet.mainUtxoHash, { signal });
+    const wallet = await this.components.bridge.wallets(walletPkh, at);
+    return findMainUtxo(this.components.btc, walletPkh, wallet.mainUtxoHash, { signal });
   }
 
   async validateAtStart(row: ActionRow, ctx: HandlerCallContext): Promise<StartValidation> {
@@ -125,21 +129,21 @@ export class BitcoinActionHandler<T extends BitcoinActionType> implements Action
     let mainUtxo: MainUtxo | null;
     try {
       // Step 2: the Bridge knows the wallet's latest transaction; otherwise wait (expiry ends it).
-      const synced = await walletSynced({ btc: this.deps.btc, bridge: this.deps.bridge }, walletPkh, ctx.at, { signal: ctx.signal });
+      const synced = await walletSynced({ btc: this.components.btc, bridge: this.components.bridge }, walletPkh, ctx.at, { signal: ctx.signal });
       if (!synced.synced) return { class: "unverified", error: `not synced: ${synced.reason}`, expiryReason: EXPIRED_NOT_SYNCED };
       // Step 3: a synced wallet's main UTXO is in its history; a miss here is a lagging server.
       mainUtxo = await this.mainUtxoOf(walletPkh, ctx.at, ctx.signal);
     } catch (err) {
-      return { class: "unverified", error: errorText(err) };
+      return { class: "unverified", error: errorMessage(err) };
     }
     if (mainUtxo === null && this.spec.needsMainUtxo) return { class: "invalid", reason: "NO_MAIN_UTXO" };
 
     if (this.spec.preconditions !== undefined) {
       let pre: StartValidation | null;
       try {
-        pre = await this.spec.preconditions({ deps: this.deps, row, walletPkh, payload, mainUtxo, at: ctx.at, signal: ctx.signal });
+        pre = await this.spec.preconditions({ components: this.components, row, walletPkh, payload, mainUtxo, at: ctx.at, signal: ctx.signal });
       } catch (err) {
-        return { class: "unverified", error: errorText(err) };
+        return { class: "unverified", error: errorMessage(err) };
       }
       if (pre !== null) return pre;
       if (this.spec.revalidateAfterPreconditions) return this.contentCheck(row, payload, ctx);
@@ -155,7 +159,7 @@ export class BitcoinActionHandler<T extends BitcoinActionType> implements Action
     const walletPkh = fromHex(row.walletPkh);
     const mainUtxo = await this.mainUtxoOf(walletPkh, ctx.at, ctx.signal);
     if (mainUtxo === null && this.spec.needsMainUtxo) throw new Error(`action ${row.id}: the wallet has no main UTXO`);
-    const plan = await this.spec.plan({ deps: this.deps, row, walletPkh, payload, mainUtxo, at: ctx.at, signal: ctx.signal });
+    const plan = await this.spec.plan({ components: this.components, row, walletPkh, payload, mainUtxo, at: ctx.at, signal: ctx.signal });
     const { unsignedTx, sighashes } = buildUnsigned(plan.inputs, plan.outputs);
     const outpoints: SpentOutpoint[] = plan.inputs.map((i) => ({
       txHash: to0x(i.txHash),
@@ -184,84 +188,32 @@ export class BitcoinActionHandler<T extends BitcoinActionType> implements Action
     return { to: "signed", data: { signedTx: raw, txid, wtxid }, detail: { txid, wtxid } };
   }
 
-  // ---- §3.6–§3.8 after signed -------------------------------------------------------------------
+  // ---- §3.5–§3.8 after signed ------------------------------------------------------------------
 
   enterBroadcastPending(row: ActionRow): HandlerTransition {
-    return this.deps.responder.enterBroadcastPending(row);
+    return this.tracking.enterBroadcastPending(row);
   }
 
-  /** §3.5 adoption (checked by the executor before each signing attempt), through the responder. */
+  /** §3.5 adoption (checked by the executor before each signing attempt). */
   adopt(row: ActionRow, ctx: HandlerCallContext): Promise<HandlerTransition | null> {
-    return this.deps.responder.adopt(row, ctx);
-  }
-
-  async continue(effect: Exclude<Effect, "validate" | "sign">, row: ActionRow, ctx: HandlerCallContext): Promise<HandlerTransition | null> {
-    switch (effect) {
-      case "broadcast":
-        return this.deps.responder.broadcast(row, ctx);
-      case "track":
-        // in_mempool (confirmations, rebroadcast) and settled (→ final at depth ≥ 100).
-        return this.deps.responder.track(row, ctx);
-      case "settle":
-        return this.settle(row, ctx);
-      case "record":
-        return this.record(row, ctx);
-    }
-  }
-
-  private settledTransition(row: ActionRow, ctx: HandlerCallContext, depth: number): HandlerTransition {
-    // stateHeight keeps ConfirmedIn(h); the Ethereum block of observation goes with the transition.
-    const settledAt = ctx.at.blockNumber;
-    return { to: "settled", data: { extra: { ...(row.extra ?? {}), settledAtEthBlock: settledAt } }, detail: { settledAtEthBlock: settledAt, depth } };
+    return this.tracking.adopt(row, ctx);
   }
 
   lookUp(row: ActionRow, ctx: HandlerCallContext): Promise<HandlerTransition | null> {
-    return this.deps.responder.track(row, ctx, { observeOnly: true });
+    return this.tracking.track(row, ctx, { observeOnly: true });
   }
 
-  /** `confirmed`: reorg check first, then settlement observed on the Bridge, or the maintainer records. */
-  private async settle(row: ActionRow, ctx: HandlerCallContext): Promise<HandlerTransition | null> {
-    const moved = await this.deps.responder.track(row, ctx);
-    if (moved !== null) return moved;
-    const depth = confirmationDepth(this.deps.store, row, ctx.heights.btcTip);
-    if (depth < this.minConfirmations) return null;
-    const outcome = outcomeOf(row, this.type);
-    if (await isSettled(this.deps.bridge, outcome, ctx.at)) return this.settledTransition(row, ctx, depth);
-
-    const recorder = this.deps.recorder;
-    if (recorder === undefined || recorder === null) return null;
-    const role = await recorder.recordDepth(outcome.walletPkh, ctx.at);
-    if (role === null || depth < role.depth) return null;
-    const intent = await recorder.submit(outcome, row.id, (at) => isSettled(this.deps.bridge, outcome, at), ctx.signal);
-    // Already shown at the latest block: the next head observes settlement from `confirmed`.
-    if (intent.status === "not_needed") return null;
-    return {
-      to: "recording",
-      data: { ethIntentId: intent.id },
-      detail: { intentId: intent.id, dedupeKey: intent.dedupeKey, rank: role.rank, depth },
-    };
-  }
-
-  /** `recording`: the intent protocol runs on its own (§3.7); this waits for the Bridge to show the outcome. */
-  private async record(row: ActionRow, ctx: HandlerCallContext): Promise<HandlerTransition | null> {
-    // Keeps the tracker current (a reorg here moves only the tracker: `recording` has no backward edge).
-    const moved = await this.deps.responder.track(row, ctx);
-    if (moved !== null) return moved;
-    const outcome = outcomeOf(row, this.type);
-    const depth = confirmationDepth(this.deps.store, row, ctx.heights.btcTip);
-    if (depth >= this.minConfirmations && (await isSettled(this.deps.bridge, outcome, ctx.at))) return this.settledTransition(row, ctx, depth);
-    this.alertOnRevert(row, outcome);
-    return null;
-  }
-
-  private alertOnRevert(row: ActionRow, outcome: Outcome): void {
-    const intent = row.ethIntentId === null ? undefined : this.deps.store.ethIntents.get(row.ethIntentId);
-    const latest = intent === undefined ? undefined : (this.deps.recorder?.intentOf(outcome) ?? intent);
-    if (latest?.status !== "reverted" || this.alerted.has(row.id)) return;
-    this.alerted.add(row.id);
-    this.log.error(
-      { actionId: row.id, wallet: row.walletPkh, txid: row.txid, intentId: latest.id, reason: latest.revertReason, alert: true },
-      "record call reverted; waiting for the Bridge to show the outcome",
-    );
+  continue(effect: Exclude<Effect, "validate" | "sign">, row: ActionRow, ctx: HandlerCallContext): Promise<HandlerTransition | null> {
+    switch (effect) {
+      case "broadcast":
+        return this.tracking.broadcast(row, ctx);
+      case "track":
+        // in_mempool (confirmations, rebroadcast) and settled (→ final at depth ≥ 100).
+        return this.tracking.track(row, ctx);
+      case "settle":
+        return this.settlement.settle(row, ctx);
+      case "record":
+        return this.settlement.record(row, ctx);
+    }
   }
 }

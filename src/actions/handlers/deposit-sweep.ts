@@ -3,18 +3,19 @@
 // (the event index: blinding factor, refund PKH, locktime) and the Bridge (depositor, extra data).
 import { depositScript, fundingOutputKind } from "../../bitcoin/scripts.js";
 import { depositSweepTx, type DepositToSweep } from "../../bitcoin/tx-builder.js";
-import { outpointKey, txidFromHash, txOutputs } from "../../bitcoin/tx.js";
-import { ActionType } from "../../coordination/constants.js";
-import type { DepositKeyPayload } from "../../network/payloads.js";
+import { txidFromHash, txOutputs } from "../../bitcoin/tx.js";
+import { outpointKey } from "../../protocol/bridge-keys.js";
+import { ActionType } from "../../protocol/constants.js";
+import type { DepositKeyPayload } from "../../protocol/payloads.js";
 import type { EvDepositRow } from "../../store/repos/ev-deposits-repo.js";
 import { fromHex, to0x } from "../../util/hex.js";
 import type { StartValidation } from "../state-machine.js";
-import { BitcoinActionHandler, type BitcoinActionDeps, type PlanContext } from "./bitcoin-action.js";
+import { BitcoinActionHandler, type BitcoinActionComponents, type BitcoinActionInit, type PlanContext } from "./bitcoin-action.js";
 
 type Ctx = PlanContext<ActionType.DepositSweep>;
 
 function revealOf(ctx: Ctx, k: DepositKeyPayload): EvDepositRow | undefined {
-  return ctx.deps.store.evDeposits.byFundingOutpoint(to0x(k.fundingTxHash), k.fundingOutputIndex);
+  return ctx.components.store.evDeposits.byFundingOutpoint(to0x(k.fundingTxHash), k.fundingOutputIndex);
 }
 
 /** The index lags the head by 32 blocks; a reveal not in it yet is retried, never guessed. */
@@ -31,7 +32,7 @@ async function depositInput(ctx: Ctx, k: DepositKeyPayload): Promise<DepositToSw
   const where = `${to0x(k.fundingTxHash)}:${k.fundingOutputIndex}`;
   const ev = revealOf(ctx, k);
   if (ev === undefined) throw new Error(`deposit ${where} not in the event index`);
-  const onChain = await ctx.deps.bridge.deposits(outpointKey(k.fundingTxHash, k.fundingOutputIndex), ctx.at);
+  const onChain = await ctx.components.bridge.deposits(outpointKey(k.fundingTxHash, k.fundingOutputIndex), ctx.at);
   const redeemScript = depositScript({
     depositor: fromHex(onChain.depositor),
     blindingFactor: fromHex(ev.blindingFactor),
@@ -40,7 +41,7 @@ async function depositInput(ctx: Ctx, k: DepositKeyPayload): Promise<DepositToSw
     refundLocktime: fromHex(ev.refundLocktime),
     extraData: onChain.extraData,
   });
-  const raw = await ctx.deps.btc.getTransaction(txidFromHash(k.fundingTxHash), { signal: ctx.signal });
+  const raw = await ctx.components.btc.getTransaction(txidFromHash(k.fundingTxHash), { signal: ctx.signal });
   if (raw === null) throw new Error(`funding transaction of deposit ${where} not found`);
   const out = txOutputs(raw)[k.fundingOutputIndex];
   if (out === undefined) throw new Error(`funding transaction of deposit ${where} has no such output`);
@@ -50,8 +51,8 @@ async function depositInput(ctx: Ctx, k: DepositKeyPayload): Promise<DepositToSw
 }
 
 export class DepositSweepHandler extends BitcoinActionHandler<ActionType.DepositSweep> {
-  constructor(deps: BitcoinActionDeps) {
-    super(deps, {
+  constructor(components: BitcoinActionComponents, init: BitcoinActionInit = {}) {
+    super(components, init, {
       type: ActionType.DepositSweep,
       needsMainUtxo: false,
       preconditions: revealsIndexed,

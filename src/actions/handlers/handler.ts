@@ -1,7 +1,7 @@
 // What every action type implements for the executor (reliability.md §3.4–§3.8). The executor owns
 // the state machine, persistence, the wallet lock, signing and verification; a handler supplies only
 // the type-specific parts. Bitcoin-transaction types add `build` and `bitcoin`; Heartbeat needs neither.
-import type { ActionType } from "../../coordination/constants.js";
+import type { ActionType } from "../../protocol/constants.js";
 import type { WindowContext } from "../../coordination/window-context.js";
 import { fromHex, toHex } from "../../util/hex.js";
 import type { ActionData, ActionRow } from "../../store/repos/actions-repo.js";

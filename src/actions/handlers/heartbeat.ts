@@ -2,18 +2,27 @@
 // the follower's function, then the wallet signs hash256(message) (coordination.md §13.7). No
 // Bitcoin transaction, so no `built` and nothing after `done`.
 import { hash256 } from "../../bitcoin/tx.js";
-import { ActionType } from "../../coordination/constants.js";
+import { ActionType } from "../../protocol/constants.js";
 import type { ContentValidator } from "../../coordination/content-validation.js";
-import { decodePayload } from "../../network/payloads.js";
+import { decodePayload } from "../../protocol/payloads.js";
 import type { ActionRow } from "../../store/repos/actions-repo.js";
 import { toHex } from "../../util/hex.js";
 import type { StartValidation } from "../state-machine.js";
 import { actionWindowContext, type ActionHandler, type HandlerCallContext, type HandlerTransition } from "./handler.js";
+import { errorMessage } from "../../util/errors.js";
+
+export interface HeartbeatHandlerComponents {
+  /** The follower's content validation (coordination.md §10.3). */
+  contentValidator: ContentValidator;
+}
 
 export class HeartbeatHandler implements ActionHandler {
   readonly type = ActionType.Heartbeat;
+  private readonly contentValidator: ContentValidator;
 
-  constructor(private readonly deps: { contentValidator: ContentValidator }) {}
+  constructor(components: HeartbeatHandlerComponents) {
+    this.contentValidator = components.contentValidator;
+  }
 
   private message(row: ActionRow): Uint8Array | null {
     const decoded = decodePayload(ActionType.Heartbeat, row.payload);
@@ -25,13 +34,13 @@ export class HeartbeatHandler implements ActionHandler {
     // The payload was accepted in the window, so this only trips on a damaged row.
     if (!decoded.ok) return { class: "invalid", reason: `PAYLOAD_INVALID: ${decoded.reason}` };
     try {
-      return await this.deps.contentValidator(
+      return await this.contentValidator(
         { ctx: actionWindowContext(row), actionType: ActionType.Heartbeat, payload: decoded.payload, at: ctx.at },
         ctx.signal,
       );
     } catch (err) {
       // A validator that throws could not check: retry, never abort on it.
-      return { class: "unverified", error: err instanceof Error ? err.message : String(err) };
+      return { class: "unverified", error: errorMessage(err) };
     }
   }
 

@@ -3,18 +3,18 @@
 import { p2pkhScript, p2wpkhScript } from "../../bitcoin/scripts.js";
 import { movedFundsSweepTx } from "../../bitcoin/tx-builder.js";
 import { txidFromHash, txOutputs } from "../../bitcoin/tx.js";
-import { ActionType } from "../../coordination/constants.js";
+import { ActionType } from "../../protocol/constants.js";
 import { bytesEqual, to0x } from "../../util/hex.js";
-import { BitcoinActionHandler, type BitcoinActionDeps } from "./bitcoin-action.js";
+import { BitcoinActionHandler, type BitcoinActionComponents, type BitcoinActionInit } from "./bitcoin-action.js";
 
 export class MovedFundsSweepHandler extends BitcoinActionHandler<ActionType.MovedFundsSweep> {
-  constructor(deps: BitcoinActionDeps) {
-    super(deps, {
+  constructor(components: BitcoinActionComponents, init: BitcoinActionInit = {}) {
+    super(components, init, {
       type: ActionType.MovedFundsSweep,
       needsMainUtxo: false,
-      plan: async ({ deps, walletPkh, payload, mainUtxo, signal }) => {
+      plan: async ({ components, walletPkh, payload, mainUtxo, signal }) => {
         const where = `${to0x(payload.movingFundsTxHash)}:${payload.movingFundsTxOutputIndex}`;
-        const raw = await deps.btc.getTransaction(txidFromHash(payload.movingFundsTxHash), { signal });
+        const raw = await components.btc.getTransaction(txidFromHash(payload.movingFundsTxHash), { signal });
         if (raw === null) throw new Error(`moving-funds transaction of ${where} not found`);
         const out = txOutputs(raw)[payload.movingFundsTxOutputIndex];
         if (out === undefined) throw new Error(`moving-funds transaction has no output ${where}`);

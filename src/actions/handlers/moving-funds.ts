@@ -4,10 +4,10 @@
 // proposal is re-validated once more.
 import { keccak256 } from "ethers";
 import { movingFundsTx } from "../../bitcoin/tx-builder.js";
-import { ActionType } from "../../coordination/constants.js";
+import { ActionType } from "../../protocol/constants.js";
 import { bytesEqual, concatBytes, fromHex, toHex } from "../../util/hex.js";
 import type { StartValidation } from "../state-machine.js";
-import { BitcoinActionHandler, type BitcoinActionDeps, type PlanContext } from "./bitcoin-action.js";
+import { BitcoinActionHandler, type BitcoinActionComponents, type BitcoinActionInit, type PlanContext } from "./bitcoin-action.js";
 
 /** keccak256 of the targets, each padded to 32 bytes (contracts.md §1.3). */
 export function targetsCommitment(targets: readonly Uint8Array[]): Uint8Array {
@@ -15,10 +15,10 @@ export function targetsCommitment(targets: readonly Uint8Array[]): Uint8Array {
 }
 
 async function commitmentFinal(ctx: PlanContext<ActionType.MovingFunds>): Promise<StartValidation | null> {
-  const wallet = await ctx.deps.bridge.wallets(ctx.walletPkh, ctx.at);
+  const wallet = await ctx.components.bridge.wallets(ctx.walletPkh, ctx.at);
   const hash = wallet.movingFundsTargetWalletsCommitmentHash;
   if (hash.every((b) => b === 0)) return { class: "unverified", error: "moving-funds commitment not submitted yet" };
-  const row = ctx.deps.store.evMovingFunds.latestCommitment(toHex(ctx.walletPkh));
+  const row = ctx.components.store.evMovingFunds.latestCommitment(toHex(ctx.walletPkh));
   const indexed = row?.targetWallets?.map((t) => fromHex(t));
   if (indexed === undefined || !bytesEqual(targetsCommitment(indexed), hash)) {
     return { class: "unverified", error: "moving-funds commitment not yet 32 blocks deep" };
@@ -27,8 +27,8 @@ async function commitmentFinal(ctx: PlanContext<ActionType.MovingFunds>): Promis
 }
 
 export class MovingFundsHandler extends BitcoinActionHandler<ActionType.MovingFunds> {
-  constructor(deps: BitcoinActionDeps) {
-    super(deps, {
+  constructor(components: BitcoinActionComponents, init: BitcoinActionInit = {}) {
+    super(components, init, {
       type: ActionType.MovingFunds,
       needsMainUtxo: true,
       preconditions: commitmentFinal,

@@ -1,13 +1,8 @@
 // Common interface over the two RNG schemes of the protocol profile (coordination.md §5.2, §5.3).
 import { GoRandSource, seed64FromSeed } from "./go-math-rand.js";
 import { seedrandomFirstDraw, seedrandomShuffle } from "./seedrandom.js";
+import type { RngScheme } from "../../protocol/profile.js";
 
-export type RngScheme = "seedrandom" | "go-math-rand";
-export const RNG_SCHEMES: readonly RngScheme[] = ["seedrandom", "go-math-rand"];
-
-export function isRngScheme(v: unknown): v is RngScheme {
-  return v === "seedrandom" || v === "go-math-rand";
-}
 
 /** Shuffles a copy of the (already sorted, distinct) operator list; the leader is element 0. */
 export function shuffleOperators(list: string[], seed: Uint8Array, scheme: RngScheme): string[] {

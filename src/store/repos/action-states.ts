@@ -23,26 +23,15 @@ export const ACTION_STATES = [
 export type ActionState = (typeof ACTION_STATES)[number];
 
 /** Terminal states (R13). */
-export const FROZEN_STATES: ReadonlySet<ActionState> = new Set<ActionState>([
-  "aborted",
-  "expired",
-  "conflicted",
-  "final",
-  "done",
-  "failed_invalid",
-]);
+export const FROZEN_STATES: ReadonlySet<ActionState> = new Set<ActionState>(["aborted", "expired", "conflicted", "final", "done", "failed_invalid"]);
 
 /**
- * Entering one of these releases the wallet lock (§3.3). `failed_invalid` is absent on purpose:
- * the wallet's main UTXO is then unknown, so the lock stays.
+ * Entering one of these releases the wallet lock (§3.3): `settled` and the terminal states but
+ * `failed_invalid`, after which the wallet's main UTXO is unknown, so the lock stays.
  */
 export const LOCK_RELEASING_STATES: ReadonlySet<ActionState> = new Set<ActionState>([
   "settled",
-  "final",
-  "done",
-  "aborted",
-  "expired",
-  "conflicted",
+  ...[...FROZEN_STATES].filter((s) => s !== "failed_invalid"),
 ]);
 
 export function isFrozen(state: ActionState): boolean {

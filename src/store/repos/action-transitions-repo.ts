@@ -1,7 +1,8 @@
 // Table `action_transitions`: the append-only log of every action state change (reliability.md
 // R2, R14). Rows are written only by ActionsRepo, in the same transaction as the state change;
 // triggers in the schema refuse UPDATE and DELETE.
-import { col, decodeRow, selectList, type RowSchema } from "../columns.js";
+import { col, type RowSchema } from "../columns.js";
+import { Table } from "../table.js";
 import { nowMs, type RepoContext } from "./repo-context.js";
 import type { ActionState } from "./action-states.js";
 
@@ -35,36 +36,29 @@ const schema: RowSchema<ActionTransitionRow> = {
   detail: col.nullable(col.json<Record<string, unknown>>("detail")),
   at: col.int("at"),
 };
-const COLUMNS = selectList(schema);
-
 export class ActionTransitionsRepo {
-  constructor(private readonly ctx: RepoContext) {}
+  private readonly table: Table<ActionTransitionRow>;
+
+  constructor(private readonly ctx: RepoContext) {
+    this.table = new Table(ctx, { name: "action_transitions", schema });
+  }
 
   /** Appends the next transition of the action; call only inside the transaction that changes its state. */
   append(actionId: number, from: ActionState | null, to: ActionState, c: TransitionContext = {}): ActionTransitionRow {
     const seq =
       (this.ctx.db.prepare("SELECT coalesce(max(seq), 0) AS s FROM action_transitions WHERE action_id = ?").get(actionId) as { s: number })
         .s + 1;
-    const at = nowMs();
-    this.ctx.db
-      .prepare(
-        `INSERT INTO action_transitions (action_id, seq, from_state, to_state, eth_head, btc_tip, detail, at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(actionId, seq, from, to, c.ethHead ?? null, c.btcTip ?? null, c.detail == null ? null : JSON.stringify(c.detail), at);
-    return { actionId, seq, from, to, ethHead: c.ethHead ?? null, btcTip: c.btcTip ?? null, detail: c.detail ?? null, at };
+    const row: ActionTransitionRow = { actionId, seq, from, to, ethHead: c.ethHead ?? null, btcTip: c.btcTip ?? null, detail: c.detail ?? null, at: nowMs() };
+    this.table.insert(row);
+    return row;
   }
 
   /** The action's history, seq ascending. */
   list(actionId: number): ActionTransitionRow[] {
-    const rows = this.ctx.db.prepare(`SELECT ${COLUMNS} FROM action_transitions WHERE action_id = ? ORDER BY seq`).all(actionId);
-    return rows.map((r) => decodeRow(schema, r));
+    return this.table.all("WHERE action_id = ? ORDER BY seq", actionId);
   }
 
   last(actionId: number): ActionTransitionRow | undefined {
-    const raw = this.ctx.db
-      .prepare(`SELECT ${COLUMNS} FROM action_transitions WHERE action_id = ? ORDER BY seq DESC LIMIT 1`)
-      .get(actionId);
-    return raw === undefined ? undefined : decodeRow(schema, raw);
+    return this.table.one("WHERE action_id = ? ORDER BY seq DESC LIMIT 1", actionId);
   }
 }

@@ -1,12 +1,13 @@
 // Table `actions` (reliability.md §3, §4.2). Every state change goes through advance(): a
 // compare-and-set on the state plus an appended transition, in one transaction (R2).
-import type { ActionType } from "../../coordination/constants.js";
+import type { ActionType } from "../../protocol/constants.js";
 import { fromHex, toHex } from "../../util/hex.js";
-import { col, decodeRow, encodeFields, insertSql, pkhKey, selectList, type Column, type RowSchema } from "../columns.js";
+import { col, pkhFilter, pkhKey, windowKey, type Column, type RowSchema } from "../columns.js";
 import { sqliteCode, SQLITE_CONSTRAINT, StoreError } from "../store-error.js";
 import { ACTION_STATES, FROZEN_STATES, LOCK_RELEASING_STATES, type ActionState } from "./action-states.js";
 import type { ActionTransitionRow, ActionTransitionsRepo, TransitionContext } from "./action-transitions-repo.js";
 import { limitOf, nowMs, type RepoContext } from "./repo-context.js";
+import { Table } from "../table.js";
 
 /** An input of the built transaction, with what is needed to sign it again identically. */
 export interface SpentOutpoint {
@@ -104,8 +105,7 @@ const digestsColumn: Column<readonly Uint8Array[]> = {
 
 const schema: RowSchema<ActionRow> = {
   id: col.int("id"),
-  walletPkh: col.pkh("wallet_pkh"),
-  W: col.int("coordination_block"),
+  ...windowKey,
   type: col.enumInt<ActionType>("type"),
   payload: col.bytes("payload"),
   state: col.enumText<ActionState>("state"),
@@ -133,14 +133,23 @@ const schema: RowSchema<ActionRow> = {
   createdAt: col.int("created_at"),
   updatedAt: col.int("updated_at"),
 };
-const COLUMNS = selectList(schema);
 const NON_TERMINAL = ACTION_STATES.filter((s) => !FROZEN_STATES.has(s));
 
+export interface ActionsRepoComponents extends RepoContext {
+  /** The transition log every state change appends to (R2). */
+  transitions: ActionTransitionsRepo;
+}
+
 export class ActionsRepo {
-  constructor(
-    private readonly ctx: RepoContext,
-    private readonly transitions: ActionTransitionsRepo,
-  ) {}
+  private readonly ctx: RepoContext;
+  private readonly transitions: ActionTransitionsRepo;
+  private readonly table: Table<ActionRow>;
+
+  constructor(components: ActionsRepoComponents) {
+    this.ctx = components;
+    this.transitions = components.transitions;
+    this.table = new Table(components, { name: "actions", schema });
+  }
 
   /**
    * Creates the action in state `scheduled`, holding the wallet lock, with its first transition
@@ -157,10 +166,9 @@ export class ActionsRepo {
         });
       }
       const now = nowMs();
-      const values = encodeFields(schema, { ...a, state: "scheduled", holdsLock: true, createdAt: now, updatedAt: now });
       let id: number;
       try {
-        id = Number(this.ctx.db.prepare(insertSql("actions", Object.keys(values))).run(values).lastInsertRowid);
+        id = this.table.insert({ ...a, state: "scheduled", holdsLock: true, createdAt: now, updatedAt: now }).rowid;
       } catch (err) {
         if (sqliteCode(err) === SQLITE_CONSTRAINT && this.byWindow(a.walletPkh, a.W) !== undefined) {
           throw new StoreError("DUPLICATE", `window ${pkhKey(a.walletPkh)}@${a.W} already has an action`, { walletPkh: a.walletPkh, W: a.W }, { cause: err });
@@ -182,14 +190,8 @@ export class ActionsRepo {
       throw new StoreError("FROZEN", `action ${id} is in terminal state ${from}; no transition to ${to} is accepted`, { id, from, to });
     }
     return this.ctx.transaction(() => {
-      const values = encodeFields(schema, { ...data, updatedAt: nowMs() });
-      const sets = Object.keys(values).map((k) => `${k} = :${k}`);
-      sets.push("state = :k_to");
-      if (LOCK_RELEASING_STATES.has(to)) sets.push("holds_lock = 0");
-      const r = this.ctx.db
-        .prepare(`UPDATE actions SET ${sets.join(", ")} WHERE id = :k_id AND state = :k_from`)
-        .run({ ...values, k_to: to, k_id: id, k_from: from });
-      if (Number(r.changes) !== 1) {
+      const sets = ["state = :k_to", ...(LOCK_RELEASING_STATES.has(to) ? ["holds_lock = 0"] : [])];
+      if (this.table.update({ ...data, updatedAt: nowMs() }, "id = :k_id AND state = :k_from", { k_to: to, k_id: id, k_from: from }, sets) !== 1) {
         const current = this.get(id);
         throw new StoreError(
           "CAS_FAILED",
@@ -203,27 +205,21 @@ export class ActionsRepo {
   }
 
   get(id: number): ActionRow | undefined {
-    const raw = this.ctx.db.prepare(`SELECT ${COLUMNS} FROM actions WHERE id = ?`).get(id);
-    return raw === undefined ? undefined : decodeRow(schema, raw);
+    return this.table.one("WHERE id = ?", id);
   }
 
   byWindow(walletPkh: string, W: number): ActionRow | undefined {
-    const raw = this.ctx.db
-      .prepare(`SELECT ${COLUMNS} FROM actions WHERE wallet_pkh = ? AND coordination_block = ?`)
-      .get(pkhKey(walletPkh), W);
-    return raw === undefined ? undefined : decodeRow(schema, raw);
+    return this.table.one("WHERE wallet_pkh = ? AND coordination_block = ?", pkhKey(walletPkh), W);
   }
 
   /** Newest first (id descending). */
   list(opts: { wallet?: string; state?: ActionState | readonly ActionState[]; limit?: number } = {}): ActionRow[] {
     const states = opts.state === undefined ? null : JSON.stringify(Array.isArray(opts.state) ? opts.state : [opts.state]);
-    const rows = this.ctx.db
-      .prepare(
-        `SELECT ${COLUMNS} FROM actions WHERE (:wallet IS NULL OR wallet_pkh = :wallet)
-         AND (:states IS NULL OR state IN (SELECT value FROM json_each(:states))) ORDER BY id DESC LIMIT :limit`,
-      )
-      .all({ wallet: opts.wallet === undefined ? null : pkhKey(opts.wallet), states, limit: limitOf(opts.limit) });
-    return rows.map((r) => decodeRow(schema, r));
+    return this.table.all(
+      `WHERE (:wallet IS NULL OR wallet_pkh = :wallet) AND (:states IS NULL OR state IN (SELECT value FROM json_each(:states)))
+       ORDER BY id DESC LIMIT :limit`,
+      { wallet: pkhFilter(opts.wallet), states, limit: limitOf(opts.limit) },
+    );
   }
 
   /** Actions not in a frozen state, oldest first: the work list of recovery and the stall monitor. */
@@ -233,8 +229,7 @@ export class ActionsRepo {
 
   /** The action holding the wallet lock, if any (reliability.md §3.3). */
   lockHolder(walletPkh: string): ActionRow | undefined {
-    const raw = this.ctx.db.prepare(`SELECT ${COLUMNS} FROM actions WHERE wallet_pkh = ? AND holds_lock = 1`).get(pkhKey(walletPkh));
-    return raw === undefined ? undefined : decodeRow(schema, raw);
+    return this.table.one("WHERE wallet_pkh = ? AND holds_lock = 1", pkhKey(walletPkh));
   }
 
   /** Transition history, seq ascending. */

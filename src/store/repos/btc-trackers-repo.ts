@@ -1,7 +1,8 @@
 // Table `btc_trackers`: Bitcoin transactions tracked until a verified resolution (reliability.md
 // §3.6). Keyed by txid and also by the spent-outpoint set (§3.5: P2SH inputs make txids vary).
-import { col, decodeRow, encodeFields, hex0x, insertSql, selectList, type Column, type RowSchema } from "../columns.js";
+import { col, hex0x, type Column, type RowSchema } from "../columns.js";
 import { StoreError } from "../store-error.js";
+import { Table } from "../table.js";
 import { nowMs, type RepoContext } from "./repo-context.js";
 
 export type BtcTrackerStatus = "broadcast_pending" | "in_mempool" | "confirmed" | "final" | "conflicted" | "failed_invalid";
@@ -76,15 +77,19 @@ const schema: RowSchema<BtcTrackerRow> = {
   createdAt: col.int("created_at"),
   updatedAt: col.int("updated_at"),
 };
-const COLUMNS = selectList(schema);
+const ORDER = "ORDER BY created_at, txid";
 
 export class BtcTrackersRepo {
-  constructor(private readonly ctx: RepoContext) {}
+  private readonly table: Table<BtcTrackerRow>;
+
+  constructor(ctx: RepoContext) {
+    this.table = new Table(ctx, { name: "btc_trackers", schema });
+  }
 
   /** Inserts a tracker; StoreError DUPLICATE if the txid is already tracked. */
   insert(t: NewBtcTracker): BtcTrackerRow {
     const now = nowMs();
-    const values = encodeFields(schema, {
+    const row = {
       actionId: null,
       wtxid: null,
       sinceHeight: null,
@@ -97,69 +102,51 @@ export class BtcTrackersRepo {
       ...t,
       createdAt: now,
       updatedAt: now,
-    });
-    values.outpoints_key = outpointsKey(t.outpoints);
-    const sql = `${insertSql("btc_trackers", Object.keys(values))} ON CONFLICT (txid) DO NOTHING`;
-    if (Number(this.ctx.db.prepare(sql).run(values).changes) !== 1) {
+    };
+    if (this.table.insert(row, "ON CONFLICT (txid) DO NOTHING", { outpoints_key: outpointsKey(t.outpoints) }).changes !== 1) {
       throw new StoreError("DUPLICATE", `transaction ${t.txid} is already tracked`, { txid: t.txid });
     }
     return this.get(t.txid)!;
   }
 
   get(txid: string): BtcTrackerRow | undefined {
-    const raw = this.ctx.db.prepare(`SELECT ${COLUMNS} FROM btc_trackers WHERE txid = ?`).get(txid);
-    return raw === undefined ? undefined : decodeRow(schema, raw);
+    return this.table.one("WHERE txid = ?", txid);
   }
 
   /** Sets the given fields; StoreError NOT_FOUND if the txid is not tracked. */
   update(txid: string, fields: BtcTrackerUpdate): BtcTrackerRow {
-    const values = encodeFields(schema, { ...fields, updatedAt: nowMs() });
-    const sql = `UPDATE btc_trackers SET ${Object.keys(values).map((c) => `${c} = :${c}`).join(", ")} WHERE txid = :k_txid`;
-    if (Number(this.ctx.db.prepare(sql).run({ ...values, k_txid: txid }).changes) !== 1) {
+    if (this.table.update({ ...fields, updatedAt: nowMs() }, "txid = :k_txid", { k_txid: txid }) !== 1) {
       throw new StoreError("NOT_FOUND", `transaction ${txid} is not tracked`, { txid });
     }
     return this.get(txid)!;
   }
 
   byAction(actionId: number): BtcTrackerRow[] {
-    return this.ctx.db
-      .prepare(`SELECT ${COLUMNS} FROM btc_trackers WHERE action_id = ? ORDER BY created_at, txid`)
-      .all(actionId)
-      .map((r) => decodeRow(schema, r));
+    return this.table.all(`WHERE action_id = ? ${ORDER}`, actionId);
   }
 
   /** Trackers spending exactly this outpoint set (any order). */
   byOutpoints(outpoints: readonly OutpointRef[]): BtcTrackerRow[] {
-    return this.ctx.db
-      .prepare(`SELECT ${COLUMNS} FROM btc_trackers WHERE outpoints_key = ? ORDER BY created_at, txid`)
-      .all(outpointsKey(outpoints))
-      .map((r) => decodeRow(schema, r));
+    return this.table.all(`WHERE outpoints_key = ? ${ORDER}`, outpointsKey(outpoints));
   }
 
   /** Trackers whose transaction spends the given outpoint. */
   spending(outpoint: OutpointRef): BtcTrackerRow[] {
     const o = normalise(outpoint);
-    return this.ctx.db
-      .prepare(
-        `SELECT ${COLUMNS} FROM btc_trackers WHERE EXISTS (SELECT 1 FROM json_each(btc_trackers.outpoints) AS e
-         WHERE json_extract(e.value, '$.txHash') = ? AND json_extract(e.value, '$.index') = ?) ORDER BY created_at, txid`,
-      )
-      .all(o.txHash, o.index)
-      .map((r) => decodeRow(schema, r));
+    return this.table.all(
+      `WHERE EXISTS (SELECT 1 FROM json_each(btc_trackers.outpoints) AS e
+       WHERE json_extract(e.value, '$.txHash') = ? AND json_extract(e.value, '$.index') = ?) ${ORDER}`,
+      o.txHash,
+      o.index,
+    );
   }
 
   list(opts: { status?: BtcTrackerStatus } = {}): BtcTrackerRow[] {
-    return this.ctx.db
-      .prepare(`SELECT ${COLUMNS} FROM btc_trackers WHERE (:status IS NULL OR status = :status) ORDER BY created_at, txid`)
-      .all({ status: opts.status ?? null })
-      .map((r) => decodeRow(schema, r));
+    return this.table.all(`WHERE (:status IS NULL OR status = :status) ${ORDER}`, { status: opts.status ?? null });
   }
 
   /** Trackers still watched (not final, conflicted or failed_invalid). */
   active(): BtcTrackerRow[] {
-    return this.ctx.db
-      .prepare(`SELECT ${COLUMNS} FROM btc_trackers WHERE status NOT IN ('final', 'conflicted', 'failed_invalid') ORDER BY created_at, txid`)
-      .all()
-      .map((r) => decodeRow(schema, r));
+    return this.table.all(`WHERE status NOT IN ('final', 'conflicted', 'failed_invalid') ${ORDER}`);
   }
 }

@@ -1,6 +1,7 @@
 // Table `eth_intents`: Ethereum transactions persisted before they are sent (reliability.md §3.7).
-import { col, decodeRow, encodeFields, insertSql, selectList, type RowSchema } from "../columns.js";
+import { col, type RowSchema } from "../columns.js";
 import { sqliteCode, SQLITE_CONSTRAINT, StoreError } from "../store-error.js";
+import { Table } from "../table.js";
 import { limitOf, nowMs, type RepoContext } from "./repo-context.js";
 
 export type EthIntentStatus = "prepared" | "sent" | "mined" | "reverted" | "superseded" | "not_needed";
@@ -55,18 +56,20 @@ const schema: RowSchema<EthIntentRow> = {
   createdAt: col.int("created_at"),
   updatedAt: col.int("updated_at"),
 };
-const COLUMNS = selectList(schema);
 
 export class EthIntentsRepo {
-  constructor(private readonly ctx: RepoContext) {}
+  private readonly table: Table<EthIntentRow>;
+
+  constructor(private readonly ctx: RepoContext) {
+    this.table = new Table(ctx, { name: "eth_intents", schema });
+  }
 
   /** Persists an intent; StoreError DUPLICATE if a root intent with the dedupe key exists. */
   insert(i: NewEthIntent): EthIntentRow {
     const now = nowMs();
-    const values = encodeFields(schema, { ...i, createdAt: now, updatedAt: now });
     let id: number;
     try {
-      id = Number(this.ctx.db.prepare(insertSql("eth_intents", Object.keys(values))).run(values).lastInsertRowid);
+      id = this.table.insert({ ...i, createdAt: now, updatedAt: now }).rowid;
     } catch (err) {
       if (sqliteCode(err) === SQLITE_CONSTRAINT && i.replacesId == null && this.byDedupeKey(i.dedupeKey).length > 0) {
         throw new StoreError("DUPLICATE", `an Ethereum intent with dedupe key ${i.dedupeKey} exists`, { dedupeKey: i.dedupeKey }, { cause: err });
@@ -77,15 +80,12 @@ export class EthIntentsRepo {
   }
 
   get(id: number): EthIntentRow | undefined {
-    const raw = this.ctx.db.prepare(`SELECT ${COLUMNS} FROM eth_intents WHERE id = ?`).get(id);
-    return raw === undefined ? undefined : decodeRow(schema, raw);
+    return this.table.one("WHERE id = ?", id);
   }
 
   /** Sets the given fields; StoreError NOT_FOUND if there is no such intent. */
   update(id: number, fields: EthIntentUpdate): EthIntentRow {
-    const values = encodeFields(schema, { ...fields, updatedAt: nowMs() });
-    const sql = `UPDATE eth_intents SET ${Object.keys(values).map((c) => `${c} = :${c}`).join(", ")} WHERE id = :k_id`;
-    if (Number(this.ctx.db.prepare(sql).run({ ...values, k_id: id }).changes) !== 1) {
+    if (this.table.update({ ...fields, updatedAt: nowMs() }, "id = :k_id", { k_id: id }) !== 1) {
       throw new StoreError("NOT_FOUND", `no Ethereum intent ${id}`, { id });
     }
     return this.get(id)!;
@@ -93,43 +93,31 @@ export class EthIntentsRepo {
 
   /** Every version for the key (root first, then replacements by id). */
   byDedupeKey(dedupeKey: string): EthIntentRow[] {
-    return this.ctx.db
-      .prepare(`SELECT ${COLUMNS} FROM eth_intents WHERE dedupe_key = ? ORDER BY id`)
-      .all(dedupeKey)
-      .map((r) => decodeRow(schema, r));
+    return this.table.all("WHERE dedupe_key = ? ORDER BY id", dedupeKey);
   }
 
   byAction(actionId: number): EthIntentRow[] {
-    return this.ctx.db
-      .prepare(`SELECT ${COLUMNS} FROM eth_intents WHERE action_id = ? ORDER BY id`)
-      .all(actionId)
-      .map((r) => decodeRow(schema, r));
+    return this.table.all("WHERE action_id = ? ORDER BY id", actionId);
   }
 
   /** Newest first. */
   list(opts: { status?: EthIntentStatus; purpose?: string; limit?: number } = {}): EthIntentRow[] {
-    return this.ctx.db
-      .prepare(
-        `SELECT ${COLUMNS} FROM eth_intents WHERE (:status IS NULL OR status = :status) AND (:purpose IS NULL OR purpose = :purpose)
-         ORDER BY id DESC LIMIT :limit`,
-      )
-      .all({ status: opts.status ?? null, purpose: opts.purpose ?? null, limit: limitOf(opts.limit) })
-      .map((r) => decodeRow(schema, r));
+    return this.table.all(
+      "WHERE (:status IS NULL OR status = :status) AND (:purpose IS NULL OR purpose = :purpose) ORDER BY id DESC LIMIT :limit",
+      { status: opts.status ?? null, purpose: opts.purpose ?? null, limit: limitOf(opts.limit) },
+    );
   }
 
   /** Intents still needing look-ups (prepared or sent), oldest first. */
   active(): EthIntentRow[] {
-    return this.ctx.db
-      .prepare(`SELECT ${COLUMNS} FROM eth_intents WHERE status IN ('prepared', 'sent') ORDER BY id`)
-      .all()
-      .map((r) => decodeRow(schema, r));
+    return this.table.all("WHERE status IN ('prepared', 'sent') ORDER BY id");
   }
 
   /** Highest nonce ever reserved for `from` (reliability.md §3.7 step 2), or undefined. */
   maxNonce(from: string): number | undefined {
     const row = this.ctx.db
       .prepare("SELECT max(nonce) AS n FROM eth_intents WHERE from_address = ?")
-      .get(col.address("from_address").enc(from) as string) as { n: number | null };
+      .get(schema.from.enc(from) as string) as { n: number | null };
     return row.n ?? undefined;
   }
 }

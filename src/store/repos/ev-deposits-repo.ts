@@ -1,10 +1,10 @@
 // Table `ev_deposits`: DepositRevealed events plus their deposit key (coordination.md §13.2, §13.4).
-import { col, decodeRow, hex0x, type RowSchema } from "../columns.js";
-import { EventRepoBase, positionSchema, type EventListOptions, type EventPosition } from "./event-repo-base.js";
+import { col, hex0x, type RowSchema } from "../columns.js";
+import { EventRepoBase, eventRowSchema, type EventRow } from "./event-repo-base.js";
 import type { RepoContext } from "./repo-context.js";
 
 /** Byte fields are lowercase 0x-hex as decoded from the log; walletPkh is the bare key form. */
-export interface EvDepositRow extends EventPosition {
+export interface EvDepositRow extends EventRow {
   /** uint256 deposit key as 0x-hex (32 bytes). */
   readonly depositKey: string;
   /** Internal byte order, as in the event. */
@@ -13,7 +13,6 @@ export interface EvDepositRow extends EventPosition {
   readonly depositor: string;
   readonly amount: bigint;
   readonly blindingFactor: string;
-  readonly walletPkh: string;
   readonly refundPkh: string;
   /** 4 raw bytes (little-endian as in the funding script). */
   readonly refundLocktime: string;
@@ -21,14 +20,13 @@ export interface EvDepositRow extends EventPosition {
 }
 
 const schema: RowSchema<EvDepositRow> = {
-  ...positionSchema,
+  ...eventRowSchema,
   depositKey: col.hex("deposit_key"),
   fundingTxHash: col.hex("funding_tx_hash"),
   fundingOutputIndex: col.int("funding_output_index"),
   depositor: col.address("depositor"),
   amount: col.sats("amount"),
   blindingFactor: col.hex("blinding_factor"),
-  walletPkh: col.pkh("wallet_pkh"),
   refundPkh: col.hex("refund_pkh"),
   refundLocktime: col.hex("refund_locktime"),
   vault: col.address("vault"),
@@ -36,11 +34,7 @@ const schema: RowSchema<EvDepositRow> = {
 
 export class EvDepositsRepo extends EventRepoBase<EvDepositRow> {
   constructor(ctx: RepoContext) {
-    super(ctx, "ev_deposits", schema);
-  }
-
-  byWallet(walletPkh: string, opts: Omit<EventListOptions, "wallet"> = {}): EvDepositRow[] {
-    return this.list({ ...opts, wallet: walletPkh });
+    super(ctx, { name: "ev_deposits", schema });
   }
 
   /**
@@ -56,12 +50,10 @@ export class EvDepositsRepo extends EventRepoBase<EvDepositRow> {
   }
 
   byFundingOutpoint(fundingTxHash: string, fundingOutputIndex: number): EvDepositRow | undefined {
-    const raw = this.ctx.db
-      .prepare(
-        `SELECT ${this.columns} FROM ev_deposits WHERE funding_tx_hash = ? AND funding_output_index = ?
-         ORDER BY block_number DESC, log_index DESC LIMIT 1`,
-      )
-      .get(hex0x(fundingTxHash), fundingOutputIndex);
-    return raw === undefined ? undefined : decodeRow(schema, raw);
+    return this.table.one(
+      "WHERE funding_tx_hash = ? AND funding_output_index = ? ORDER BY block_number DESC, log_index DESC LIMIT 1",
+      hex0x(fundingTxHash),
+      fundingOutputIndex,
+    );
   }
 }

@@ -1,7 +1,7 @@
 // Table `ev_moving_funds`: moving-funds commitments and the Bitcoin-outcome events
 // (coordination.md §13.2, §13.5, §13.6, §13.9.3).
 import { col, decodeRow, pkhKey, type RowSchema } from "../columns.js";
-import { EventRepoBase, positionSchema, type EventListOptions, type EventPosition } from "./event-repo-base.js";
+import { EventRepoBase, eventRowSchema, type EventListOptions, type EventRow } from "./event-repo-base.js";
 import type { RepoContext } from "./repo-context.js";
 
 export type MovingFundsEventName =
@@ -11,7 +11,7 @@ export type MovingFundsEventName =
   | "DepositsSwept"
   | "RedemptionsCompleted";
 
-export interface EvMovingFundsRow extends EventPosition {
+export interface EvMovingFundsRow extends EventRow {
   readonly event: MovingFundsEventName;
   /** The wallet the event is about (the source wallet for a commitment). */
   readonly walletPkh: string;
@@ -30,9 +30,8 @@ const pkhList = {
 };
 
 const schema: RowSchema<EvMovingFundsRow> = {
-  ...positionSchema,
+  ...eventRowSchema,
   event: col.enumText<MovingFundsEventName>("event"),
-  walletPkh: col.pkh("wallet_pkh"),
   targetWallets: col.nullable(pkhList),
   submitter: col.nullable(col.address("submitter")),
   btcTxHash: col.nullable(col.hex("btc_tx_hash")),
@@ -46,10 +45,10 @@ export interface CommitmentTargeting {
 
 export class EvMovingFundsRepo extends EventRepoBase<EvMovingFundsRow> {
   constructor(ctx: RepoContext) {
-    super(ctx, "ev_moving_funds", schema);
+    super(ctx, { name: "ev_moving_funds", schema });
   }
 
-  byWallet(walletPkh: string, opts: Omit<EventListOptions, "wallet"> & { event?: MovingFundsEventName } = {}): EvMovingFundsRow[] {
+  override byWallet(walletPkh: string, opts: Omit<EventListOptions, "wallet"> & { event?: MovingFundsEventName } = {}): EvMovingFundsRow[] {
     return this.query("(:event IS NULL OR event = :event)", { event: opts.event ?? null }, { ...opts, wallet: walletPkh });
   }
 
@@ -65,7 +64,7 @@ export class EvMovingFundsRepo extends EventRepoBase<EvMovingFundsRow> {
   commitmentsTargeting(targetPkh: string, fromBlock = 0): CommitmentTargeting[] {
     const rows = this.ctx.db
       .prepare(
-        `SELECT ${this.columns}, t.key AS position FROM ev_moving_funds, json_each(ev_moving_funds.target_wallets) AS t
+        `SELECT ${this.table.columns}, t.key AS position FROM ev_moving_funds, json_each(ev_moving_funds.target_wallets) AS t
          WHERE event = 'MovingFundsCommitmentSubmitted' AND t.value = :target AND block_number >= :fromBlock
          ORDER BY block_number, log_index, t.key`,
       )

@@ -1,12 +1,11 @@
 // Table `ev_redemptions`: RedemptionRequested events plus their redemption key (coordination.md §13.3).
 import { col, hex0x, type RowSchema } from "../columns.js";
-import { EventRepoBase, positionSchema, type EventListOptions, type EventPosition } from "./event-repo-base.js";
+import { EventRepoBase, eventRowSchema, type EventRow } from "./event-repo-base.js";
 import type { RepoContext } from "./repo-context.js";
 
-export interface EvRedemptionRow extends EventPosition {
+export interface EvRedemptionRow extends EventRow {
   /** uint256 redemption key as 0x-hex. */
   readonly redemptionKey: string;
-  readonly walletPkh: string;
   /** The script exactly as emitted, 0x-hex. */
   readonly redeemerOutputScript: string;
   readonly redeemer: string;
@@ -16,9 +15,8 @@ export interface EvRedemptionRow extends EventPosition {
 }
 
 const schema: RowSchema<EvRedemptionRow> = {
-  ...positionSchema,
+  ...eventRowSchema,
   redemptionKey: col.hex("redemption_key"),
-  walletPkh: col.pkh("wallet_pkh"),
   redeemerOutputScript: col.hex("redeemer_output_script"),
   redeemer: col.address("redeemer"),
   requestedAmount: col.sats("requested_amount"),
@@ -28,11 +26,7 @@ const schema: RowSchema<EvRedemptionRow> = {
 
 export class EvRedemptionsRepo extends EventRepoBase<EvRedemptionRow> {
   constructor(ctx: RepoContext) {
-    super(ctx, "ev_redemptions", schema);
-  }
-
-  byWallet(walletPkh: string, opts: Omit<EventListOptions, "wallet"> = {}): EvRedemptionRow[] {
-    return this.list({ ...opts, wallet: walletPkh });
+    super(ctx, { name: "ev_redemptions", schema });
   }
 
   /**

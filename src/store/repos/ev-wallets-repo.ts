@@ -1,6 +1,6 @@
 // Table `ev_wallets`: wallet lifecycle and operator events (coordination.md §13.2).
-import { col, decodeRow, type RowSchema } from "../columns.js";
-import { EventRepoBase, positionSchema, type EventListOptions, type EventPosition } from "./event-repo-base.js";
+import { col, type RowSchema } from "../columns.js";
+import { EventRepoBase, eventRowSchema, type EventListOptions, type EventRow } from "./event-repo-base.js";
 import type { RepoContext } from "./repo-context.js";
 
 export type WalletEventName =
@@ -11,9 +11,8 @@ export type WalletEventName =
   | "WalletTerminated"
   | "WalletOperatorsSet";
 
-export interface EvWalletRow extends EventPosition {
+export interface EvWalletRow extends EventRow {
   readonly event: WalletEventName;
-  readonly walletPkh: string;
   /** 0x-hex; null for WalletOperatorsSet. */
   readonly ecdsaWalletId: string | null;
   /** EIP-55 addresses in seat order; only for WalletOperatorsSet. */
@@ -27,16 +26,15 @@ const addressList = {
 };
 
 const schema: RowSchema<EvWalletRow> = {
-  ...positionSchema,
+  ...eventRowSchema,
   event: col.enumText<WalletEventName>("event"),
-  walletPkh: col.pkh("wallet_pkh"),
   ecdsaWalletId: col.nullable(col.hex("ecdsa_wallet_id")),
   operators: col.nullable(addressList),
 };
 
 export class EvWalletsRepo extends EventRepoBase<EvWalletRow> {
   constructor(ctx: RepoContext) {
-    super(ctx, "ev_wallets", schema);
+    super(ctx, { name: "ev_wallets", schema });
   }
 
   /** Rows of one event type (optionally one wallet), ordered like `list`. */
@@ -59,12 +57,11 @@ export class EvWalletsRepo extends EventRepoBase<EvWalletRow> {
 
   /** Operators from the latest WalletOperatorsSet of the wallet at or below `atBlock`. */
   latestOperators(walletPkh: string, atBlock?: number): string[] | undefined {
-    const raw = this.ctx.db
-      .prepare(
-        `SELECT ${this.columns} FROM ev_wallets WHERE wallet_pkh = :wallet AND event = 'WalletOperatorsSet'
-         AND (:atBlock IS NULL OR block_number <= :atBlock) ORDER BY block_number DESC, log_index DESC LIMIT 1`,
-      )
-      .get({ wallet: schema.walletPkh.enc(walletPkh), atBlock: atBlock ?? null });
-    return raw === undefined ? undefined : [...(decodeRow(schema, raw).operators ?? [])];
+    const row = this.table.one(
+      `WHERE wallet_pkh = :wallet AND event = 'WalletOperatorsSet' AND (:atBlock IS NULL OR block_number <= :atBlock)
+       ORDER BY block_number DESC, log_index DESC LIMIT 1`,
+      { wallet: schema.walletPkh.enc(walletPkh), atBlock: atBlock ?? null },
+    );
+    return row && [...(row.operators ?? [])];
   }
 }

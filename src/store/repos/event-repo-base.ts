@@ -1,7 +1,8 @@
 // Shared behaviour of the event-index tables (coordination.md §13.2): upsert by (txHash, logIndex)
 // so replaying a chunk is idempotent, deletion above a block for the reorg rewind, ordered lists.
-import { col, decodeRow, encodeFields, insertSql, selectList, type RowSchema } from "../columns.js";
+import { col, type Column, type RowSchema } from "../columns.js";
 import type { SQLInputValue } from "../sqlite.js";
+import { Table } from "../table.js";
 import { limitOf, type RepoContext } from "./repo-context.js";
 
 /** Log position common to every indexed event. Hashes are lowercase 0x-hex. */
@@ -12,11 +13,18 @@ export interface EventPosition {
   readonly blockHash: string;
 }
 
-export const positionSchema: RowSchema<EventPosition> = {
+/** What every event row has: its log position and the wallet it is about. */
+export interface EventRow extends EventPosition {
+  readonly walletPkh: string;
+}
+
+/** The columns of EventRow, shared by the four event tables. */
+export const eventRowSchema: RowSchema<EventRow> = {
   txHash: col.hex("tx_hash"),
   logIndex: col.int("log_index"),
   blockNumber: col.int("block_number"),
   blockHash: col.hex("block_hash"),
+  walletPkh: col.pkh("wallet_pkh"),
 };
 
 export interface EventListOptions {
@@ -29,24 +37,31 @@ export interface EventListOptions {
   readonly limit?: number;
 }
 
-export abstract class EventRepoBase<R extends EventPosition & { readonly walletPkh: string }> {
-  protected readonly columns: string;
-  private readonly upsertSql: string;
+export interface EventRepoInit<R> {
+  /** The table. */
+  name: string;
+  /** Its columns: eventRowSchema's and the event's own. */
+  schema: RowSchema<R>;
+}
+
+export abstract class EventRepoBase<R extends EventRow> {
+  protected readonly table: Table<R>;
+  private readonly upsertConflict: string;
 
   protected constructor(
     protected readonly ctx: RepoContext,
-    protected readonly table: string,
-    protected readonly schema: RowSchema<R>,
+    init: EventRepoInit<R>,
   ) {
-    this.columns = selectList(schema);
-    const cols = Object.values<{ col: string }>(schema as Record<string, { col: string }>).map((c) => c.col);
-    const updates = cols.filter((c) => c !== "tx_hash" && c !== "log_index").map((c) => `${c} = excluded.${c}`);
-    this.upsertSql = `${insertSql(table, cols)} ON CONFLICT (tx_hash, log_index) DO UPDATE SET ${updates.join(", ")}`;
+    this.table = new Table(ctx, init);
+    const updates = Object.values<Column<unknown>>(init.schema as Record<string, Column<unknown>>)
+      .filter((c) => c.col !== "tx_hash" && c.col !== "log_index")
+      .map((c) => `${c.col} = excluded.${c.col}`);
+    this.upsertConflict = `ON CONFLICT (tx_hash, log_index) DO UPDATE SET ${updates.join(", ")}`;
   }
 
   /** Inserts or replaces the row with the same (txHash, logIndex). */
   upsert(row: R): void {
-    this.ctx.db.prepare(this.upsertSql).run(encodeFields(this.schema, row));
+    this.table.insert(row, this.upsertConflict);
   }
 
   upsertMany(rows: readonly R[]): void {
@@ -57,27 +72,29 @@ export abstract class EventRepoBase<R extends EventPosition & { readonly walletP
 
   /** Reorg rewind: removes rows with blockNumber > `blockNumber`. */
   deleteAbove(blockNumber: number): number {
-    return Number(this.ctx.db.prepare(`DELETE FROM ${this.table} WHERE block_number > ?`).run(blockNumber).changes);
+    return Number(this.ctx.db.prepare(`DELETE FROM ${this.table.name} WHERE block_number > ?`).run(blockNumber).changes);
   }
 
   get(txHash: string, logIndex: number): R | undefined {
-    const raw = this.ctx.db
-      .prepare(`SELECT ${this.columns} FROM ${this.table} WHERE tx_hash = ? AND log_index = ?`)
-      .get(positionSchema.txHash.enc(txHash), logIndex);
-    return raw === undefined ? undefined : decodeRow(this.schema, raw);
+    return this.table.one("WHERE tx_hash = ? AND log_index = ?", eventRowSchema.txHash.enc(txHash), logIndex);
   }
 
   list(opts: EventListOptions = {}): R[] {
     return this.query("", {}, opts);
   }
 
+  /** The wallet's rows, ordered like `list`. */
+  byWallet(walletPkh: string, opts: Omit<EventListOptions, "wallet"> = {}): R[] {
+    return this.list({ ...opts, wallet: walletPkh });
+  }
+
   count(): number {
-    return (this.ctx.db.prepare(`SELECT count(*) AS n FROM ${this.table}`).get() as { n: number }).n;
+    return (this.ctx.db.prepare(`SELECT count(*) AS n FROM ${this.table.name}`).get() as { n: number }).n;
   }
 
   /** For `wcoord db reindex`: the index is rebuildable. */
   clear(): number {
-    return Number(this.ctx.db.prepare(`DELETE FROM ${this.table}`).run().changes);
+    return Number(this.ctx.db.prepare(`DELETE FROM ${this.table.name}`).run().changes);
   }
 
   /** Filtered, ordered select. `extraWhere` uses named parameters given in `params`. */
@@ -89,14 +106,12 @@ export abstract class EventRepoBase<R extends EventPosition & { readonly walletP
       "(:toBlock IS NULL OR block_number <= :toBlock)",
       ...(extraWhere ? [extraWhere] : []),
     ].join(" AND ");
-    const sql = `SELECT ${this.columns} FROM ${this.table} WHERE ${where} ORDER BY block_number ${dir}, log_index ${dir} LIMIT :limit`;
-    const rows = this.ctx.db.prepare(sql).all({
+    return this.table.all(`WHERE ${where} ORDER BY block_number ${dir}, log_index ${dir} LIMIT :limit`, {
       ...params,
-      wallet: opts.wallet === undefined ? null : (this.schema.walletPkh.enc(opts.wallet) as string),
+      wallet: opts.wallet === undefined ? null : (eventRowSchema.walletPkh.enc(opts.wallet) as string),
       fromBlock: opts.fromBlock ?? null,
       toBlock: opts.toBlock ?? null,
       limit: limitOf(opts.limit),
     });
-    return rows.map((r) => decodeRow(this.schema, r));
   }
 }

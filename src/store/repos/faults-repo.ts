@@ -1,6 +1,7 @@
 // Table `faults` (coordination.md §11.1): one row per (wallet, W, type, culprit).
-import { FaultType } from "../../coordination/constants.js";
-import { col, decodeRow, encodeFields, insertSql, pkhKey, selectList, type RowSchema } from "../columns.js";
+import { FaultType } from "../../protocol/constants.js";
+import { col, encodeFields, pkhFilter, windowKey, type RowSchema } from "../columns.js";
+import { Table } from "../table.js";
 import { limitOf, nowMs, type RepoContext } from "./repo-context.js";
 
 export interface FaultRow {
@@ -22,8 +23,7 @@ export type FaultInput = Omit<FaultRow, "id" | "createdAt">;
 
 const schema: RowSchema<FaultRow> = {
   id: col.int("id"),
-  walletPkh: col.pkh("wallet_pkh"),
-  W: col.int("coordination_block"),
+  ...windowKey,
   type: col.enumInt<FaultType>("type"),
   culprit: col.address("culprit"),
   reason: col.text("reason"),
@@ -31,10 +31,12 @@ const schema: RowSchema<FaultRow> = {
   evidence: col.json<Record<string, unknown>>("evidence"),
   createdAt: col.int("created_at"),
 };
-const COLUMNS = selectList(schema);
-
 export class FaultsRepo {
-  constructor(private readonly ctx: RepoContext) {}
+  private readonly table: Table<FaultRow>;
+
+  constructor(private readonly ctx: RepoContext) {
+    this.table = new Table(ctx, { name: "faults", schema });
+  }
 
   /**
    * Records a fault. A second fault with the same (wallet, W, type, culprit) is not inserted and
@@ -43,36 +45,25 @@ export class FaultsRepo {
   record(f: FaultInput): { inserted: boolean; id: number } {
     if (f.type === FaultType.Unknown) throw new RangeError("fault type Unknown is never recorded");
     return this.ctx.transaction(() => {
-      const values = encodeFields(schema, { ...f, createdAt: nowMs() });
-      const sql = `${insertSql("faults", Object.keys(values))} ON CONFLICT (wallet_pkh, coordination_block, type, culprit) DO NOTHING`;
-      const r = this.ctx.db.prepare(sql).run(values);
-      if (Number(r.changes) === 1) return { inserted: true, id: Number(r.lastInsertRowid) };
-      const existing = this.ctx.db
-        .prepare("SELECT id FROM faults WHERE wallet_pkh = ? AND coordination_block = ? AND type = ? AND culprit = ?")
-        .get(values.wallet_pkh!, values.coordination_block!, values.type!, values.culprit!) as { id: number };
-      return { inserted: false, id: existing.id };
+      const r = this.table.insert({ ...f, createdAt: nowMs() }, "ON CONFLICT (wallet_pkh, coordination_block, type, culprit) DO NOTHING");
+      if (r.changes === 1) return { inserted: true, id: r.rowid };
+      const key = encodeFields(schema, { walletPkh: f.walletPkh, W: f.W, type: f.type, culprit: f.culprit });
+      const existing = this.table.one("WHERE wallet_pkh = :wallet_pkh AND coordination_block = :coordination_block AND type = :type AND culprit = :culprit", key);
+      return { inserted: false, id: existing!.id };
     });
   }
 
   /** Newest first (detected block, then id); sinceBlock filters on the detected block. */
   list(opts: { wallet?: string; type?: FaultType; sinceBlock?: number; limit?: number } = {}): FaultRow[] {
-    const rows = this.ctx.db
-      .prepare(
-        `SELECT ${COLUMNS} FROM faults WHERE (:wallet IS NULL OR wallet_pkh = :wallet) AND (:type IS NULL OR type = :type)
-         AND (:since IS NULL OR detected_block >= :since) ORDER BY detected_block DESC, id DESC LIMIT :limit`,
-      )
-      .all({
-        wallet: opts.wallet === undefined ? null : pkhKey(opts.wallet),
-        type: opts.type ?? null,
-        since: opts.sinceBlock ?? null,
-        limit: limitOf(opts.limit),
-      });
-    return rows.map((r) => decodeRow(schema, r));
+    return this.table.all(
+      `WHERE (:wallet IS NULL OR wallet_pkh = :wallet) AND (:type IS NULL OR type = :type)
+       AND (:since IS NULL OR detected_block >= :since) ORDER BY detected_block DESC, id DESC LIMIT :limit`,
+      { wallet: pkhFilter(opts.wallet), type: opts.type ?? null, since: opts.sinceBlock ?? null, limit: limitOf(opts.limit) },
+    );
   }
 
   get(id: number): FaultRow | undefined {
-    const raw = this.ctx.db.prepare(`SELECT ${COLUMNS} FROM faults WHERE id = ?`).get(id);
-    return raw === undefined ? undefined : decodeRow(schema, raw);
+    return this.table.one("WHERE id = ?", id);
   }
 
   /** Count per recordable type (1–5), zeros included. */

@@ -1,5 +1,6 @@
 // Table `inbound_messages`: transcript of coordination messages, appended before processing (R8).
-import { col, decodeRow, encodeFields, insertSql, pkhKey, selectList, type RowSchema } from "../columns.js";
+import { col, pkhFilter, type RowSchema } from "../columns.js";
+import { Table } from "../table.js";
 import { limitOf, nowMs, type RepoContext } from "./repo-context.js";
 
 export interface InboundMessageRow {
@@ -35,46 +36,32 @@ const schema: RowSchema<InboundMessageRow> = {
   reason: col.nullable(col.text("reason")),
   receivedAt: col.int("received_at"),
 };
-const COLUMNS = selectList(schema);
 
 export class InboundMessagesRepo {
-  constructor(private readonly ctx: RepoContext) {}
+  private readonly table: Table<InboundMessageRow>;
+
+  constructor(private readonly ctx: RepoContext) {
+    this.table = new Table(ctx, { name: "inbound_messages", schema });
+  }
 
   /** Appends one message; returns its id (ids increase in arrival order). */
   append(m: InboundMessageInput): number {
-    const values = encodeFields(schema, {
-      wire: m.wire,
-      fromPeer: m.fromPeer,
-      walletPkh: m.walletPkh ?? null,
-      W: m.W ?? null,
-      receivedAtBlock: m.receivedAtBlock,
-      verdict: m.verdict,
-      reason: m.reason ?? null,
-      receivedAt: nowMs(),
-    });
-    return Number(this.ctx.db.prepare(insertSql("inbound_messages", Object.keys(values))).run(values).lastInsertRowid);
+    const { wire, fromPeer, receivedAtBlock, verdict } = m;
+    const row = { wire, fromPeer, walletPkh: m.walletPkh ?? null, W: m.W ?? null, receivedAtBlock, verdict, reason: m.reason ?? null };
+    return this.table.insert({ ...row, receivedAt: nowMs() }).rowid;
   }
 
   /** Messages with id > afterId, oldest first; optionally one window's. */
   list(opts: { afterId?: number; limit?: number; wallet?: string; W?: number } = {}): InboundMessageRow[] {
-    const rows = this.ctx.db
-      .prepare(
-        `SELECT ${COLUMNS} FROM inbound_messages WHERE id > :afterId
-         AND (:wallet IS NULL OR wallet_pkh = :wallet) AND (:w IS NULL OR coordination_block = :w)
-         ORDER BY id LIMIT :limit`,
-      )
-      .all({
-        afterId: opts.afterId ?? 0,
-        wallet: opts.wallet === undefined ? null : pkhKey(opts.wallet),
-        w: opts.W ?? null,
-        limit: limitOf(opts.limit),
-      });
-    return rows.map((r) => decodeRow(schema, r));
+    return this.table.all(
+      `WHERE id > :afterId AND (:wallet IS NULL OR wallet_pkh = :wallet) AND (:w IS NULL OR coordination_block = :w)
+       ORDER BY id LIMIT :limit`,
+      { afterId: opts.afterId ?? 0, wallet: pkhFilter(opts.wallet), w: opts.W ?? null, limit: limitOf(opts.limit) },
+    );
   }
 
   get(id: number): InboundMessageRow | undefined {
-    const raw = this.ctx.db.prepare(`SELECT ${COLUMNS} FROM inbound_messages WHERE id = ?`).get(id);
-    return raw === undefined ? undefined : decodeRow(schema, raw);
+    return this.table.one("WHERE id = ?", id);
   }
 
   count(): number {

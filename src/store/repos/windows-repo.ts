@@ -1,8 +1,9 @@
 // Table `windows`: one row per (wallet, W), claimed before any window work (coordination.md §3.2, §3.4).
-import type { ActionName } from "../../coordination/constants.js";
-import type { WindowResult } from "../../coordination/events.js";
-import { col, decodeRow, encodeFields, insertSql, pkhKey, selectList, type RowSchema } from "../columns.js";
+import type { ActionName } from "../../protocol/constants.js";
+import type { WindowResult } from "../../protocol/events.js";
+import { col, pkhFilter, pkhKey, windowKey, type RowSchema } from "../columns.js";
 import { StoreError } from "../store-error.js";
+import { Table } from "../table.js";
 import { limitOf, type RepoContext } from "./repo-context.js";
 
 /** `running` until a result is persisted; `leader_signed` once the own statement is stored (§9.1). */
@@ -32,8 +33,7 @@ export interface WindowRow {
 export type WindowFields = Partial<Omit<WindowRow, "walletPkh" | "W">>;
 
 const schema: RowSchema<WindowRow> = {
-  walletPkh: col.pkh("wallet_pkh"),
-  W: col.int("coordination_block"),
+  ...windowKey,
   status: col.enumText<WindowStatus>("status"),
   role: col.nullable(col.enumText<WindowRole>("role")),
   leader: col.nullable(col.address("leader")),
@@ -46,12 +46,16 @@ const schema: RowSchema<WindowRow> = {
   resultDigest: col.nullable(col.bytes("result_digest")),
   resultDetail: col.nullable(col.text("result_detail")),
 };
-const COLUMNS = selectList(schema);
+const WINDOW = "wallet_pkh = :k_wallet AND coordination_block = :k_w";
 
 export type ClaimResult = { readonly claimed: true } | { readonly claimed: false; readonly row: WindowRow };
 
 export class WindowsRepo {
-  constructor(private readonly ctx: RepoContext) {}
+  private readonly table: Table<WindowRow>;
+
+  constructor(private readonly ctx: RepoContext) {
+    this.table = new Table(ctx, { name: "windows", schema });
+  }
 
   /**
    * Claims (walletPkh, W) with status `running`. If the row exists, nothing is written and the
@@ -70,49 +74,30 @@ export class WindowsRepo {
   }
 
   get(walletPkh: string, W: number): WindowRow | undefined {
-    const raw = this.ctx.db
-      .prepare(`SELECT ${COLUMNS} FROM windows WHERE wallet_pkh = ? AND coordination_block = ?`)
-      .get(pkhKey(walletPkh), W);
-    return raw === undefined ? undefined : decodeRow(schema, raw);
+    return this.table.one(`WHERE ${WINDOW}`, { k_wallet: pkhKey(walletPkh), k_w: W });
   }
 
   /** Sets the given fields; throws StoreError NOT_FOUND if the window was never claimed. */
   update(walletPkh: string, W: number, fields: WindowFields): WindowRow {
-    const values = encodeFields(schema, fields);
-    const cols = Object.keys(values);
-    if (cols.length > 0) {
-      const sql = `UPDATE windows SET ${cols.map((c) => `${c} = :${c}`).join(", ")} WHERE wallet_pkh = :k_wallet AND coordination_block = :k_w`;
-      const r = this.ctx.db.prepare(sql).run({ ...values, k_wallet: pkhKey(walletPkh), k_w: W });
-      if (Number(r.changes) !== 1) throw notFound(walletPkh, W);
-    }
+    if (this.table.update(fields, WINDOW, { k_wallet: pkhKey(walletPkh), k_w: W }) !== 1) throw notFound(walletPkh, W);
     return this.mustGet(walletPkh, W);
   }
 
   /** Newest windows first (W descending, then wallet). */
   listRecent(opts: { wallet?: string; limit?: number } = {}): WindowRow[] {
-    const rows = this.ctx.db
-      .prepare(
-        `SELECT ${COLUMNS} FROM windows WHERE (:wallet IS NULL OR wallet_pkh = :wallet)
-         ORDER BY coordination_block DESC, wallet_pkh LIMIT :limit`,
-      )
-      .all({ wallet: opts.wallet === undefined ? null : pkhKey(opts.wallet), limit: limitOf(opts.limit) });
-    return rows.map((r) => decodeRow(schema, r));
+    return this.table.all("WHERE (:wallet IS NULL OR wallet_pkh = :wallet) ORDER BY coordination_block DESC, wallet_pkh LIMIT :limit", {
+      wallet: pkhFilter(opts.wallet),
+      limit: limitOf(opts.limit),
+    });
   }
 
   /** Rows to resume after a restart: status `running` or `leader_signed` (reliability.md §5 step 7), oldest first. */
   listRunning(): WindowRow[] {
-    const rows = this.ctx.db
-      .prepare(
-        `SELECT ${COLUMNS} FROM windows WHERE status IN ('running', 'leader_signed') ORDER BY coordination_block, wallet_pkh`,
-      )
-      .all();
-    return rows.map((r) => decodeRow(schema, r));
+    return this.table.all("WHERE status IN ('running', 'leader_signed') ORDER BY coordination_block, wallet_pkh");
   }
 
   private insert(walletPkh: string, W: number, fields: WindowFields): boolean {
-    const values = encodeFields(schema, { ...fields, walletPkh, W });
-    const sql = `${insertSql("windows", Object.keys(values))} ON CONFLICT (wallet_pkh, coordination_block) DO NOTHING`;
-    return Number(this.ctx.db.prepare(sql).run(values).changes) === 1;
+    return this.table.insert({ ...fields, walletPkh, W }, "ON CONFLICT (wallet_pkh, coordination_block) DO NOTHING").changes === 1;
   }
 
   private mustGet(walletPkh: string, W: number): WindowRow {

@@ -5,14 +5,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getAddress } from "ethers";
-import { ActionType, PROTOCOL_VERSION } from "../../../src/coordination/constants.js";
-import { heartbeatMessage } from "../../../src/coordination/heartbeat.js";
-import type { CoordinationProposal } from "../../../src/coordination/message.js";
+import { ActionType, PROTOCOL_VERSION } from "../../../src/protocol/constants.js";
+import { heartbeatMessage } from "../../../src/protocol/heartbeat.js";
+import type { CoordinationProposal } from "../../../src/protocol/message.js";
 import type { LocalNetwork } from "../../../src/devnet/local-network.js";
 import { LocalNetwork as Net } from "../../../src/devnet/local-network.js";
-import { encodeCoordinationMessage } from "../../../src/network/codec.js";
+import { encodeCoordinationMessage } from "../../../src/protocol/codec.js";
 import { coordinationDomain, messageDigest, signCoordinationMessage } from "../../../src/network/eip712.js";
-import { encodePayload } from "../../../src/network/payloads.js";
+import { encodePayload } from "../../../src/protocol/payloads.js";
 import type { ConfigInput } from "../../../src/node/options.js";
 import type { NodeOverrides, WcoordNode } from "../../../src/node/node.js";
 import type { GenerationRequest } from "../../../src/proposals/generator.js";
@@ -147,7 +147,7 @@ export function memberNodes(net: LocalNetwork, w: number, ...exclude: string[]):
 
 export function node(net: LocalNetwork, i: number): WcoordNode {
   const n = net.nodes[i];
-  if (!n?.store || n.status !== "ready") throw new Error(`node ${i} is not running`);
+  if (!n?.store || n.status !== "started") throw new Error(`node ${i} is not running`);
   return n;
 }
 

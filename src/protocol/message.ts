@@ -34,3 +34,24 @@ export type MalformedReason =
   | "non_canonical";
 
 export type DecodeResult = { ok: true; message: CoordinationMessage } | { ok: false; reason: MalformedReason };
+
+/** What gossipsub is told about a message (coordination.md §8.3). */
+export type GossipAction = "accept" | "ignore" | "reject";
+
+/** The bounded reason codes of coordination.md §8.3 ("ok" when every check passed). */
+export type GossipReason =
+  | "ok"
+  | MalformedReason
+  | "version"
+  | "chain_mismatch"
+  | "profile_mismatch"
+  | "topic_mismatch"
+  | "window_out_of_range"
+  | "bad_signature"
+  | "from_mismatch"
+  | "not_member"
+  | "duplicate"
+  | "duplicate_flood"
+  | "sender_cap"
+  /** A bug or an unexpected throw below; never penalises the peer. */
+  | "internal_error";

@@ -1,6 +1,6 @@
 // Proposal payload codecs (coordination.md §7.3): canonical encoding, strict decoding with limits.
 // decodePayload never throws; a malformed payload from the leader becomes InvalidProposal upstream.
-import { ActionType } from "../coordination/constants.js";
+import { ActionType } from "./constants.js";
 import { bytesEqual, concatBytes } from "../util/hex.js";
 import {
   bytesOf,

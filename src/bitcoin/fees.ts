@@ -39,3 +39,8 @@ export function equalShares(fee: bigint, n: number): bigint[] {
   shares[n - 1] = each + (fee % BigInt(n));
   return shares;
 }
+
+/** §13.8: a `blockchain.estimatefee` answer (BTC/kB) as sat/vB = round(max(1, btcPerKb × 100 000)). */
+export function feeRateFromEstimate(btcPerKb: number): number {
+  return Math.round(Math.max(1, btcPerKb * 100_000));
+}

@@ -7,8 +7,15 @@ import {
   PROTOCOL_VERSION,
   SAFE_BLOCK_SHIFT,
 } from "./constants.js";
-import { normalizeAddress } from "./leader.js";
-import { isRngScheme, type RngScheme } from "./rng/index.js";
+import { normalizeAddress } from "./address.js";
+
+/** The two RNG schemes a profile may name (coordination.md §5.2, §5.3). */
+export type RngScheme = "seedrandom" | "go-math-rand";
+export const RNG_SCHEMES: readonly RngScheme[] = ["seedrandom", "go-math-rand"];
+
+export function isRngScheme(v: unknown): v is RngScheme {
+  return v === "seedrandom" || v === "go-math-rand";
+}
 
 export interface ProtocolProfile {
   protocolVersion: number;

@@ -1,12 +1,12 @@
 // Coordination message codec: canonical encoding and strict decoding (coordination.md §7.1, §7.2).
 // Decoding never throws: every input yields a message or one MalformedReason.
-import { ActionType, MAX_ACTION_TYPE, MAX_MESSAGE_BYTES } from "../coordination/constants.js";
+import { ActionType, MAX_ACTION_TYPE, MAX_MESSAGE_BYTES } from "./constants.js";
 import type {
   CoordinationMessage,
   DecodeResult,
   MalformedReason,
   UnsignedCoordinationMessage,
-} from "../coordination/message.js";
+} from "./message.js";
 import { bytesEqual } from "../util/hex.js";
 import * as gen from "./gen/coordination.js";
 

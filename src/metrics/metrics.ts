@@ -1,14 +1,22 @@
 // Every metric of the project, in one file (style.md §1.11): prom-client on a dedicated Registry,
 // names prefixed wcoord_, label values typed as bounded unions. Components get `Metrics | null`.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { ActionName, FaultName } from "../coordination/constants.js";
-import type { WindowResult } from "../coordination/events.js";
-import type { MalformedReason } from "../coordination/message.js";
-import type { ConnectionRefusal } from "../network/connection-gate.js";
-import type { GossipAction, GossipReason } from "../network/gossip-validator.js";
-import type { HealthStatus } from "./status-source.js";
+import type { ActionName, FaultName } from "../protocol/constants.js";
+import type { WindowResult } from "../protocol/events.js";
+import type { GossipAction, GossipReason, MalformedReason } from "../protocol/message.js";
 
 type Labels = Record<string, string>;
+
+/** The node's health (`/health`, wcoord_health_status). */
+export type HealthStatus = "recovering" | "ready" | "degraded";
+
+/** Why an inbound connection was refused (metric label `reason`). */
+export type ConnectionRefusal =
+  /** An operator key whose address holds no seat in the node's wallets. */
+  | "not_seated"
+  /** Not a secp256k1 key, so no operator address at all. */
+  | "not_operator_key";
+
 
 /** A counter whose label values are checked by the compiler. */
 export interface TypedCounter<L extends Labels> {

@@ -1,0 +1,34 @@
+// Proposal generation (`coordination`), the wallet signer (`signer`) and recording outcomes on the
+// Bridge as a maintainer (`maintainer`, `record`).
+import { z } from "zod";
+import { bool, int, optPath, section } from "./leaf.js";
+
+const UINT32_MAX = 0xffffffff;
+
+export const defaultCoordinationOptions = { generationConcurrency: 4, extraSafetyMarginSec: 3600 };
+export const defaultMaintainerOptions = { enabled: false };
+export const defaultRecordOptions = { minConfirmations: 6 };
+
+export const coordinationOptions = section({
+  generationConcurrency: int(defaultCoordinationOptions.generationConcurrency, 1, 1024, "Wallets generating proposals at once."),
+  extraSafetyMarginSec: int(defaultCoordinationOptions.extraSafetyMarginSec, 0, UINT32_MAX, "Slack added to `tHigh` (coordination.md §13.1)."),
+});
+export type CoordinationOptions = z.output<typeof coordinationOptions>;
+
+/** No defaults: without a keys file, actions that need a wallet signature expire. */
+export const signerOptions = section({
+  localKeysFile: optPath(
+    "Development only: JSON `{ \"<wallet PKH hex>\": \"0x<private key>\" }` for the local-key wallet signer. Without it, actions that need a wallet signature expire.",
+  ),
+});
+export type SignerOptions = z.output<typeof signerOptions>;
+
+export const maintainerOptions = section({
+  enabled: bool(defaultMaintainerOptions.enabled, "Record outcomes on the Bridge when this operator is a maintainer (reliability.md §3.8)."),
+});
+export type MaintainerOptions = z.output<typeof maintainerOptions>;
+
+export const recordOptions = section({
+  minConfirmations: int(defaultRecordOptions.minConfirmations, 1, 1000, "Bitcoin depth before a maintainer records an outcome."),
+});
+export type RecordOptions = z.output<typeof recordOptions>;
