@@ -1,11 +1,10 @@
 // Development-only fixtures: real deposits, sweeps and redemption requests on a dev Bridge, built
 // byte for byte per contracts.md §1.3–1.4 (used by the gas bench, integration tests and devnets).
-import * as ecc from "@bitcoinerlab/secp256k1";
 import { schnorr } from "@noble/curves/secp256k1.js";
-import { initEccLib, payments } from "bitcoinjs-lib";
 import { Contract, getBytes, keccak256, solidityPacked, type Signer } from "ethers";
 import { bridgeAbi } from "../src/chain/abi.js";
-import { depositLockingScripts, depositScript, hash160, p2wpkhScript as bareP2wpkhScript, type DepositScriptParts } from "../src/bitcoin/scripts.js";
+import { depositLockingScripts, depositScript, p2wpkhScript as bareP2wpkhScript, type DepositScriptParts } from "../src/bitcoin/scripts.js";
+import { taprootDepositOutput, taprootRefundLeaf, xOnlyPubKeyHash } from "../src/bitcoin/taproot.js";
 import { hash256 } from "../src/bitcoin/tx.js";
 import { outpointKey } from "../src/protocol/bridge-keys.js";
 import type { BitcoinTxInfo, BitcoinUtxo, DepositExtraInfo, DepositKey } from "../src/chain/types.js";
@@ -144,22 +143,8 @@ export async function requestDevRedemption(
 
 // --- Taproot deposits to FROST wallets (threshold.md §4.2–4.3) ---
 
-/** The refund leaf of a Taproot deposit: 73 bytes, 107 with non-zero extra data. */
-export function taprootRefundLeaf(p: {
-  depositor: Uint8Array;
-  extraData?: Uint8Array;
-  blindingFactor: Uint8Array;
-  refundLocktime: Uint8Array;
-  refundX: Uint8Array;
-}): Uint8Array {
-  const extra = p.extraData !== undefined && p.extraData.some((b) => b !== 0) ? [fromHex("20"), p.extraData, fromHex("75")] : [];
-  return concatBytes(
-    fromHex("14"), p.depositor, fromHex("75"), ...extra,
-    fromHex("08"), p.blindingFactor, fromHex("75"),
-    fromHex("04"), p.refundLocktime, fromHex("b175"),
-    fromHex("20"), p.refundX, fromHex("ac"),
-  );
-}
+/** The refund leaf of a Taproot deposit (moved to src/bitcoin/taproot.ts; re-exported for the bench and tests). */
+export { taprootRefundLeaf } from "../src/bitcoin/taproot.js";
 
 export interface RevealedTaprootDeposit {
   key: DepositKey;
@@ -182,27 +167,26 @@ export async function taprootDepositRevealArgs(
   refundLocktime: number,
   nonce: number,
 ): Promise<{ fundingTx: BitcoinTxInfo; reveal: Record<string, unknown>; deposit: RevealedTaprootDeposit }> {
-  initEccLib(ecc as never);
   const seed = getBytes(keccak256(solidityPacked(["string", "uint256"], ["wcoord-dev-taproot-deposit", nonce])));
   const refundX = schnorr.getPublicKey(seed);
   const blindingFactor = seed.slice(0, 8);
   const locktime = u32le(refundLocktime);
   const leaf = taprootRefundLeaf({ depositor: getBytes(await depositor.getAddress()), blindingFactor, refundLocktime: locktime, refundX });
-  const output = payments.p2tr({ internalPubkey: walletX, scriptTree: { output: leaf } }).output!;
+  const output = taprootDepositOutput(walletX, leaf).script;
   const tx: BitcoinTxInfo = {
     version: fromHex("01000000"),
     inputVector: concatBytes(fromHex("01"), hash256(seed), fromHex("00000000"), fromHex("00"), fromHex("ffffffff")),
     outputVector: concatBytes(fromHex("01"), u64le(amount), Uint8Array.of(output.length), output),
     locktime: fromHex("00000000"),
   };
-  const walletPubKeyHash = hash160(concatBytes(Uint8Array.of(2), walletX));
+  const walletPubKeyHash = xOnlyPubKeyHash(walletX);
   const reveal = { fundingOutputIndex: 0, blindingFactor, walletPubKeyHash, refundX, refundLocktime: locktime, vault: "0x" + "00".repeat(20) };
   const extraInfo = {
     fundingTx: tx,
     blindingFactor,
     walletPubKeyHash,
     walletX,
-    refundPubKeyHash: hash160(concatBytes(Uint8Array.of(2), refundX)),
+    refundPubKeyHash: xOnlyPubKeyHash(refundX),
     refundX,
     refundLocktime: locktime,
   };

@@ -9,7 +9,7 @@ export function hash160(b: Uint8Array): Uint8Array {
   return ripemd160(sha256(b));
 }
 
-function expectLength(what: string, b: Uint8Array, n: number): void {
+export function expectLength(what: string, b: Uint8Array, n: number): void {
   if (b.length !== n) throw new Error(`${what} must be ${n} bytes, got ${b.length}`);
 }
 
@@ -57,6 +57,13 @@ export interface DepositScriptParts {
   extraData?: Uint8Array; // 32; absent or zero for a regular deposit
 }
 
+/** `0x20 <extraData> 0x75` (OP_DROP) when the extra data is non-zero, else nothing (deposit script and Taproot refund leaf). */
+export function extraDataPart(extraData: Uint8Array | undefined): Uint8Array {
+  if (extraData === undefined || extraData.every((x) => x === 0)) return new Uint8Array();
+  expectLength("extra data", extraData, 32);
+  return concatBytes(Uint8Array.of(0x20), extraData, Uint8Array.of(0x75));
+}
+
 /** The 92-byte deposit script of §1.4, or 126 bytes iff extraData is non-zero. */
 export function depositScript(p: DepositScriptParts): Uint8Array {
   expectLength("depositor", p.depositor, 20);
@@ -64,12 +71,9 @@ export function depositScript(p: DepositScriptParts): Uint8Array {
   expectLength("wallet PKH", p.walletPubKeyHash, 20);
   expectLength("refund PKH", p.refundPubKeyHash, 20);
   expectLength("refund locktime", p.refundLocktime, 4);
-  const hasExtra = p.extraData !== undefined && p.extraData.some((x) => x !== 0);
-  if (hasExtra) expectLength("extra data", p.extraData!, 32);
-  const extra = hasExtra ? concatBytes(Uint8Array.of(0x20), p.extraData!, Uint8Array.of(0x75)) : new Uint8Array();
   return concatBytes(
     Uint8Array.of(0x14), p.depositor, Uint8Array.of(0x75),
-    extra,
+    extraDataPart(p.extraData),
     Uint8Array.of(0x08), p.blindingFactor, Uint8Array.of(0x75),
     Uint8Array.of(0x76, 0xa9, 0x14), p.walletPubKeyHash, Uint8Array.of(0x87),
     Uint8Array.of(0x63, 0xac, 0x67),
