@@ -1,7 +1,7 @@
 // EthereumChain over ethers v6 JSON-RPC: eth_blockNumber polling (always on, the fallback), optional
 // WebSocket newHeads, pinned EIP-1898 calls, and retry with backoff while errors are transient
 // (reliability.md §6).
-import { FetchRequest, JsonRpcProvider, Network, WebSocketProvider, toQuantity } from "ethers";
+import { FetchRequest, JsonRpcProvider, Network, toQuantity } from "ethers";
 import { silentLogger, type Logger } from "../util/logger.js";
 import { abortable, backoffMs, isAbortError, sleep } from "../util/sleep.js";
 import { CallRevertedError, RpcError, RpcErrorCode, classifyRpcError } from "./errors.js";
@@ -236,36 +236,49 @@ export class EthersChain implements EthereumChain {
     }
   }
 
-  /** Runs one WebSocket connection until it closes or `signal` aborts. Resolves true if it delivered a head. */
+  /**
+   * Runs one WebSocket connection until it closes or `signal` aborts. Resolves true if it delivered a
+   * head. Plain JSON-RPC on the socket rather than ethers' WebSocketProvider: destroying that provider
+   * while its eth_subscribe is still pending leaves an unhandled rejection (a stop right after start).
+   */
   private wsSession(url: string, signal: AbortSignal): Promise<boolean> {
     return new Promise((resolve) => {
       let gotHead = false;
-      let done = false;
-      let provider: WebSocketProvider | undefined;
+      const socket = new WebSocket(url);
       const finish = (): void => {
-        if (done) return;
-        done = true;
         signal.removeEventListener("abort", finish);
-        provider?.destroy().catch(() => undefined);
+        if (socket.readyState === WebSocket.CONNECTING || socket.readyState === WebSocket.OPEN) socket.close();
         resolve(gotHead);
       };
-      const socket = new WebSocket(url);
+      socket.addEventListener("open", () => socket.send(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_subscribe", params: ["newHeads"] })));
+      socket.addEventListener("message", (ev: MessageEvent) => {
+        const n = newHeadNumber(ev.data);
+        if (n === "refused") {
+          this.log.warn({ url }, "newHeads subscription failed");
+          finish();
+        } else if (n !== null) {
+          gotHead = true;
+          this.noteHead(n);
+        }
+      });
       socket.addEventListener("close", finish);
       socket.addEventListener("error", () => this.log.debug({ url }, "WebSocket error"));
       signal.addEventListener("abort", finish, { once: true });
-      provider = new WebSocketProvider(() => socket, this.network, { staticNetwork: this.network ?? true, cacheTimeout: -1 });
-      provider.on("error", (err: unknown) => this.log.debug({ err: describe(err) }, "WebSocket provider error")).catch(() => undefined);
-      provider
-        .on("block", (n: number) => {
-          gotHead = true;
-          this.noteHead(n);
-        })
-        .catch((err: unknown) => {
-          if (!done) this.log.warn({ err: describe(err) }, "newHeads subscription failed");
-          finish();
-        });
     });
   }
+}
+
+/** The block number of a newHeads notification, "refused" for an error answer, null for anything else. */
+function newHeadNumber(data: unknown): number | "refused" | null {
+  let msg: { id?: unknown; error?: unknown; method?: unknown; params?: { result?: { number?: unknown } } };
+  try {
+    msg = JSON.parse(String(data)) as typeof msg;
+  } catch {
+    return null;
+  }
+  if (msg.id === 1 && msg.error !== undefined) return "refused";
+  const hex = msg.method === "eth_subscription" ? msg.params?.result?.number : undefined;
+  return typeof hex === "string" && /^0x[0-9a-fA-F]{1,13}$/.test(hex) ? Number(hex) : null;
 }
 
 function isEip1898Refusal(err: RpcError): boolean {
