@@ -3,7 +3,7 @@
 // anything of the project, and imports only Node built-ins statically.
 //
 // Which code runs:
-//   - a clone (src/node/cli.ts is here): src/ through tsx, so editing src/ needs no build step;
+//   - a clone (src/cli/cli.ts is here): src/ through tsx, so editing src/ needs no build step;
 //     without tsx (npm ci --omit=dev) it falls back to dist/ when built;
 //   - the installed package (its tarball has no src/): the compiled dist/.
 //   WCOORD_RUN=dist or WCOORD_RUN=src forces one (e.g. to try the build from a clone).
@@ -66,8 +66,8 @@ async function run() {
     return;
   }
 
-  const src = join(ROOT, "src", "node", "cli.ts");
-  const dist = join(ROOT, "dist", "node", "cli.js");
+  const src = join(ROOT, "src", "cli", "cli.ts");
+  const dist = join(ROOT, "dist", "cli", "cli.js");
   const forced = process.env.WCOORD_RUN;
   if (forced !== undefined && forced !== "src" && forced !== "dist") fail("WCOORD_RUN must be 'src' or 'dist', got '" + forced + "'", 2);
   let entry = dist;

@@ -30,5 +30,5 @@ const walk = (dir) => {
 };
 walk(SRC);
 
-if (!existsSync(join(DIST, "node", "cli.js"))) throw new Error("build: dist/node/cli.js was not emitted");
+if (!existsSync(join(DIST, "cli", "cli.js"))) throw new Error("build: dist/cli/cli.js was not emitted");
 console.log(`build: dist/ from src/ (${assets} asset file${assets === 1 ? "" : "s"} copied)`);

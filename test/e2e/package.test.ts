@@ -74,7 +74,7 @@ describe("the installed package (npm pack → npm install -g)", () => {
 
   it("holds bin/, dist/ with its SQL migrations, README, LICENSE and the operating examples; no sources or tests", () => {
     const files = pack.files.map((f) => f.path);
-    for (const f of ["bin/wcoord.js", "dist/node/cli.js", "dist/node/start-command.js", "dist/store/migrations/0001_init.sql", "README.md", "LICENSE", "package.json",
+    for (const f of ["bin/wcoord.js", "dist/cli/cli.js", "dist/node/start-command.js", "dist/store/migrations/0001_init.sql", "README.md", "LICENSE", "package.json",
       "docs/config-reference.md", "deploy/monitoring/alerts.yml", "deploy/monitoring/grafana-dashboard.json", "deploy/systemd/wcoord.service"]) {
       expect(files).toContain(f);
     }

@@ -1,4 +1,4 @@
-// `wcoord` command dispatcher. Each command lives in its own module, loaded on demand so that quick
+// `wcoord` command dispatcher, the top of the folder order: it may load any command, the devnet's too. Each command lives in its own module, loaded on demand so that quick
 // commands (window, faults) do not pay for libp2p or Hardhat start-up.
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -10,11 +10,11 @@ type Command = (argv: string[], out: TextSink, err: TextSink) => Promise<number>
 
 const COMMANDS: Record<string, { about: string; load: () => Promise<Command> }> = {
   devnet: { about: "run a whole local network: chain, contracts, operator nodes (npm start)", load: loadDevnet },
-  start: { about: "run an operator node", load: async () => (await import("./start-command.js")).runStartCommand },
+  start: { about: "run an operator node", load: async () => (await import("../node/start-command.js")).runStartCommand },
   window: { about: "print the index, seed, leader and checklist of a window", load: async () => (await import("../coordination/window-command.js")).runWindowCommand },
-  logs: { about: "show the coordination timeline from the node's records", load: async () => (await import("./logs-command.js")).runLogsCommand },
-  faults: { about: "list recorded faults", load: async () => (await import("./faults-command.js")).runFaultsCommand },
-  keys: { about: "create or import an encrypted operator keystore", load: async () => (await import("./keys-command.js")).runKeysCommand },
+  logs: { about: "show the coordination timeline from the node's records", load: async () => (await import("../node/logs-command.js")).runLogsCommand },
+  faults: { about: "list recorded faults", load: async () => (await import("../node/faults-command.js")).runFaultsCommand },
+  keys: { about: "create or import an encrypted operator keystore", load: async () => (await import("../node/keys-command.js")).runKeysCommand },
   db: { about: "check, back up or reindex the node database", load: async () => (await import("../store/db-command.js")).runDbCommand },
 };
 
