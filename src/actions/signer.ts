@@ -1,27 +1,16 @@
-// The node's only view of threshold signing (reliability.md §3.5): WalletSigner, the deterministic
-// signing round id (§3.4 item 6), signature verification against the Bridge's wallet key, and
+// The node's only view of threshold signing (reliability.md §3.5): WalletSigner (its contract lives in
+// threshold/wallet-signer.ts and is re-exported here), the deterministic signing round id (§3.4 item 6),
+// signature verification against the Bridge's wallet key (ECDSA, and BIP-340 for FROST wallets), and
 // LocalKeySigner for development networks (the wallet key in a file).
 import { readFileSync } from "node:fs";
 import { Signature, SigningKey, keccak256 } from "ethers";
 import { walletPkhFromPublicKey } from "../coordination/seed.js";
+import { UnknownWalletError, digestKeysOf, type SignRequest, type WalletSigner } from "../threshold/wallet-signer.js";
 import { bytesEqual, concatBytes, fromHex, to0x, toHex } from "../util/hex.js";
 
-export interface SignRequest {
-  readonly walletPkh: Uint8Array;
-  /** 32 bytes, deterministic (signingRoundId), so a restarted node rejoins the same round. */
-  readonly roundId: Uint8Array;
-  /** 32-byte digests, signed in order. */
-  readonly digests: readonly Uint8Array[];
-  readonly startBlock: number;
-  readonly deadlineBlock: number;
-  /** Fires at the deadline block or at shutdown. */
-  readonly signal?: AbortSignal;
-}
-
-export interface WalletSigner {
-  /** One 64-byte r ‖ s signature per digest, low-s. */
-  sign(req: SignRequest): Promise<Uint8Array[]>;
-}
+export { ECDSA_DIGEST, UnknownWalletError, digestKeysOf } from "../threshold/wallet-signer.js";
+export type { DigestKey, SignRequest, WalletSigner } from "../threshold/wallet-signer.js";
+export { bip340KeyOf, tapLeafOutputKey, verifyBip340Signature } from "../threshold/taproot.js";
 
 /** secp256k1 group order. */
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
@@ -68,13 +57,6 @@ function rs64(sig: Signature): Uint8Array {
   return concatBytes(fromHex(sig.r), fromHex(sig.s));
 }
 
-export class UnknownWalletError extends Error {
-  override readonly name = "UnknownWalletError";
-  constructor(readonly walletPkh: string) {
-    super(`no local key for wallet ${walletPkh}`);
-  }
-}
-
 /**
  * Development signer: holds whole wallet private keys by PKH. Every key is checked against its PKH
  * (HASH160 of the compressed public key) when loaded, so a mislabelled file fails at start.
@@ -116,6 +98,7 @@ export class LocalKeySigner implements WalletSigner {
     req.signal?.throwIfAborted();
     const key = this.keys.get(toHex(req.walletPkh));
     if (key === undefined) throw new UnknownWalletError(toHex(req.walletPkh));
+    if (digestKeysOf(req).some((k) => k.scheme !== "ecdsa")) throw new Error("LocalKeySigner signs ECDSA digests only");
     return req.digests.map((d) => {
       if (d.length !== 32) throw new Error(`digest must be 32 bytes, got ${d.length}`);
       return rs64(key.sign(d));

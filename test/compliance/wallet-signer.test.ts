@@ -1,12 +1,16 @@
 // The WalletSigner compliance suite run against every implementation: LocalKeySigner built from keys
-// and from its key file, and the RandomizedSigner test double (fresh nonces on every run).
+// and from its key file, the RandomizedSigner test double (fresh nonces on every run), and
+// FrostDealerSigner with a dev FROST wallet (BIP-340 signatures through the real FROST rounds).
+import { schnorr } from "@noble/curves/secp256k1.js";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SigningKey } from "ethers";
 import { LocalKeySigner } from "../../src/actions/signer.js";
 import { walletPkhFromPublicKey } from "../../src/coordination/seed.js";
-import { fromHex, toHex } from "../../src/util/hex.js";
+import { createDevFrostWallet } from "../../src/threshold/dev-wallet.js";
+import { FrostDealerSigner } from "../../src/threshold/frost-dealer-signer.js";
+import { fromHex, to0x, toHex } from "../../src/util/hex.js";
 import { RandomizedSigner } from "../fakes/randomized-signer.js";
 import { describeWalletSignerCompliance, type WalletSignerHarness } from "./wallet-signer-suite.js";
 
@@ -32,3 +36,12 @@ describeWalletSignerCompliance("LocalKeySigner.fromFile", async () => {
 });
 
 describeWalletSignerCompliance("RandomizedSigner (test double)", async () => harness(new RandomizedSigner(fromHex(WALLET_KEY))));
+
+describeWalletSignerCompliance("FrostDealerSigner (dev FROST wallet, 3 of 4)", async () => {
+  const wallet = createDevFrostWallet(new TextEncoder().encode("compliance-wallet"), 4, 3);
+  const foreign = createDevFrostWallet(new TextEncoder().encode("compliance-foreign"), 3, 2);
+  const signer = new FrostDealerSigner([wallet], { chainId: 31337n });
+  /** The Bridge's walletPublicKey of a FROST wallet: (walletX, even y). */
+  const publicKey = schnorr.utils.lift_x(BigInt(to0x(wallet.walletX))).toBytes(false).subarray(1);
+  return { signer, wallet: { pkh: wallet.walletPkh, publicKey, walletX: wallet.walletX }, foreignWalletPkh: foreign.walletPkh, close: async () => {} };
+});
