@@ -1,17 +1,22 @@
 // Virtual size of a transaction before it is signed (coordination.md §13.8): btcd's rule
 // floor((3·base + total + 3) / 4) with placeholder signatures, so the estimate is an upper bound
-// of the signed transaction (DER signatures are at most 72 bytes with the sighash byte).
+// of the signed transaction (DER signatures are at most 72 bytes with the sighash byte). A P2TR
+// key-path input (threshold.md §4.1) is exact: its witness is one 64-byte BIP-340 signature
+// (SIGHASH_DEFAULT), 41 bytes + 66 WU = 57.5 vB; a P2TR output is 43 bytes.
 import { compactSize } from "./scripts.js";
 
 export type InputShape =
   | { kind: "p2wpkh" }
+  | { kind: "p2tr" }
   | { kind: "p2pkh" }
   | { kind: "p2wsh"; scriptLength: number }
   | { kind: "p2sh"; scriptLength: number };
 
-export const OUTPUT_SCRIPT_LENGTH = { p2pkh: 25, p2wpkh: 22, p2sh: 23, p2wsh: 34 } as const;
+export const OUTPUT_SCRIPT_LENGTH = { p2pkh: 25, p2wpkh: 22, p2sh: 23, p2wsh: 34, p2tr: 34 } as const;
 
 const SIGNATURE_PLACEHOLDER = 72;
+/** BIP-340 signature with SIGHASH_DEFAULT (no sighash byte). */
+const SCHNORR_SIGNATURE = 64;
 const PUBLIC_KEY_LENGTH = 33;
 /** Outpoint (32 + 4) and sequence (4); the scriptSig length and bytes come on top. */
 const INPUT_FIXED = 40;
@@ -27,6 +32,7 @@ function scriptSigLength(input: InputShape): number {
   switch (input.kind) {
     case "p2wpkh":
     case "p2wsh":
+    case "p2tr":
       return 0;
     case "p2pkh":
       return pushSize(SIGNATURE_PLACEHOLDER) + pushSize(PUBLIC_KEY_LENGTH);
@@ -42,6 +48,8 @@ function witnessItems(input: InputShape): number[] {
       return [SIGNATURE_PLACEHOLDER, PUBLIC_KEY_LENGTH];
     case "p2wsh":
       return [SIGNATURE_PLACEHOLDER, PUBLIC_KEY_LENGTH, input.scriptLength];
+    case "p2tr":
+      return [SCHNORR_SIGNATURE];
     default:
       return [];
   }

@@ -15,6 +15,7 @@ function placeholderTx(inputs: InputShape[], outputLengths: number[]): Transacti
     tx.addInput(new Uint8Array(32).fill(k + 1), k, 0xffffffff, Uint8Array.from(scriptSig));
     if (i.kind === "p2wpkh") tx.setWitness(k, [new Uint8Array(72), new Uint8Array(33)]);
     if (i.kind === "p2wsh") tx.setWitness(k, [new Uint8Array(72), new Uint8Array(33), new Uint8Array(i.scriptLength)]);
+    if (i.kind === "p2tr") tx.setWitness(k, [new Uint8Array(64)]);
   });
   for (const l of outputLengths) tx.addOutput(new Uint8Array(l), 1000n);
   return tx;
@@ -22,8 +23,9 @@ function placeholderTx(inputs: InputShape[], outputLengths: number[]): Transacti
 
 describe("vsize (coordination.md §13.8)", () => {
   it("holds every row of the reference tables", () => {
-    // 20 sweep sizes + 6 single-deposit + 5 + 3 redemption + 5 moving funds + 2 moved funds sweep + 6 keep-core.
-    expect(vectors.vsize).toHaveLength(47);
+    // 20 sweep sizes + 6 single-deposit + 5 + 3 redemption + 5 moving funds + 2 moved funds sweep + 6 keep-core,
+    // then 10 rows of P2TR shapes (threshold.md §4.1).
+    expect(vectors.vsize).toHaveLength(57);
   });
 
   for (const row of vectors.vsize) {
@@ -46,12 +48,21 @@ describe("vsize (coordination.md §13.8)", () => {
       [[{ kind: "p2sh", scriptLength: 75 }, { kind: "p2sh", scriptLength: 76 }], [22]],
       [[{ kind: "p2pkh" }, { kind: "p2wpkh" }], Array<number>(300).fill(22)],
       [Array<InputShape>(253).fill({ kind: "p2wsh", scriptLength: 253 }), [34]],
+      [[{ kind: "p2tr" }, { kind: "p2pkh" }], [34, 25]],
+      [[{ kind: "p2wpkh" }, { kind: "p2tr" }, { kind: "p2wsh", scriptLength: 126 }], [34, 22]],
+      [Array<InputShape>(300).fill({ kind: "p2tr" }), [34]],
     ];
     for (const [inputs, outputs] of shapes) expect(vsize(inputs, outputs)).toBe(placeholderTx(inputs, outputs).virtualSize());
   });
 
   it("output script lengths", () => {
-    expect(OUTPUT_SCRIPT_LENGTH).toEqual({ p2pkh: 25, p2wpkh: 22, p2sh: 23, p2wsh: 34 });
+    expect(OUTPUT_SCRIPT_LENGTH).toEqual({ p2pkh: 25, p2wpkh: 22, p2sh: 23, p2wsh: 34, p2tr: 34 });
+  });
+
+  it("a P2TR key-path input weighs 230 WU (57.5 vB) and a P2TR output 43 bytes (threshold.md §4.1)", () => {
+    const weight = (inputs: InputShape[], outputs: number[]): number => placeholderTx(inputs, outputs).weight();
+    expect(weight([{ kind: "p2tr" }, { kind: "p2tr" }], [34]) - weight([{ kind: "p2tr" }], [34])).toBe(230);
+    expect(weight([{ kind: "p2tr" }], [34, 34]) - weight([{ kind: "p2tr" }], [34])).toBe(43 * 4);
   });
 
   it("rejects a non-positive script length", () => {
