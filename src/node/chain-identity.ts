@@ -8,6 +8,7 @@ import { coordinationDomain, type CoordinationDomain } from "../network/eip712.j
 import type { NetworkIdentity } from "../network/network-identity.js";
 import { profileHash, type ProtocolProfile } from "../protocol/profile.js";
 import { META_KEYS } from "../store/repos/meta-repo.js";
+import { assertLocalChain } from "../threshold/wallet-signer.js";
 import type { Store } from "../store/store.js";
 import type { AbortOptions } from "../util/lifecycle.js";
 import type { Logger } from "../util/logger.js";
@@ -54,6 +55,8 @@ export class ChainIdentity implements NetworkIdentity, CoordinatorIdentity {
     if (config.eth.chainId !== undefined && BigInt(config.eth.chainId) !== chainId) {
       throw new Error(`eth.rpcUrl serves chain ${chainId}, but the configuration expects chain ${config.eth.chainId}`);
     }
+    // A signer that holds whole wallet keys is a development tool: never on a chain with real funds.
+    if (config.signer.localKeysFile) assertLocalChain("signer.localKeysFile (LocalKeySigner, whole wallet keys)", chainId);
     const profile = profileFromConfig(config, chainId);
     const hash = profileHash(profile);
     this.log.info({ profile: { ...profile, chainId: profile.chainId.toString() }, profileHash: hash }, "protocol profile");

@@ -2,7 +2,9 @@
 // and stopped without start, and a node stopped while its boot waits for the RPC to answer: the boot
 // is abandoned at once through the root signal, the status server is closed and the database lock is
 // released.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Wallet } from "ethers";
@@ -16,12 +18,13 @@ import { freePort } from "../../src/devnet/hardhat-node.js";
 const ADDRESS = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 const dir = mkdtempSync(join(tmpdir(), "wcoord-node-lifecycle-"));
 
-async function options(name: string, chainId?: number) {
+async function options(name: string, chainId?: number, rpcUrl?: string, extra: Record<string, unknown> = {}) {
   const config = loadConfig({
     env: {},
     overrides: {
+      ...extra,
       dataDir: join(dir, name),
-      eth: { rpcUrl: `http://127.0.0.1:${await freePort()}`, ...(chainId !== undefined ? { chainId } : {}) },
+      eth: { rpcUrl: rpcUrl ?? `http://127.0.0.1:${await freePort()}`, ...(chainId !== undefined ? { chainId } : {}) },
       bridge: { address: ADDRESS, validator: ADDRESS, deployBlock: 0 },
       network: { listen: ["/ip4/127.0.0.1/tcp/0"] },
       status: { listen: "127.0.0.1:0" },
@@ -62,5 +65,33 @@ describe("createNode and the node's lifecycle", () => {
     expect(node.status).toBe("closed");
     expect(node.statusUrl).toBeUndefined();
     Store.open(opts.config.dataDir).close();
+  });
+
+  it("refuses to start with whole wallet keys (signer.localKeysFile) on a chain that is not local", async () => {
+    // A JSON-RPC endpoint that says it is Ethereum mainnet (chain 1).
+    const server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => (body += c.toString()));
+      req.on("end", () => {
+        const calls = [JSON.parse(body)].flat() as { id: number; method: string }[];
+        const answer = calls.map(({ id, method }) =>
+          method === "eth_chainId" ? { jsonrpc: "2.0", id, result: "0x1" } : method === "eth_blockNumber" ? { jsonrpc: "2.0", id, result: "0x64" } : { jsonrpc: "2.0", id, error: { code: -32601, message: "not here" } },
+        );
+        res.setHeader("content-type", "application/json").end(JSON.stringify(Array.isArray(JSON.parse(body)) ? answer : answer[0]));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const keys = join(dir, "keys.json");
+    writeFileSync(keys, "{}");
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const opts = await options("mainnet", undefined, `http://127.0.0.1:${port}`, { signer: { localKeysFile: keys } });
+      const node = await createNode(opts, { metrics: null });
+      await expect(node.start()).rejects.toThrow(/^signer\.localKeysFile \(LocalKeySigner, whole wallet keys\) is a development signer and refuses chain 1 /);
+      await node.stop();
+      expect(node.status).toBe("closed");
+    } finally {
+      server.close();
+    }
   });
 });
