@@ -1,6 +1,7 @@
 // Wallet transaction building (reliability.md §3.4 step 5): the unsigned transaction and one
-// SIGHASH_ALL digest per input, then the signed transaction once the wallet's signatures are back,
-// plus the per-type input/output plans of the §3.4 table. Pure and deterministic: the same inputs
+// SIGHASH_ALL digest per input (BIP-341 SIGHASH_DEFAULT for a FROST wallet's P2TR inputs, taproot-tx.ts),
+// then the signed transaction once the wallet's signatures are back, plus the per-type input/output
+// plans of the §3.4 table (P2TR wallet outputs when given the FROST wallet's walletX). Pure and deterministic: the same inputs
 // always give the same bytes and digests, so a restarted node rejoins the same signing round.
 import { sha256 } from "@noble/hashes/sha2.js";
 import { script as bscript, Transaction } from "bitcoinjs-lib";
@@ -8,6 +9,9 @@ import { equalShares } from "./fees.js";
 import { bytesEqual, concatBytes, toHex } from "../util/hex.js";
 import type { MainUtxo } from "./main-utxo.js";
 import { fundingOutputKind, hash160, outputScriptKind, p2pkhScript, p2shScript, p2wpkhScript, p2wshScript } from "./scripts.js";
+import { p2trKeyOf, p2trScript, taprootDepositOutput, xOnlyPubKeyHash } from "./taproot.js";
+import { setTaprootWitnesses, taprootSighash, type FrostWalletKey } from "./taproot-tx.js";
+import { TxBuildError } from "./tx-build-error.js";
 import { txidFromHash } from "./tx.js";
 
 export interface TxInput {
@@ -19,6 +23,8 @@ export interface TxInput {
   readonly script: Uint8Array;
   /** The deposit script, for P2WSH and P2SH inputs only. */
   readonly redeemScript?: Uint8Array;
+  /** The refund leaf of a Taproot deposit (P2TR input spent with the leaf-tweaked wallet key); absent otherwise. */
+  readonly taprootLeaf?: Uint8Array;
 }
 
 export interface TxOutput {
@@ -31,18 +37,7 @@ export interface TxPlan {
   readonly outputs: TxOutput[];
 }
 
-export type TxBuildErrorCode = "TX_NEGATIVE_OUTPUT" | "TX_INVALID_INPUT" | "TX_INVALID_OUTPUT" | "TX_MISMATCH";
-
-/** The plan or the data to finalize is inconsistent; building it would give an invalid transaction. */
-export class TxBuildError extends Error {
-  override readonly name = "TxBuildError";
-  constructor(
-    readonly code: TxBuildErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { TxBuildError, type TxBuildErrorCode } from "./tx-build-error.js";
 
 const VERSION = 1;
 const LOCKTIME = 0;
@@ -51,10 +46,15 @@ const SIGHASH_ALL = Transaction.SIGHASH_ALL;
 /** Consensus limit of a P2SH redeem script (a single stack push). */
 const MAX_REDEEM_SCRIPT = 520;
 
-type SpendKind = "p2wpkh" | "p2pkh" | "p2wsh" | "p2sh";
+type SpendKind = "p2wpkh" | "p2pkh" | "p2wsh" | "p2sh" | "p2tr";
 
 /** How the input is spent; checks that a deposit input carries the script its prevout commits to. */
 function spendKind(input: TxInput, i: number): SpendKind {
+  if (p2trKeyOf(input.script) !== null) {
+    if (input.redeemScript !== undefined) throw new TxBuildError("TX_INVALID_INPUT", `input ${i}: a P2TR input takes no redeem script`);
+    return "p2tr";
+  }
+  if (input.taprootLeaf !== undefined) throw new TxBuildError("TX_INVALID_INPUT", `input ${i}: a Taproot leaf needs a P2TR prevout`);
   const kind = outputScriptKind(input.script);
   if (kind === null) throw new TxBuildError("TX_INVALID_INPUT", `input ${i}: prevout script ${toHex(input.script)} is not P2PKH, P2WPKH, P2SH or P2WSH`);
   const rs = input.redeemScript;
@@ -70,9 +70,12 @@ function spendKind(input: TxInput, i: number): SpendKind {
   return kind;
 }
 
-/** The digest input `i` signs: BIP-143 for witness inputs (P2WPKH scriptCode = P2PKH template), legacy otherwise. */
-function sighashOf(tx: Transaction, i: number, input: TxInput, kind: SpendKind): Uint8Array {
+/** The digest input `i` signs: BIP-341 for P2TR, BIP-143 for v0 witness inputs (P2WPKH scriptCode = P2PKH template), legacy otherwise. */
+function sighashOf(tx: Transaction, i: number, inputs: readonly TxInput[], kind: SpendKind): Uint8Array {
+  const input = inputs[i]!;
   switch (kind) {
+    case "p2tr":
+      return taprootSighash(tx, i, inputs);
     case "p2wpkh":
       return tx.hashForWitnessV0(i, p2pkhScript(input.script.subarray(2, 22)), input.value, SIGHASH_ALL);
     case "p2wsh":
@@ -118,10 +121,13 @@ function unsignedTransaction(inputs: readonly TxInput[], outputs: readonly TxOut
   return { tx, kinds };
 }
 
-/** The unsigned transaction bytes and, per input in order, the 32-byte SIGHASH_ALL digest to sign. */
+/**
+ * The unsigned transaction bytes and, per input in order, the 32-byte digest to sign: SIGHASH_ALL
+ * (ECDSA), or BIP-341 SIGHASH_DEFAULT for a P2TR input (its key: taprootSigningKeys in taproot-tx.ts).
+ */
 export function buildUnsigned(inputs: readonly TxInput[], outputs: readonly TxOutput[]): { unsignedTx: Uint8Array; sighashes: Uint8Array[] } {
   const { tx, kinds } = unsignedTransaction(inputs, outputs);
-  const sighashes = inputs.map((input, i) => sighashOf(tx, i, input, kinds[i]!));
+  const sighashes = inputs.map((_, i) => sighashOf(tx, i, inputs, kinds[i]!));
   return { unsignedTx: tx.toBuffer(), sighashes };
 }
 
@@ -138,33 +144,26 @@ function push(data: Uint8Array): Uint8Array {
  * becomes DER + SIGHASH_ALL. P2WPKH witness [sig, pubkey]; P2WSH witness [sig, pubkey, script];
  * P2PKH scriptSig sig pubkey; P2SH scriptSig sig pubkey script (the deposit script's IF branch).
  * `txid`/`wtxid` are display-order hex; a P2SH input makes the txid depend on the signature.
+ * A FROST wallet (`{ scheme: "frost", walletX }`): every input is P2TR, `signatures[i]` is its 64-byte
+ * BIP-340 signature (checked here), the witness is `[sig]`.
  */
 export function finalizeSigned(
   unsignedTx: Uint8Array,
   inputs: readonly TxInput[],
   signatures: readonly Uint8Array[],
-  walletPublicKey: Uint8Array,
+  walletPublicKey: Uint8Array | FrostWalletKey,
 ): { raw: Uint8Array; txid: string; wtxid: string } {
+  if (!(walletPublicKey instanceof Uint8Array)) return finalizeTaproot(unsignedTx, inputs, signatures, walletPublicKey.walletX);
   if (walletPublicKey.length !== 33 || (walletPublicKey[0] !== 0x02 && walletPublicKey[0] !== 0x03)) {
     throw new TxBuildError("TX_MISMATCH", "the wallet public key must be 33 bytes, compressed");
   }
-  const tx = Transaction.fromBuffer(unsignedTx);
-  if (tx.ins.length !== inputs.length || signatures.length !== inputs.length) {
-    throw new TxBuildError(
-      "TX_MISMATCH",
-      `the unsigned transaction has ${tx.ins.length} inputs, ${inputs.length} inputs and ${signatures.length} signatures were given`,
-    );
-  }
+  const tx = unsignedToFinalize(unsignedTx, inputs, signatures);
   const walletPkh = hash160(walletPublicKey);
   inputs.forEach((input, i) => {
-    const txIn = tx.ins[i]!;
-    if (!bytesEqual(txIn.hash, input.txHash) || txIn.index !== input.index) {
-      throw new TxBuildError("TX_MISMATCH", `input ${i}: the unsigned transaction spends another outpoint`);
-    }
-    if (txIn.script.length !== 0 || txIn.witness.length !== 0) throw new TxBuildError("TX_MISMATCH", `input ${i}: the transaction is already signed`);
     const sig = signatures[i]!;
     if (sig.length !== 64) throw new TxBuildError("TX_MISMATCH", `input ${i}: signature must be 64 bytes (r ‖ s), got ${sig.length}`);
     const kind = spendKind(input, i);
+    if (kind === "p2tr") throw new TxBuildError("TX_MISMATCH", `input ${i}: a P2TR input is signed by a FROST wallet key, not an ECDSA key`);
     // A wrong key would only surface as a rejected broadcast; catch it here with a clear message.
     const keyed = kind === "p2pkh" ? input.script.subarray(3, 23) : kind === "p2wpkh" ? input.script.subarray(2, 22) : null;
     if (keyed !== null && !bytesEqual(keyed, walletPkh)) throw new TxBuildError("TX_MISMATCH", `input ${i}: the prevout does not pay the wallet key`);
@@ -187,6 +186,33 @@ export function finalizeSigned(
         break;
     }
   });
+  return { raw: tx.toBuffer(), txid: txidFromHash(tx.getHash(false)), wtxid: txidFromHash(tx.getHash(true)) };
+}
+
+/** The unsigned transaction, checked against the inputs it spends and the number of signatures. */
+function unsignedToFinalize(unsignedTx: Uint8Array, inputs: readonly TxInput[], signatures: readonly Uint8Array[]): Transaction {
+  const tx = Transaction.fromBuffer(unsignedTx);
+  if (tx.ins.length !== inputs.length || signatures.length !== inputs.length) {
+    throw new TxBuildError(
+      "TX_MISMATCH",
+      `the unsigned transaction has ${tx.ins.length} inputs, ${inputs.length} inputs and ${signatures.length} signatures were given`,
+    );
+  }
+  inputs.forEach((input, i) => {
+    const txIn = tx.ins[i]!;
+    if (!bytesEqual(txIn.hash, input.txHash) || txIn.index !== input.index) {
+      throw new TxBuildError("TX_MISMATCH", `input ${i}: the unsigned transaction spends another outpoint`);
+    }
+    if (txIn.script.length !== 0 || txIn.witness.length !== 0) throw new TxBuildError("TX_MISMATCH", `input ${i}: the transaction is already signed`);
+  });
+  return tx;
+}
+
+/** The FROST path of finalizeSigned: the key-path witness of every (P2TR) input. */
+function finalizeTaproot(unsignedTx: Uint8Array, inputs: readonly TxInput[], signatures: readonly Uint8Array[], walletX: Uint8Array): { raw: Uint8Array; txid: string; wtxid: string } {
+  const tx = unsignedToFinalize(unsignedTx, inputs, signatures);
+  inputs.forEach((input, i) => spendKind(input, i));
+  setTaprootWitnesses(tx, inputs, signatures, walletX);
   return { raw: tx.toBuffer(), txid: txidFromHash(tx.getHash(false)), wtxid: txidFromHash(tx.getHash(true)) };
 }
 
@@ -220,6 +246,19 @@ function positive(value: bigint, what: string): bigint {
   return value;
 }
 
+/**
+ * The wallet's own output: P2WPKH(walletPkh) for an ECDSA wallet, P2TR `0x5120 ‖ walletX` for a FROST
+ * wallet (walletX given), whose PKH must then be HASH160(0x02 ‖ walletX).
+ */
+function walletOutput(walletPkh: Uint8Array, walletX: Uint8Array | undefined, what = "walletPkh"): Uint8Array {
+  requirePkh(walletPkh, what);
+  if (walletX === undefined) return p2wpkhScript(walletPkh);
+  if (walletX.length !== 32 || !bytesEqual(xOnlyPubKeyHash(walletX), walletPkh)) {
+    throw new TxBuildError("TX_INVALID_OUTPUT", `${what}: the FROST key ${toHex(walletX)} does not hash to ${toHex(walletPkh)}`);
+  }
+  return p2trScript(walletX);
+}
+
 function mainInput(m: MainUtxo): TxInput {
   return { txHash: m.txHash, index: m.index, value: m.value, script: m.script };
 }
@@ -228,32 +267,53 @@ function sum(inputs: readonly TxInput[]): bigint {
   return inputs.reduce((acc, i) => acc + i.value, 0n);
 }
 
-export interface DepositToSweep {
+interface Outpoint {
   /** Funding tx hash, internal byte order. */
   readonly txHash: Uint8Array;
   readonly index: number;
   readonly value: bigint;
-  /** The 92- or 126-byte deposit script. */
-  readonly redeemScript: Uint8Array;
-  /** The funding output is P2SH (else P2WSH) of the script. */
-  readonly p2sh: boolean;
 }
 
-/** Main UTXO (if any) then the deposits in proposal order → one P2WPKH(wallet) = Σ inputs − fee. */
+/** A P2WSH or P2SH deposit (ECDSA wallets) or a Taproot deposit (FROST wallets, threshold.md §4.2). */
+export type DepositToSweep =
+  | (Outpoint & {
+      /** The 92- or 126-byte deposit script. */
+      readonly redeemScript: Uint8Array;
+      /** The funding output is P2SH (else P2WSH) of the script. */
+      readonly p2sh: boolean;
+    })
+  | (Outpoint & {
+      /** The 73- or 107-byte refund leaf; the funding output is the P2TR of walletX with this one leaf. */
+      readonly taprootLeaf: Uint8Array;
+    });
+
+function depositInput(d: DepositToSweep, walletX: Uint8Array | undefined): TxInput {
+  if (!("taprootLeaf" in d)) {
+    const script = d.p2sh ? p2shScript(hash160(d.redeemScript)) : p2wshScript(sha256(d.redeemScript));
+    return { txHash: d.txHash, index: d.index, value: d.value, script, redeemScript: d.redeemScript };
+  }
+  if (walletX === undefined) throw new TxBuildError("TX_INVALID_INPUT", "a Taproot deposit is swept by a FROST wallet only (walletX)");
+  const { script } = taprootDepositOutput(walletX, d.taprootLeaf);
+  return { txHash: d.txHash, index: d.index, value: d.value, script, taprootLeaf: d.taprootLeaf };
+}
+
+/**
+ * Main UTXO (if any) then the deposits in proposal order → one wallet output = Σ inputs − fee:
+ * P2WPKH(wallet), or P2TR(walletX) for a FROST wallet.
+ */
 export function depositSweepTx(p: {
   walletPkh: Uint8Array;
+  /** The FROST wallet's x-only key; absent for an ECDSA wallet. */
+  walletX?: Uint8Array;
   mainUtxo: MainUtxo | null;
   deposits: readonly DepositToSweep[];
   fee: bigint;
 }): TxPlan {
   if (p.deposits.length === 0) throw new TxBuildError("TX_INVALID_INPUT", "a deposit sweep needs at least one deposit");
   const inputs: TxInput[] = p.mainUtxo === null ? [] : [mainInput(p.mainUtxo)];
-  for (const d of p.deposits) {
-    const script = d.p2sh ? p2shScript(hash160(d.redeemScript)) : p2wshScript(sha256(d.redeemScript));
-    inputs.push({ txHash: d.txHash, index: d.index, value: d.value, script, redeemScript: d.redeemScript });
-  }
+  for (const d of p.deposits) inputs.push(depositInput(d, p.walletX));
   const value = positive(sum(inputs) - requireFee(p.fee), "the sweep output");
-  return { inputs, outputs: [{ script: p2wpkhScript(requirePkh(p.walletPkh, "walletPkh")), value }] };
+  return { inputs, outputs: [{ script: walletOutput(p.walletPkh, p.walletX), value }] };
 }
 
 export interface RedemptionToPay {
@@ -264,10 +324,16 @@ export interface RedemptionToPay {
 }
 
 /**
- * Main UTXO → change P2WPKH(wallet) first (only if > 0), then per request in proposal order
- * requestedAmount − treasuryFee − share_i (fee split equally, remainder on the last).
+ * Main UTXO → change P2WPKH(wallet) first (only if > 0; P2TR(walletX) for a FROST wallet), then per
+ * request in proposal order requestedAmount − treasuryFee − share_i (fee split equally, remainder on the last).
  */
-export function redemptionTx(p: { walletPkh: Uint8Array; mainUtxo: MainUtxo; requests: readonly RedemptionToPay[]; fee: bigint }): TxPlan {
+export function redemptionTx(p: {
+  walletPkh: Uint8Array;
+  walletX?: Uint8Array;
+  mainUtxo: MainUtxo;
+  requests: readonly RedemptionToPay[];
+  fee: bigint;
+}): TxPlan {
   if (p.requests.length === 0) throw new TxBuildError("TX_INVALID_OUTPUT", "a redemption needs at least one request");
   const shares = equalShares(requireFee(p.fee), p.requests.length);
   const payments = p.requests.map((r, i) => ({
@@ -276,17 +342,25 @@ export function redemptionTx(p: { walletPkh: Uint8Array; mainUtxo: MainUtxo; req
   }));
   const change = p.mainUtxo.value - payments.reduce((acc, o) => acc + o.value, 0n) - p.fee;
   if (change < 0n) throw new TxBuildError("TX_NEGATIVE_OUTPUT", `the change would be ${change} sat: the main UTXO cannot pay these requests`);
-  const outputs = change > 0n ? [{ script: p2wpkhScript(requirePkh(p.walletPkh, "walletPkh")), value: change }, ...payments] : payments;
+  const outputs = change > 0n ? [{ script: walletOutput(p.walletPkh, p.walletX), value: change }, ...payments] : payments;
   return { inputs: [mainInput(p.mainUtxo)], outputs };
 }
 
-/** Main UTXO → P2WPKH(target_i) in commitment order, each floor((value − fee) / k), remainder on the last. */
-export function movingFundsTx(p: { mainUtxo: MainUtxo; targets: readonly Uint8Array[]; fee: bigint }): TxPlan {
+/**
+ * Main UTXO → P2WPKH(target_i) in commitment order, each floor((value − fee) / k), remainder on the last;
+ * P2TR(targetKeys[i]) for a target that is a FROST wallet (`targetKeys[i]` its walletX, else null/absent).
+ */
+export function movingFundsTx(p: {
+  mainUtxo: MainUtxo;
+  targets: readonly Uint8Array[];
+  targetKeys?: readonly (Uint8Array | null)[];
+  fee: bigint;
+}): TxPlan {
   if (p.targets.length === 0) throw new TxBuildError("TX_INVALID_OUTPUT", "moving funds needs at least one target wallet");
   const available = positive(p.mainUtxo.value - requireFee(p.fee), "the amount to move");
   const shares = equalShares(available, p.targets.length);
   const outputs = p.targets.map((t, i) => ({
-    script: p2wpkhScript(requirePkh(t, `target ${i}`)),
+    script: walletOutput(t, p.targetKeys?.[i] ?? undefined, `target ${i}`),
     value: positive(shares[i]!, `moving-funds output ${i}`),
   }));
   return { inputs: [mainInput(p.mainUtxo)], outputs };
@@ -298,13 +372,14 @@ export interface MovedFundsOutpoint {
   readonly index: number;
   /** Read from the moving-funds transaction. */
   readonly value: bigint;
-  /** P2WPKH (or P2PKH) of this wallet. */
+  /** P2WPKH (or P2PKH) of this wallet; P2TR(walletX) for a FROST wallet. */
   readonly script: Uint8Array;
 }
 
-/** The moved-funds outpoint first, then the main UTXO if any → one P2WPKH(wallet) = Σ inputs − fee. */
+/** The moved-funds outpoint first, then the main UTXO if any → one wallet output (P2WPKH, or P2TR(walletX)) = Σ inputs − fee. */
 export function movedFundsSweepTx(p: {
   walletPkh: Uint8Array;
+  walletX?: Uint8Array;
   movedFunds: MovedFundsOutpoint;
   mainUtxo: MainUtxo | null;
   fee: bigint;
@@ -313,5 +388,5 @@ export function movedFundsSweepTx(p: {
   const inputs: TxInput[] = [{ txHash: m.txHash, index: m.index, value: m.value, script: m.script }];
   if (p.mainUtxo !== null) inputs.push(mainInput(p.mainUtxo));
   const value = positive(sum(inputs) - requireFee(p.fee), "the sweep output");
-  return { inputs, outputs: [{ script: p2wpkhScript(requirePkh(p.walletPkh, "walletPkh")), value }] };
+  return { inputs, outputs: [{ script: walletOutput(p.walletPkh, p.walletX), value }] };
 }

@@ -10,8 +10,9 @@
 //   btc.setUnreachable(true); btc.injectBroadcastError("min relay fee not met", 2); btc.setFeeRate(-1);
 //
 // Acceptance checks what the node can get wrong: inputs exist and are unspent, no mempool double
-// spend, Σout ≤ Σin, and the ECDSA signature of every P2WPKH, P2PKH, P2WSH and P2SH input (the
-// deposit scripts are spent through their wallet branch). The input of a `fund` transaction is a
+// spend, Σout ≤ Σin, the ECDSA signature of every P2WPKH, P2PKH, P2WSH and P2SH input (the
+// deposit scripts are spent through their wallet branch) and the BIP-340 key-path signature of every
+// P2TR input (fake-tx-check.ts). The input of a `fund` transaction is a
 // fake outpoint that is never checked. Every tip change (mine, forkAt, disconnectTip) is reported to
 // the onTip listeners, one header per connected block. Listeners are silent while unreachable and
 // hear the current tip when it becomes reachable again.
@@ -220,7 +221,7 @@ export class FakeBitcoinChain implements BitcoinChain {
     const totalOut = tx.outs.reduce((s, o) => s + o.value, 0n);
     if (totalOut > totalIn) return { error: "bad-txns-in-belowout" };
     for (let i = 0; i < tx.ins.length; i++) {
-      const failure = verifyInput(tx, i, prevouts[i]);
+      const failure = verifyInput(tx, i, prevouts);
       if (failure !== null) return { error: failure };
     }
 

@@ -1,17 +1,36 @@
 // The script checks of the fake chain's acceptance (fake-bitcoin-chain.ts): the ECDSA signature of
-// every P2WPKH, P2PKH, P2WSH and P2SH input, the deposit scripts spent through their wallet branch.
-// Failures answer bitcoind's texts, so the node's broadcast classification sees what it would see.
+// every P2WPKH, P2PKH, P2WSH and P2SH input, the deposit scripts spent through their wallet branch,
+// and the BIP-340 key-path signature of every P2TR input (BIP-341 sighash over all prevouts; the
+// script path is not verified and is refused). Failures answer bitcoind's texts, so the node's
+// broadcast classification sees what it would see.
+import { schnorr } from "@noble/curves/secp256k1.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { opcodes, script as bscript, type Transaction } from "bitcoinjs-lib";
 import { Signature, SigningKey } from "ethers";
 import { hash160, p2pkhScript } from "../bitcoin/scripts.js";
+import { p2trKeyOf } from "../bitcoin/taproot.js";
 import { bytesEqual, toHex } from "../util/hex.js";
 
 const SIGNATURE_FAILED = "mandatory-script-verify-flag-failed (Signature must be zero for failed CHECK(MULTI)SIG operation)";
+const SCHNORR_FAILED = "mandatory-script-verify-flag-failed (Invalid Schnorr signature)";
+const SCHNORR_SIZE = "mandatory-script-verify-flag-failed (Invalid Schnorr signature size)";
+const SCHNORR_HASHTYPE = "mandatory-script-verify-flag-failed (Invalid Schnorr signature hash type)";
+const EMPTY_WITNESS = "mandatory-script-verify-flag-failed (Witness program was passed an empty witness)";
+const SCRIPT_PATH_UNSUPPORTED = "fake chain: Taproot script-path spends are not verified";
+/** BIP-341 hash types a 65-byte signature may carry (0x00 only as the 64-byte form). */
+const TAPROOT_HASH_TYPES = new Set([0x01, 0x02, 0x03, 0x81, 0x82, 0x83]);
 
-/** Checks input `i` against its prevout; null when valid, else bitcoind's error text. */
-export function verifyInput(tx: Transaction, i: number, prev: { script: Uint8Array; value: bigint }): string | null {
+export interface Prevout {
+  readonly script: Uint8Array;
+  readonly value: bigint;
+}
+
+/** Checks input `i` against the prevouts of all inputs (P2TR needs them all); null when valid, else bitcoind's error text. */
+export function verifyInput(tx: Transaction, i: number, prevouts: readonly Prevout[]): string | null {
+  const prev = prevouts[i]!;
   const s = prev.script;
+  const taprootKey = p2trKeyOf(s);
+  if (taprootKey !== null) return verifyTaprootKeyPath(tx, i, prevouts, taprootKey);
   const input = tx.ins[i];
   let items: Uint8Array[] | null;
   let digest: (hashType: number) => Uint8Array;
@@ -46,6 +65,29 @@ export function verifyInput(tx: Transaction, i: number, prev: { script: Uint8Arr
     return SIGNATURE_FAILED;
   }
   return ecdsaVerify(digest(decoded.hashType), decoded.signature, items[1]) ? null : SIGNATURE_FAILED;
+}
+
+/** BIP-341 key path: witness `[sig]` (an annex, 0x50…, is dropped), sig 64 bytes (SIGHASH_DEFAULT) or 65 with its hash type. */
+function verifyTaprootKeyPath(tx: Transaction, i: number, prevouts: readonly Prevout[], key: Uint8Array): string | null {
+  const input = tx.ins[i]!;
+  if (input.script.length !== 0) return "mandatory-script-verify-flag-failed (Witness requires empty scriptSig)";
+  let stack = input.witness;
+  const last = stack[stack.length - 1];
+  const annex = stack.length >= 2 && last !== undefined && last[0] === 0x50 ? last : undefined;
+  if (annex !== undefined) stack = stack.slice(0, -1);
+  if (stack.length === 0) return EMPTY_WITNESS;
+  if (stack.length > 1) return SCRIPT_PATH_UNSUPPORTED;
+  const sig = stack[0]!;
+  if (sig.length !== 64 && sig.length !== 65) return SCHNORR_SIZE;
+  const hashType = sig.length === 64 ? 0x00 : sig[64]!;
+  if (sig.length === 65 && !TAPROOT_HASH_TYPES.has(hashType)) return SCHNORR_HASHTYPE;
+  let digest: Uint8Array;
+  try {
+    digest = tx.hashForWitnessV1(i, prevouts.map((p) => p.script), prevouts.map((p) => p.value), hashType, undefined, annex);
+  } catch {
+    return SCHNORR_HASHTYPE; // SIGHASH_SINGLE without its output
+  }
+  return schnorr.verify(sig.subarray(0, 64), digest, key) ? null : SCHNORR_FAILED;
 }
 
 /** The scriptSig's data pushes, when it is exactly `n` of them. */
