@@ -7,6 +7,11 @@ import { afterEach, describe, expect, it } from "vitest";
 import { BitcoinServerError, BitcoinUnavailableError, type BtcHeader } from "../../src/bitcoin/bitcoin-chain.js";
 import { ElectrumBitcoinChain } from "../../src/bitcoin/electrum-client.js";
 import { electrumScriptHash } from "../../src/bitcoin/scripts.js";
+import { taprootSigningKeys } from "../../src/bitcoin/taproot-tx.js";
+import { p2trScript, taprootDepositOutput, taprootRefundLeaf } from "../../src/bitcoin/taproot.js";
+import { buildUnsigned, depositSweepTx, finalizeSigned } from "../../src/bitcoin/tx-builder.js";
+import { hashFromTxid } from "../../src/bitcoin/tx.js";
+import { signTaproot, testFrostWallet } from "../unit/helpers/frost-test-key.js";
 import { FakeBitcoinChain } from "../fakes/fake-bitcoin-chain.js";
 import { startElectrumServer, type ElectrumServerHandle } from "../fakes/electrum-server.js";
 import { describeBitcoinChainCompliance, OTHER, spend, txidOf, waitFor, WALLET_P2WPKH } from "./bitcoin-chain-suite.js";
@@ -212,5 +217,39 @@ describe("FakeBitcoinChain test controls", () => {
     c.disconnectTip();
     expect([c.txHeight(f.txid), c.inMempool(f.txid), c.inMempool(txidOf(s1))]).toEqual([null, true, true]);
     expect(c.tip().height).toBe(10);
+  });
+});
+
+describe("P2TR over the fake Electrum server (threshold.md §4.1–4.2)", () => {
+  it("serves a Taproot funding output's history and unspent list, and relays the key-path sweep and its refusal", async () => {
+    const chain = new FakeBitcoinChain();
+    const server = await startElectrumServer(chain);
+    const btc = new ElectrumBitcoinChain({}, { urls: [server.url], callTimeoutMs: 3_000 });
+    try {
+      const w = testFrostWallet(5);
+      const leaf = taprootRefundLeaf({ depositor: new Uint8Array(20).fill(1), blindingFactor: new Uint8Array(8).fill(2), refundLocktime: new Uint8Array(4).fill(3), refundX: w.walletX });
+      const funding = taprootDepositOutput(w.walletX, leaf).script;
+      const f = chain.fund(funding, 75_000n);
+      chain.mine(1);
+      const fundingHash = electrumScriptHash(funding);
+      expect(await btc.history(fundingHash)).toEqual([{ txid: f.txid, height: 101 }]);
+      expect(await btc.unspent(fundingHash)).toEqual([{ txid: f.txid, vout: 0, value: 75_000n, height: 101 }]);
+
+      const plan = depositSweepTx({ walletPkh: w.pkh, walletX: w.walletX, mainUtxo: null, deposits: [{ txHash: hashFromTxid(f.txid), index: 0, value: 75_000n, taprootLeaf: leaf }], fee: 1_000n });
+      const { unsignedTx, sighashes } = buildUnsigned(plan.inputs, plan.outputs);
+      const sig = signTaproot(w, taprootSigningKeys(plan.inputs, w.walletX)[0]!, sighashes[0]!);
+      const signed = finalizeSigned(unsignedTx, plan.inputs, [sig], { scheme: "frost", walletX: w.walletX });
+      const tampered = Uint8Array.from(signed.raw);
+      tampered[tampered.length - 10]! ^= 1; // inside the witness signature
+      expect(await btc.broadcast(tampered)).toEqual({ kind: "invalid", message: "mandatory-script-verify-flag-failed (Invalid Schnorr signature)" });
+      expect(await btc.broadcast(signed.raw)).toEqual({ kind: "accepted", txid: signed.txid });
+      expect(await btc.history(fundingHash)).toEqual([{ txid: f.txid, height: 101 }, { txid: signed.txid, height: 0 }]);
+      expect(await btc.unspent(fundingHash)).toEqual([]);
+      const walletHash = electrumScriptHash(p2trScript(w.walletX));
+      expect(await btc.unspent(walletHash)).toEqual([{ txid: signed.txid, vout: 0, value: 74_000n, height: 0 }]);
+    } finally {
+      await btc.stop();
+      await server.close();
+    }
   });
 });
