@@ -7,7 +7,7 @@ import type { ActionData, ActionRow } from "../store/repos/actions-repo.js";
 import { crashPoint } from "../util/crash-point.js";
 import { fromHex, toHex } from "../util/hex.js";
 import type { HandlerTransition } from "./handlers/handler.js";
-import { signingRoundId, verifyWalletSignature, type WalletSigner } from "./signer.js";
+import { signingRoundId, UnknownWalletError, verifyWalletSignature, type WalletSigner } from "./signer.js";
 import type { Heights } from "./state-machine.js";
 import { actionIds, errorInfo, type RunHooks, type StepHost } from "./step-host.js";
 
@@ -168,7 +168,7 @@ export class SigningStep {
     if (cached !== undefined) return cached;
     const { at } = await this.host.callContext(row, heights, null);
     const key = await this.bridge.walletPublicKey(fromHex(row.walletPkh), at);
-    if (key.length !== 64) throw Object.assign(new Error(`Bridge has no public key for wallet ${row.walletPkh} at ${at.blockNumber}`), { code: "UNKNOWN_WALLET" });
+    if (key.length !== 64) throw new UnknownWalletError(row.walletPkh, `the Bridge has no public key for wallet ${row.walletPkh} at ${at.blockNumber}`);
     this.walletKeys.set(row.walletPkh, key);
     return key;
   }

@@ -16,6 +16,7 @@ import { BitcoinTask, type BitcoinTaskBaseComponents } from "./bitcoin-task.js";
 import type { ProposalTaskContext } from "./generator.js";
 import { tHigh, tLow } from "./time-refs.js";
 import { checkWalletPreconditions } from "./wallet-preconditions.js";
+import { ProposalTaskError } from "./task-error.js";
 
 /** Locktimes below this are block heights (or dates before 1985): the validator cannot accept them. */
 export const LOCKTIME_THRESHOLD = 500_000_000;
@@ -77,7 +78,7 @@ export class DepositSweepTask extends BitcoinTask<DepositSweepTaskComponents> {
       depositsRevealBlocks: depositsRevealBlocks.map(BigInt),
     };
     const outcome = await validator.validateDepositSweep(proposal, selected.map((s) => s.extraInfo), L);
-    if (outcome.outcome === "unverified") throw Object.assign(new Error(outcome.error), { code: "VALIDATION_UNVERIFIED" });
+    if (outcome.outcome === "unverified") throw new ProposalTaskError("VALIDATION_UNVERIFIED", outcome.error);
     if (outcome.outcome === "invalid") {
       this.log.warn({ task: "DepositSweep", wallet: ctx.wallet, W: ctx.W, reason: outcome.reason }, "deposit sweep proposal rejected by the validator");
       return null;

@@ -5,6 +5,7 @@ import type { ValidatorClient } from "../chain/validator-client.js";
 import { encodePayload } from "../protocol/payloads.js";
 import type { Logger } from "../util/logger.js";
 import type { ProposalTask, ProposalTaskContext } from "./generator.js";
+import { ProposalTaskError } from "./task-error.js";
 
 export interface HeartbeatTaskComponents {
   validator: ValidatorClient;
@@ -23,7 +24,7 @@ export class HeartbeatTask implements ProposalTask {
   async propose({ walletPkh, L, W, wallet }: ProposalTaskContext): Promise<Uint8Array | null> {
     const message = heartbeatMessage(walletPkh, L.blockNumber);
     const outcome = await this.components.validator.validateHeartbeat({ walletPubKeyHash: walletPkh, message }, L);
-    if (outcome.outcome === "unverified") throw Object.assign(new Error(outcome.error), { code: "VALIDATION_UNVERIFIED" });
+    if (outcome.outcome === "unverified") throw new ProposalTaskError("VALIDATION_UNVERIFIED", outcome.error);
     if (outcome.outcome === "invalid") {
       this.log.warn({ wallet, W, reason: outcome.reason }, "heartbeat proposal rejected by the validator");
       return null;

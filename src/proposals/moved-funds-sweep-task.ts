@@ -11,7 +11,8 @@ import { appliedFeeRate, DEFAULT_FEE_POLICY, feeFor } from "../bitcoin/fees.js";
 import { BitcoinTask } from "./bitcoin-task.js";
 import type { ProposalTaskContext } from "./generator.js";
 import { COMMITMENT_LOOKBACK_BLOCKS } from "./moving-funds-margin.js";
-import { checkWalletPreconditions, taskError } from "./wallet-preconditions.js";
+import { checkWalletPreconditions } from "./wallet-preconditions.js";
+import { ProposalTaskError } from "./task-error.js";
 
 export class MovedFundsSweepTask extends BitcoinTask {
   readonly action = ActionType.MovedFundsSweep;
@@ -55,7 +56,7 @@ export class MovedFundsSweepTask extends BitcoinTask {
       movedFundsSweepTxFee: fee,
     };
     const outcome = await validator.validateMovedFundsSweep(proposal, L);
-    if (outcome.outcome === "unverified") throw taskError("VALIDATION_UNVERIFIED", outcome.error);
+    if (outcome.outcome === "unverified") throw new ProposalTaskError("VALIDATION_UNVERIFIED", outcome.error);
     if (outcome.outcome === "invalid") return this.skip(ctx, "VALIDATOR_REJECTED", { revert: outcome.reason });
     return encodePayload(ActionType.MovedFundsSweep, {
       movingFundsTxHash: chosen.movingFundsTxHash,

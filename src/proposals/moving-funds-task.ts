@@ -18,7 +18,8 @@ import { BitcoinTask } from "./bitcoin-task.js";
 import type { ProposalTaskContext } from "./generator.js";
 import { COMMITMENT_LOOKBACK_BLOCKS, movingFundsMarginInForce } from "./moving-funds-margin.js";
 import { tLow } from "./time-refs.js";
-import { checkWalletPreconditions, taskError } from "./wallet-preconditions.js";
+import { checkWalletPreconditions } from "./wallet-preconditions.js";
+import { ProposalTaskError } from "./task-error.js";
 
 /** Blocks to wait for a just-sent commitment (§13.6 step 7.3). */
 export const COMMITMENT_WAIT_BLOCKS = 6;
@@ -82,7 +83,7 @@ export class MovingFundsTask extends BitcoinTask {
       toBitcoinUtxo(main),
       validateAt,
     );
-    if (outcome.outcome === "unverified") throw taskError("VALIDATION_UNVERIFIED", outcome.error);
+    if (outcome.outcome === "unverified") throw new ProposalTaskError("VALIDATION_UNVERIFIED", outcome.error);
     if (outcome.outcome === "invalid") return this.skip(ctx, "VALIDATOR_REJECTED", { revert: outcome.reason });
     return encodePayload(ActionType.MovingFunds, { targetWallets: targets, movingFundsTxFee: fee });
   }
@@ -110,7 +111,7 @@ export class MovingFundsTask extends BitcoinTask {
   /** Step 6, no commitment yet: the newest Live wallets other than the source, ascending. */
   private async pickTargets(walletPkh: Uint8Array, balance: bigint, liveWallets: number, L: BlockRef): Promise<Uint8Array[]> {
     const { walletMaxBtcTransfer } = await this.components.bridge.walletParameters(L);
-    if (walletMaxBtcTransfer === 0n) throw taskError("WALLET_MAX_BTC_TRANSFER_ZERO", "walletMaxBtcTransfer is 0");
+    if (walletMaxBtcTransfer === 0n) throw new ProposalTaskError("WALLET_MAX_BTC_TRANSFER_ZERO", "walletMaxBtcTransfer is 0");
     const ceilDiv = (balance + walletMaxBtcTransfer - 1n) / walletMaxBtcTransfer;
     const count = Number(BigInt(liveWallets) < ceilDiv ? BigInt(liveWallets) : ceilDiv);
     const source = toHex(walletPkh);
@@ -123,7 +124,7 @@ export class MovingFundsTask extends BitcoinTask {
       if ((await this.components.bridge.wallets(fromHex(row.walletPkh), L)).state === WalletState.Live) picked.push(row.walletPkh);
     }
     if (picked.length < count) {
-      throw taskError("NOT_ENOUGH_TARGET_WALLETS", `need ${count} Live target wallets, found ${picked.length}`);
+      throw new ProposalTaskError("NOT_ENOUGH_TARGET_WALLETS", `need ${count} Live target wallets, found ${picked.length}`);
     }
     return picked.sort().map(fromHex);
   }
@@ -139,13 +140,13 @@ export class MovingFundsTask extends BitcoinTask {
     if (row !== undefined && row.targetWallets !== null) {
       const targets = row.targetWallets.map(fromHex);
       if (!bytesEqual(targetsCommitmentHash(targets), commitment)) {
-        throw taskError("COMMITMENT_MISMATCH", `indexed commitment targets of ${toHex(walletPkh)} do not hash to the on-chain commitment`);
+        throw new ProposalTaskError("COMMITMENT_MISMATCH", `indexed commitment targets of ${toHex(walletPkh)} do not hash to the on-chain commitment`);
       }
       return targets;
     }
     const own = this.components.store.ethIntents.byDedupeKey(commitmentDedupeKey(walletPkh, commitment)).find((r) => r.data !== null);
     if (own === undefined) {
-      throw taskError("COMMITMENT_NOT_INDEXED", `the commitment of wallet ${toHex(walletPkh)} is not in the event index yet`);
+      throw new ProposalTaskError("COMMITMENT_NOT_INDEXED", `the commitment of wallet ${toHex(walletPkh)} is not in the event index yet`);
     }
     const args = bridgeInterface.decodeFunctionData("submitMovingFundsCommitment", own.data!);
     return (args[3] as string[]).map((t) => fromHex(t));
@@ -160,12 +161,12 @@ export class MovingFundsTask extends BitcoinTask {
     const { operator } = this.init;
     const { walletPkh, signal } = ctx;
     if (intents === undefined || ownLowestSeat === undefined) {
-      throw taskError("COMMITMENT_SENDER_MISSING", "no Ethereum intent sender or seat configured for the moving-funds commitment");
+      throw new ProposalTaskError("COMMITMENT_SENDER_MISSING", "no Ethereum intent sender or seat configured for the moving-funds commitment");
     }
     const seat = ownLowestSeat(walletPkh);
     if (operator !== undefined) {
       const seats = await bridge.walletOperators(walletPkh, ctx.L);
-      if (seats[seat - 1] !== getAddress(operator)) throw taskError("NOT_A_MEMBER", `operator ${operator} does not sit at seat ${seat}`);
+      if (seats[seat - 1] !== getAddress(operator)) throw new ProposalTaskError("NOT_A_MEMBER", `operator ${operator} does not sit at seat ${seat}`);
     }
     const hash = targetsCommitmentHash(targets);
     const data = bridgeInterface.encodeFunctionData("submitMovingFundsCommitment", [walletPkh, toBitcoinUtxo(main), seat, targets]);
@@ -183,7 +184,7 @@ export class MovingFundsTask extends BitcoinTask {
       { signal },
     );
     if (intent.status === "reverted") {
-      throw taskError("COMMITMENT_REVERTED", `commitment intent ${intent.id} reverted: ${intent.revertReason ?? "no reason"}`);
+      throw new ProposalTaskError("COMMITMENT_REVERTED", `commitment intent ${intent.id} reverted: ${intent.revertReason ?? "no reason"}`);
     }
     for (;;) {
       const head = await chain.block("latest", { signal });
@@ -191,11 +192,11 @@ export class MovingFundsTask extends BitcoinTask {
       const current = (await bridge.wallets(walletPkh, at)).movingFundsTargetWalletsCommitmentHash;
       if (!isZero(current)) {
         // Someone else's commitment (or an earlier one) landed: its targets come from the index next window.
-        if (!bytesEqual(current, hash)) throw taskError("COMMITMENT_MISMATCH", `wallet ${toHex(walletPkh)} committed to other targets`);
+        if (!bytesEqual(current, hash)) throw new ProposalTaskError("COMMITMENT_MISMATCH", `wallet ${toHex(walletPkh)} committed to other targets`);
         return at;
       }
       if (head.number >= startHead + COMMITMENT_WAIT_BLOCKS) {
-        throw taskError("COMMITMENT_NOT_INCLUDED", `commitment intent ${intent.id} not included within ${COMMITMENT_WAIT_BLOCKS} blocks`);
+        throw new ProposalTaskError("COMMITMENT_NOT_INCLUDED", `commitment intent ${intent.id} not included within ${COMMITMENT_WAIT_BLOCKS} blocks`);
       }
       await sleep(HEAD_POLL_MS, signal);
     }

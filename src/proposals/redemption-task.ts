@@ -15,7 +15,8 @@ import { appliedFeeRate, DEFAULT_FEE_POLICY, equalShares, feeFor } from "../bitc
 import { BitcoinTask } from "./bitcoin-task.js";
 import type { ProposalTaskContext } from "./generator.js";
 import { tHigh, tLow } from "./time-refs.js";
-import { checkWalletPreconditions, DEFAULT_EXTRA_SAFETY_MARGIN_SEC, taskError } from "./wallet-preconditions.js";
+import { checkWalletPreconditions, DEFAULT_EXTRA_SAFETY_MARGIN_SEC } from "./wallet-preconditions.js";
+import { ProposalTaskError } from "./task-error.js";
 
 /** Upstream's look-back beyond the redemption timeout, in blocks. */
 const LOOKBACK_EXTRA_BLOCKS = 1000;
@@ -89,7 +90,7 @@ export class RedemptionTask extends BitcoinTask {
       { walletPubKeyHash: walletPkh, redeemersOutputScripts: selected.map((c) => prefixScript(c.script)), redemptionTxFee: fee },
       L,
     );
-    if (outcome.outcome === "unverified") throw taskError("VALIDATION_UNVERIFIED", outcome.error);
+    if (outcome.outcome === "unverified") throw new ProposalTaskError("VALIDATION_UNVERIFIED", outcome.error);
     if (outcome.outcome === "invalid") return this.skip(ctx, "VALIDATOR_REJECTED", { revert: outcome.reason });
     return encodePayload(ActionType.Redemption, { redeemersOutputScripts: selected.map((c) => c.script), redemptionTxFee: fee });
   }

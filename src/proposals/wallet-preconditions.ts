@@ -54,8 +54,3 @@ export async function checkWalletPreconditions(
   const synced = await walletSynced({ btc: deps.btc, bridge: deps.bridge }, walletPkh, at, o);
   return synced.synced ? null : "WALLET_NOT_SYNCED";
 }
-
-/** An Error carrying a machine-readable code (counted by the generator per code). */
-export function taskError(code: string, message: string): Error & { code: string } {
-  return Object.assign(new Error(message), { code });
-}

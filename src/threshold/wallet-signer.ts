@@ -56,8 +56,12 @@ export function digestKeysOf(req: SignRequest): readonly DigestKey[] {
 
 export class UnknownWalletError extends Error {
   override readonly name = "UnknownWalletError";
-  constructor(readonly walletPkh: string) {
-    super(`no local key for wallet ${walletPkh}`);
+  readonly code = "UNKNOWN_WALLET";
+  constructor(
+    readonly walletPkh: string,
+    message = `no local key for wallet ${walletPkh}`,
+  ) {
+    super(message);
   }
 }
 
