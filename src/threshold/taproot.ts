@@ -1,34 +1,16 @@
-// BIP-340 keys and signatures of FROST wallets (threshold.md §2, §4.2): the Taproot tweak of a deposit's
-// refund leaf, the key each digest of a sign request is signed under, and BIP-340 verification.
+// BIP-340 keys and signatures of FROST wallets (threshold.md §2, §4.2): the key each digest of a sign
+// request is signed under, and BIP-340 verification. The Taproot arithmetic itself is bitcoin/taproot.ts.
 import { schnorr } from "@noble/curves/secp256k1.js";
+import { tapTweak, tweakedOutputKey } from "../bitcoin/taproot.js";
 import type { DigestKey } from "./wallet-signer.js";
-
-const N = schnorr.Point.Fn.ORDER;
-
-function bigOf(bytes: Uint8Array): bigint {
-  let n = 0n;
-  for (const b of bytes) n = (n << 8n) | BigInt(b);
-  return n;
-}
 
 function check32(name: string, bytes: Uint8Array): void {
   if (bytes.length !== 32) throw new Error(`${name} must be 32 bytes, got ${bytes.length}`);
 }
 
-/** `t = TaggedHash("TapTweak", walletX ‖ leafHash)` as a scalar; throws where `t ≥ n` (BIP-341). */
-export function tapTweak(walletX: Uint8Array, leafHash: Uint8Array): bigint {
-  check32("walletX", walletX);
-  check32("leafHash", leafHash);
-  const t = bigOf(schnorr.utils.taggedHash("TapTweak", walletX, leafHash));
-  if (t >= N) throw new Error("TapTweak hash is not below the group order");
-  return t;
-}
-
-/** x(Q), `Q = lift_x(walletX) + t·G`: the output key of a Taproot deposit with one leaf (§4.2). */
+/** x(Q), `Q = lift_x(walletX) + t·G` with `t = TapTweak(walletX ‖ leafHash)`: a one-leaf Taproot deposit's output key (§4.2). */
 export function tapLeafOutputKey(walletX: Uint8Array, leafHash: Uint8Array): Uint8Array {
-  const t = tapTweak(walletX, leafHash);
-  const P = schnorr.utils.lift_x(bigOf(walletX));
-  return schnorr.utils.pointToBytes(P.add(schnorr.Point.BASE.multiply(t)));
+  return tweakedOutputKey(walletX, tapTweak(walletX, leafHash)).outputX;
 }
 
 /** The 32-byte x-only key a BIP-340 digest of a FROST wallet `walletX` verifies under. */
