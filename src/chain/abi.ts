@@ -35,8 +35,17 @@ export type DecodedEvent<E> = { [K in keyof E]: { readonly name: K; readonly arg
  * topic is known but the data does not decode.
  */
 export function decodeBridgeLog(log: { readonly topics: readonly string[]; readonly data: string }): DecodedEvent<BridgeEvents> | null {
-  const parsed = bridgeInterface.parseLog({ topics: [...log.topics], data: log.data });
-  return parsed && ({ name: parsed.name, args: named(parsed.fragment.inputs, parsed.args, asDecoded) } as DecodedEvent<BridgeEvents>);
+  return decodeLog<BridgeEvents>(bridgeInterface, log);
+}
+
+/** A FrostWalletRegistry log decoded by its event's name, like decodeBridgeLog. */
+export function decodeFrostWalletRegistryLog(log: { readonly topics: readonly string[]; readonly data: string }): DecodedEvent<FrostWalletRegistryEvents> | null {
+  return decodeLog<FrostWalletRegistryEvents>(frostWalletRegistryInterface, log);
+}
+
+function decodeLog<E>(iface: Interface, log: { readonly topics: readonly string[]; readonly data: string }): DecodedEvent<E> | null {
+  const parsed = iface.parseLog({ topics: [...log.topics], data: log.data });
+  return parsed && ({ name: parsed.name, args: named(parsed.fragment.inputs, parsed.args, asDecoded) } as DecodedEvent<E>);
 }
 
 /** Calls of one contract's views by name; V maps each view to its result (generated in ./gen). */
@@ -59,6 +68,7 @@ export class ContractViews<V> {
 export const bridgeViews = new ContractViews<BridgeViews>(bridgeInterface);
 export const validatorViews = new ContractViews<ValidatorViews>(validatorInterface);
 export const watchtowerViews = new ContractViews<WatchtowerViews>(watchtowerInterface);
+export const frostWalletRegistryViews = new ContractViews<FrostWalletRegistryViews>(frostWalletRegistryInterface);
 
 type Convert = (p: ParamType, v: unknown) => unknown;
 

@@ -13,6 +13,7 @@ import type {
   RedemptionRequest,
   WalletParameters,
   WalletRecord,
+  WalletSchemeView,
 } from "./types.js";
 
 export interface BridgeClientComponents {
@@ -45,9 +46,19 @@ export class BridgeClient {
     return this.read("walletOperators", [walletPubKeyHash], at, o);
   }
 
-  /** 64 bytes X ‖ Y; empty for an unknown wallet. */
-  walletPublicKey(walletPubKeyHash: Uint8Array, at: BlockRef): Promise<Uint8Array> {
-    return this.read("walletPublicKey", [walletPubKeyHash], at);
+  /** 64 bytes X ‖ Y (a FROST wallet's: walletX ‖ even y); empty for an unknown wallet. */
+  walletPublicKey(walletPubKeyHash: Uint8Array, at: BlockRef, o?: AbortOptions): Promise<Uint8Array> {
+    return this.read("walletPublicKey", [walletPubKeyHash], at, o);
+  }
+
+  /** The wallet's scheme (0 ECDSA, 1 FROST) and FROST signing threshold; ECDSA and 0 for an ECDSA or unknown wallet. */
+  walletScheme(walletPubKeyHash: Uint8Array, at: BlockRef, o?: AbortOptions): Promise<WalletSchemeView> {
+    return this.read("walletScheme", [walletPubKeyHash], at, o);
+  }
+
+  /** The FrostWalletRegistry; the zero address until governance sets it. */
+  frostWalletRegistry(at: BlockRef, o?: AbortOptions): Promise<string> {
+    return this.read("frostWalletRegistry", [], at, o);
   }
 
   deposits(depositKey: bigint, at: BlockRef): Promise<DepositRequest> {

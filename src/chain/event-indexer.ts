@@ -24,6 +24,11 @@ export interface EventIndexerComponents {
 
 export interface EventIndexerInit {
   bridgeAddress: string;
+  /**
+   * The FrostWalletRegistry (`bridge.frostWalletRegistry`, threshold.md §3.1): its DKG events are
+   * indexed with the Bridge's, in the same chunks under the same cursor. None when undefined.
+   */
+  frostWalletRegistryAddress?: string;
   /** First block to index when there is no cursor (`bridge.deployBlock`). */
   deployBlock: number;
   /** Index up to head − lagBlocks (`indexer.lagBlocks`). Default 32. */
@@ -59,6 +64,9 @@ export class EventIndexer implements Startable {
   private readonly retryBaseMs: number;
   private readonly index: EventIndexStore;
   private readonly scanner: EventScanner;
+  private readonly registryAddress: string | undefined;
+  /** useRegistry ran (once per process, before the first scan or guard). */
+  private registryChecked = false;
   private queue: Promise<unknown> = Promise.resolve();
   private life = new AbortController();
   private running = false;
@@ -82,9 +90,16 @@ export class EventIndexer implements Startable {
     this.lag = o.lagBlocks;
     this.retryBaseMs = o.retryBaseMs;
     this.index = new EventIndexStore({ store: this.store }, { deployBlock: init.deployBlock });
+    this.registryAddress = init.frostWalletRegistryAddress === undefined ? undefined : getAddress(init.frostWalletRegistryAddress);
     this.scanner = new EventScanner(
       { chain: this.chain, index: this.index, logger: this.log },
-      { ...o, bridgeAddress: getAddress(init.bridgeAddress), deployBlock: init.deployBlock, minChunkBlocks: Math.min(o.minChunkBlocks, o.chunkBlocks) },
+      {
+        ...o,
+        bridgeAddress: getAddress(init.bridgeAddress),
+        frostWalletRegistryAddress: this.registryAddress,
+        deployBlock: init.deployBlock,
+        minChunkBlocks: Math.min(o.minChunkBlocks, o.chunkBlocks),
+      },
     );
   }
 
@@ -191,13 +206,25 @@ export class EventIndexer implements Startable {
     }
   }
 
+  /** An index built following another FrostWalletRegistry (or none) is rebuilt from the deploy block. */
+  private checkRegistry(): void {
+    if (this.registryChecked) return;
+    if (this.index.useRegistry(this.registryAddress)) {
+      this.log.warn({ frostWalletRegistry: this.registryAddress ?? "none" }, "event index built for another FrostWalletRegistry: cleared, rebuilding from the deploy block");
+    }
+    this.registryChecked = true;
+  }
+
   private signalOf(o: AbortOptions): AbortSignal {
     if (!this.running) return o.signal ?? new AbortController().signal;
     return o.signal === undefined ? this.life.signal : AbortSignal.any([o.signal, this.life.signal]);
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn);
+    const run = this.queue.then(() => {
+      this.checkRegistry();
+      return fn();
+    });
     this.queue = run.catch(() => undefined);
     return run;
   }

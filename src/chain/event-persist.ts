@@ -4,6 +4,7 @@
 // one transaction too. Both refuse to write when the cursor is not where the caller last saw it.
 import type { EventPosition, EventRepoBase } from "../store/repos/event-repo-base.js";
 import { CURSOR } from "../store/repos/cursors-repo.js";
+import { META_KEYS } from "../store/repos/meta-repo.js";
 import type { Store } from "../store/store.js";
 import { crashPoint } from "../util/crash-point.js";
 import type { EventTables, IndexedRow } from "./event-decode.js";
@@ -23,7 +24,7 @@ export interface EventIndexStoreInit {
   deployBlock: number;
 }
 
-const EVENT_TABLES: readonly (keyof EventTables)[] = ["evWallets", "evDeposits", "evRedemptions", "evMovingFunds"];
+const EVENT_TABLES: readonly (keyof EventTables)[] = ["evWallets", "evDeposits", "evRedemptions", "evMovingFunds", "evDkgRequests"];
 
 export class EventIndexStore {
   private readonly store: Store;
@@ -72,6 +73,24 @@ export class EventIndexStore {
     });
   }
 
+  /**
+   * Records which FrostWalletRegistry (undefined: none) the index follows. When the index was built
+   * following another one (or none), it is forgotten in the same transaction, so that the next chunks
+   * rebuild it from the deploy block with the registry's events. Returns true when it was.
+   */
+  useRegistry(registry: string | undefined): boolean {
+    const wanted = registry ?? "none";
+    return this.store.transaction(() => {
+      const stored = this.store.meta.get(META_KEYS.indexedFrostWalletRegistry);
+      if (stored === wanted) return false;
+      // No record: a new index, or one that migration 0002 emptied.
+      const rebuild = stored !== undefined;
+      if (rebuild) this.store.clearEventIndex();
+      this.store.meta.set(META_KEYS.indexedFrostWalletRegistry, wanted);
+      return rebuild;
+    });
+  }
+
   /** The newest event row at or below block `h`, in any table. */
   newestRowAtOrBelow(h: number): EventPosition | undefined {
     const q = { toBlock: h, order: "desc", limit: 1 } as const;
@@ -79,7 +98,7 @@ export class EventIndexStore {
     return rows.sort((a, b) => b.blockNumber - a.blockNumber)[0];
   }
 
-  // The four repositories share EventRepoBase; the row type follows the table name.
+  // The repositories share EventRepoBase; the row type follows the table name.
   private table<T extends keyof EventTables>(t: T): EventRepoBase<EventTables[T]> {
     return this.store[t] as unknown as EventRepoBase<EventTables[T]>;
   }

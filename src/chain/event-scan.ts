@@ -1,12 +1,12 @@
-// Walks the Bridge's logs from the index cursor in block ranges (coordination.md §13.2, reliability.md
+// Walks the Bridge's logs (and the FrostWalletRegistry's, in the same eth_getLogs) from the index cursor in block ranges (coordination.md §13.2, reliability.md
 // §7.2 row 14): eth_getLogs spans halve on "range too large"; each chunk checks that it extends the
 // cursor block; a reorg guard compares the cursor's hash with the chain every `reorgCheckEveryChunks`
 // (and whenever a chunk does not extend the cursor) and rewinds the index past the fork.
 import { silentLogger, type Logger } from "../util/logger.js";
 import { errorMessage } from "../util/errors.js";
 import { backoffMs, sleep } from "../util/sleep.js";
-import { bridgeInterface } from "./abi.js";
-import { decodeChunk, INDEXED_EVENTS } from "./event-decode.js";
+import { bridgeInterface, frostWalletRegistryInterface } from "./abi.js";
+import { decodeChunk, INDEXED_EVENTS, REGISTRY_EVENTS, type IndexedContracts } from "./event-decode.js";
 import type { EventIndexStore, IndexCursor } from "./event-persist.js";
 import { halvedLogRange, isTransientError } from "./errors.js";
 import type { BlockHeader, ChainLog, EthereumChain } from "./ethereum-chain.js";
@@ -16,7 +16,7 @@ export interface RewindInfo {
   readonly from: number;
   /** New cursor height (deployBlock − 1 when everything was dropped). */
   readonly to: number;
-  /** Event rows deleted (all four tables). */
+  /** Event rows deleted (all the event tables). */
   readonly deletedRows: number;
 }
 
@@ -39,6 +39,8 @@ export interface EventScannerComponents {
 /** Checked and defaulted by the EventIndexer (its init documents each option). */
 export interface EventScannerInit {
   bridgeAddress: string;
+  /** The FrostWalletRegistry, whose logs are read with the Bridge's; none when undefined. */
+  frostWalletRegistryAddress?: string;
   deployBlock: number;
   chunkBlocks: number;
   minChunkBlocks: number;
@@ -58,7 +60,8 @@ export class EventScanner {
   private readonly index: EventIndexStore;
   private readonly log: Logger;
   private readonly o: EventScannerInit;
-  private readonly topics = INDEXED_EVENTS.map((name) => bridgeInterface.getEvent(name)!.topicHash);
+  private readonly topics: string[];
+  private readonly contracts: IndexedContracts;
   /** Current eth_getLogs span; halved on "range too large", kept for the process lifetime. */
   private chunk: number;
   private chunksSinceCheck = 0;
@@ -69,6 +72,9 @@ export class EventScanner {
     this.log = components.logger ?? silentLogger;
     this.o = init;
     this.chunk = init.chunkBlocks;
+    this.contracts = { bridge: init.bridgeAddress, frostWalletRegistry: init.frostWalletRegistryAddress };
+    this.topics = INDEXED_EVENTS.map((name) => bridgeInterface.getEvent(name)!.topicHash);
+    if (init.frostWalletRegistryAddress !== undefined) this.topics.push(...REGISTRY_EVENTS.map((name) => frostWalletRegistryInterface.getEvent(name)!.topicHash));
   }
 
   /** Commits complete chunks up to block `target`; the guard runs first when it is due. */
@@ -100,7 +106,7 @@ export class EventScanner {
         }
         continue;
       }
-      rows += this.index.commitChunk(from - 1, chunk.to, chunk.header.hash, decodeChunk(chunk.logs, this.o.bridgeAddress, this.log));
+      rows += this.index.commitChunk(from - 1, chunk.to, chunk.header.hash, decodeChunk(chunk.logs, this.contracts, this.log));
       chunks++;
       this.chunksSinceCheck++;
     }
@@ -174,7 +180,9 @@ export class EventScanner {
 
   /** The indexed events' logs of [from, to]; "halved" when the endpoint refused the span and it was halved. */
   private async logs(from: number, to: number, signal: AbortSignal): Promise<ChainLog[] | "halved"> {
-    const filter = { address: this.o.bridgeAddress, topics: [this.topics], fromBlock: from, toBlock: to };
+    const { bridge, frostWalletRegistry } = this.contracts;
+    const address = frostWalletRegistry === undefined ? bridge : [bridge, frostWalletRegistry];
+    const filter = { address, topics: [this.topics], fromBlock: from, toBlock: to };
     try {
       return await this.retrying("eth_getLogs", () => this.chain.logs(filter, { signal, retry: false }), signal);
     } catch (err) {

@@ -34,6 +34,25 @@ export enum MovedFundsSweepRequestState {
   TimedOut = 3,
 }
 
+/** `walletScheme(pkh).scheme` (threshold.md §2): ECDSA also for a wallet the Bridge does not know. */
+export enum WalletSchemeId {
+  ECDSA = 0,
+  FROST = 1,
+}
+
+/** `walletScheme(pkh)` as the Bridge returns it; threshold is 0 for an ECDSA (or unknown) wallet. */
+export interface WalletSchemeView {
+  scheme: WalletSchemeId;
+  threshold: number;
+}
+
+/**
+ * How a registered wallet signs (threshold.md §2, §4): ECDSA, or FROST with its signing threshold and
+ * its x-only key `walletX` (the first 32 bytes of `walletPublicKey(pkh)`). The FROST form is the
+ * `{ scheme: "frost", walletX }` the Bitcoin transaction builder takes.
+ */
+export type WalletSigningScheme = { readonly scheme: "ecdsa" } | { readonly scheme: "frost"; readonly threshold: number; readonly walletX: Uint8Array };
+
 export interface WalletRecord extends Omit<bridge.Wallet, "state"> {
   state: WalletState;
 }

@@ -1,16 +1,18 @@
 // Which wallets the node takes part in (coordination.md §3.3): the Bridge's wallet events, as the
-// event indexer persisted them (the candidate list), plus pinned reads at W−32 that decide.
+// event indexer persisted them (the candidate list), plus pinned reads at W−32 that decide; and each
+// wallet's signing scheme (threshold.md §2: ECDSA, or FROST with its threshold and walletX), read once.
 import { getAddress } from "ethers";
 import { WalletState } from "../protocol/constants.js";
 import { safeBlockNumber } from "../protocol/window.js";
 import type { EvWalletRow } from "../store/repos/ev-wallets-repo.js";
 import type { Store } from "../store/store.js";
 import { silentLogger, type Logger } from "../util/logger.js";
-import { fromHex } from "../util/hex.js";
+import { fromHex, toHex } from "../util/hex.js";
 import type { AbortOptions } from "../util/lifecycle.js";
 import type { BridgeClient } from "./bridge-client.js";
 import type { EventIndexer } from "./event-indexer.js";
 import type { BlockRef, EthereumChain } from "./ethereum-chain.js";
+import { WalletSchemeId, type WalletSigningScheme } from "./types.js";
 
 export interface WalletRegistryComponents {
   chain: EthereumChain;
@@ -48,6 +50,8 @@ export interface WalletParticipation {
   state: number;
   /** 1-based seats held by the operator, ascending. */
   ownSeats: number[];
+  /** How the wallet signs: ECDSA, or FROST with threshold and walletX. */
+  scheme: WalletSigningScheme;
 }
 
 /** A state change seen by sync(), for topic subscribe/unsubscribe (coordination.md §8.4). */
@@ -75,6 +79,8 @@ export class WalletRegistry {
   /** Last block whose wallet events have been read. */
   private cursor: number;
   private wallets = new Map<string, KnownWallet>();
+  /** Signing schemes of registered wallets by PKH hex: fixed at registration, so read once. */
+  private readonly schemes = new Map<string, WalletSigningScheme>();
   private syncing: Promise<unknown> = Promise.resolve();
 
   constructor(components: WalletRegistryComponents, init: WalletRegistryInit = {}) {
@@ -122,7 +128,10 @@ export class WalletRegistry {
       const [seats, state] = await Promise.all([this.seatsAt(w.walletPkh, at, o), this.stateAt(w.walletPkh, at, o)]);
       const ownSeats = seats.flatMap((s, i) => (s === me ? [i + 1] : []));
       if (!TAKING_PART.has(state) || ownSeats.length === 0) return undefined;
-      return { walletPkh: w.walletPkh.slice(), seats, state, ownSeats };
+      const scheme = await this.schemeAt(w.walletPkh, at, o);
+      // The state read says the wallet exists at `at`, so its key does too.
+      if (scheme === undefined) throw new Error(`wallet ${toHex(w.walletPkh)} is in state ${state} but has no public key at block ${at.blockNumber}`);
+      return { walletPkh: w.walletPkh.slice(), seats, state, ownSeats, scheme };
     });
     return rows.filter((r): r is WalletParticipation => r !== undefined);
   }
@@ -135,6 +144,27 @@ export class WalletRegistry {
   /** `wallets(pkh).state` at a pinned block. */
   async stateAt(walletPkh: Uint8Array, at: BlockRef | number, o: AbortOptions = {}): Promise<number> {
     return (await this.c.bridge.wallets(walletPkh, await this.pin(at, o), o)).state;
+  }
+
+  /**
+   * The wallet's signing scheme (`walletScheme(pkh)`; for FROST, `walletX` = the first 32 bytes of
+   * `walletPublicKey(pkh)`) at a pinned block, or a block number pinned to its current hash. Read once
+   * per wallet and cached: a wallet's scheme and key never change once it is registered. Undefined
+   * for a wallet the Bridge does not know at that block (not cached).
+   */
+  async schemeAt(walletPkh: Uint8Array, at: BlockRef | number, o: AbortOptions = {}): Promise<WalletSigningScheme | undefined> {
+    const key = toHex(walletPkh);
+    const cached = this.schemes.get(key);
+    if (cached !== undefined) return copyScheme(cached);
+    const pinned = await this.pin(at, o);
+    const [view, publicKey] = await Promise.all([this.c.bridge.walletScheme(walletPkh, pinned, o), this.c.bridge.walletPublicKey(walletPkh, pinned, o)]);
+    if (publicKey.length === 0) return undefined;
+    let scheme: WalletSigningScheme;
+    if (view.scheme === WalletSchemeId.ECDSA) scheme = { scheme: "ecdsa" };
+    else if (view.scheme === WalletSchemeId.FROST) scheme = { scheme: "frost", threshold: view.threshold, walletX: publicKey.slice(0, 32) };
+    else throw new Error(`wallet ${key}: unknown signing scheme ${view.scheme as number}`);
+    this.schemes.set(key, scheme);
+    return copyScheme(scheme);
   }
 
   private async pin(at: BlockRef | number, o: AbortOptions): Promise<BlockRef> {
@@ -185,6 +215,10 @@ function apply(wallets: Map<string, KnownWallet>, row: EvWalletRow): WalletChang
   w.state = state;
   w.stateChangedAt = blockNumber;
   return { walletPkh: w.walletPkh.slice(), state, blockNumber };
+}
+
+function copyScheme(s: WalletSigningScheme): WalletSigningScheme {
+  return s.scheme === "frost" ? { ...s, walletX: s.walletX.slice() } : { ...s };
 }
 
 async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

@@ -43,6 +43,7 @@ export function buildEthereumSide(base: NodeBase, health: NodeHealth): EthereumS
     { chain: ethereum, store, logger },
     {
       bridgeAddress,
+      frostWalletRegistryAddress: config.bridge.frostWalletRegistry,
       deployBlock: config.bridge.deployBlock,
       lagBlocks: config.indexer.lagBlocks,
       chunkBlocks: config.indexer.chunkBlocks,

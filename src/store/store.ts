@@ -12,6 +12,7 @@ import { CURSOR, CursorsRepo } from "./repos/cursors-repo.js";
 import { DepositStatusRepo } from "./repos/deposit-status-repo.js";
 import { EthIntentsRepo } from "./repos/eth-intents-repo.js";
 import { EvDepositsRepo } from "./repos/ev-deposits-repo.js";
+import { EvDkgRequestsRepo } from "./repos/ev-dkg-requests-repo.js";
 import { EvMovingFundsRepo } from "./repos/ev-moving-funds-repo.js";
 import { EvRedemptionsRepo } from "./repos/ev-redemptions-repo.js";
 import { EvWalletsRepo } from "./repos/ev-wallets-repo.js";
@@ -49,8 +50,8 @@ export interface StoreComponents {
   database: Database;
 }
 
-/** The tables the event indexer fills from Bridge events alone (rebuildable). */
-const EVENT_INDEX_TABLES = ["ev_wallets", "ev_deposits", "ev_redemptions", "ev_moving_funds", "deposit_status"] as const;
+/** The tables the event indexer fills from Bridge (and FrostWalletRegistry) events alone (rebuildable). */
+const EVENT_INDEX_TABLES = ["ev_wallets", "ev_deposits", "ev_redemptions", "ev_moving_funds", "ev_dkg_requests", "deposit_status"] as const;
 
 export class Store {
   readonly meta: MetaRepo;
@@ -68,6 +69,8 @@ export class Store {
   readonly evDeposits: EvDepositsRepo;
   readonly evRedemptions: EvRedemptionsRepo;
   readonly evMovingFunds: EvMovingFundsRepo;
+  /** FrostWalletRegistry events (threshold.md §3.1). */
+  readonly evDkgRequests: EvDkgRequestsRepo;
   readonly depositStatus: DepositStatusRepo;
 
   private depth = 0;
@@ -92,6 +95,7 @@ export class Store {
     this.evDeposits = new EvDepositsRepo(ctx);
     this.evRedemptions = new EvRedemptionsRepo(ctx);
     this.evMovingFunds = new EvMovingFundsRepo(ctx);
+    this.evDkgRequests = new EvDkgRequestsRepo(ctx);
     this.depositStatus = new DepositStatusRepo(ctx);
   }
 

@@ -8,7 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { runDbCommand } from "../../src/store/db-command.js";
-import { DEFAULT_MIGRATIONS_DIR } from "../../src/store/migrations.js";
+import { DEFAULT_MIGRATIONS_DIR, loadMigrations, supportedVersion } from "../../src/store/migrations.js";
 import { DatabaseSyncCtor } from "../../src/store/sqlite.js";
 import { expectStoreError } from "../fixtures/store-errors.js";
 import { Store } from "../../src/store/store.js";
@@ -100,7 +100,8 @@ function inspect(file: string): { version: number; tables: string[] } {
   }
 }
 
-const ALL_TABLES = [
+/** The tables of migration 0001 alone. */
+const TABLES_0001 = [
   "action_transitions",
   "actions",
   "btc_headers",
@@ -118,6 +119,8 @@ const ALL_TABLES = [
   "meta",
   "windows",
 ];
+/** Every table of the current schema. */
+const ALL_TABLES = [...TABLES_0001, "ev_dkg_requests"].sort();
 
 describe("second instance (reliability.md §7.3.4)", () => {
   it("is refused with LOCKED while another process holds the data directory; a dead holder's LOCK is taken over", async () => {
@@ -264,16 +267,26 @@ describe("schema versions (reliability.md §4.3)", () => {
     return dir;
   }
 
+  /** Every migration of this binary plus one more, as a newer binary would have them. */
+  function migrationsOfANewerBinary(): { dir: string; version: number } {
+    const dir = tmpDir();
+    for (const m of loadMigrations()) fs.copyFileSync(path.join(DEFAULT_MIGRATIONS_DIR, m.name), path.join(dir, m.name));
+    const version = supportedVersion() + 1;
+    fs.writeFileSync(path.join(dir, `${String(version).padStart(4, "0")}_extra.sql`), "CREATE TABLE extra (x INTEGER) STRICT;\n");
+    return { dir, version };
+  }
+
   it("a database newer than the binary is refused with NEWER_SCHEMA naming file, versions and what to do", () => {
     const dir = tmpDir();
-    Store.open(dir, { migrationsDir: migrationsWithExtra() }).close();
+    const newer = migrationsOfANewerBinary();
+    Store.open(dir, { migrationsDir: newer.dir }).close();
     const file = path.join(dir, "wcoord.sqlite");
-    expect(inspect(file).version).toBe(2);
+    expect(inspect(file).version).toBe(newer.version);
     const e = expectStoreError(() => Store.open(dir), "NEWER_SCHEMA");
     expect(e.message).toContain(file);
-    expect(e.message).toContain("schema version 2");
-    expect(e.message).toContain("supports up to version 1");
-    expect(e.message).toMatch(/run a wcoord release that supports schema 2, or start with a fresh data directory/);
+    expect(e.message).toContain(`schema version ${newer.version}`);
+    expect(e.message).toContain(`supports up to version ${newer.version - 1}`);
+    expect(e.message).toMatch(new RegExp(`run a wcoord release that supports schema ${newer.version}, or start with a fresh data directory`));
     expect(fs.existsSync(path.join(dir, "LOCK"))).toBe(false);
     expectStoreError(() => Store.open(dir, { readonly: true }), "NEWER_SCHEMA");
   });
@@ -287,8 +300,8 @@ describe("schema versions (reliability.md §4.3)", () => {
 
     const s = Store.open(dir);
     try {
-      expect(s.schemaVersion).toBe(1);
-      expect(s.meta.get("schema_version")).toBe("1");
+      expect(s.schemaVersion).toBe(supportedVersion());
+      expect(s.meta.get("schema_version")).toBe(String(supportedVersion()));
       expect(inspect(file).tables).toEqual(ALL_TABLES);
     } finally {
       s.close();
@@ -301,7 +314,7 @@ describe("schema versions (reliability.md §4.3)", () => {
     const child = runFixture("store-open.ts", [dir, migrations], { WCOORD_CRASH_AT: "migration.0002" });
     expect((await child.exited).signal).toBe("SIGKILL");
     const file = path.join(dir, "wcoord.sqlite");
-    expect(inspect(file)).toEqual({ version: 1, tables: ALL_TABLES });
+    expect(inspect(file)).toEqual({ version: 1, tables: TABLES_0001 });
 
     // One migration.0002 hit per run: ":2" never fires, the migration completes.
     const second = runFixture("store-open.ts", [dir, migrations], { WCOORD_CRASH_AT: "migration.0002:2" });

@@ -159,6 +159,21 @@ describe("file, env and overrides", () => {
     expect(c.eth.chainId).toBe(31337);
   });
 
+  it("fills bridge.frostWalletRegistry from a deployment file that has one; unset otherwise", () => {
+    const REGISTRY = "0x8A791620dd6260079BF849Dc5567aDC3F2FdC318";
+    writeFile(
+      "frost.json",
+      JSON.stringify({ chainId: 31337, bridge: BRIDGE, walletProposalValidator: VALIDATOR, deployBlock: 3, profileHash: PH, frostWalletRegistry: REGISTRY.toLowerCase() }),
+    );
+    const file = writeFile("f.yaml", `eth: {rpcUrl: "http://127.0.0.1:1"}\nbridge: {deploymentFile: frost.json}\n`);
+    expect(loadConfig({ file, env: {} }).bridge.frostWalletRegistry).toBe(REGISTRY);
+    const plain = { WCOORD_ETH_RPC_URL: "http://127.0.0.1:1", WCOORD_BRIDGE_ADDRESS: BRIDGE, WCOORD_BRIDGE_VALIDATOR: VALIDATOR, WCOORD_BRIDGE_DEPLOY_BLOCK: "3" };
+    expect(loadConfig({ env: plain }).bridge.frostWalletRegistry).toBeUndefined();
+    expect(loadConfig({ env: { ...plain, WCOORD_BRIDGE_FROST_WALLET_REGISTRY: REGISTRY.toLowerCase() } }).bridge.frostWalletRegistry).toBe(REGISTRY);
+    const e = configError(() => loadConfig({ file, env: { WCOORD_BRIDGE_FROST_WALLET_REGISTRY: BRIDGE } }));
+    expect(e.key).toBe("bridge.frostWalletRegistry");
+  });
+
   it("an explicit key that contradicts the deployment file is an error naming the key", () => {
     writeFile("d2.json", JSON.stringify({ chainId: 1, bridge: BRIDGE, walletProposalValidator: VALIDATOR, deployBlock: 3, profileHash: PH }));
     const file = writeFile("c.yaml", `eth: {rpcUrl: "http://127.0.0.1:1"}\nbridge: {deploymentFile: d2.json, deployBlock: 4}\n`);

@@ -39,10 +39,13 @@ function optAddress(doc: string, required?: string) {
 
 /** No defaults: the addresses and deploy block come from the file, or from the deployment file. */
 export const bridgeOptions = section({
-  deploymentFile: optPath("`deployments/<network>.json` with `{chainId, bridge, walletProposalValidator, deployBlock}`."),
+  deploymentFile: optPath("`deployments/<network>.json` with `{chainId, bridge, walletProposalValidator, deployBlock}` (and optionally `frostWalletRegistry`)."),
   address: optAddress("Bridge contract address.", "required unless bridge.deploymentFile"),
   validator: optAddress("WalletProposalValidator contract address.", "required unless bridge.deploymentFile"),
   deployBlock: optInt(0, Number.MAX_SAFE_INTEGER, "First block the event indexer reads.", "required unless bridge.deploymentFile"),
+  frostWalletRegistry: optAddress(
+    "FrostWalletRegistry contract address (threshold.md §3.1): its DKG events are indexed with the Bridge's. Filled from the deployment file when it has one; unset: not indexed.",
+  ),
 });
 export type BridgeOptions = z.output<typeof bridgeOptions>;
 

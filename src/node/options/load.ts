@@ -110,6 +110,7 @@ function applyDeployment(cfg: ParsedConfig): ConfigError[] {
   fill("bridge.address", () => cfg.bridge.address, (v) => (cfg.bridge.address = v), d.bridge);
   fill("bridge.validator", () => cfg.bridge.validator, (v) => (cfg.bridge.validator = v), d.walletProposalValidator);
   fill("bridge.deployBlock", () => cfg.bridge.deployBlock, (v) => (cfg.bridge.deployBlock = v), d.deployBlock);
+  fill("bridge.frostWalletRegistry", () => cfg.bridge.frostWalletRegistry, (v) => (cfg.bridge.frostWalletRegistry = v), d.frostWalletRegistry);
   fill("eth.chainId", () => cfg.eth.chainId, (v) => (cfg.eth.chainId = v), d.chainId);
   return errors;
 }

@@ -1,4 +1,5 @@
-// Table `ev_deposits`: DepositRevealed events plus their deposit key (coordination.md §13.2, §13.4).
+// Table `ev_deposits`: DepositRevealed events plus their deposit key (coordination.md §13.2, §13.4),
+// and for a Taproot deposit the refund key of its TaprootDepositRevealed (threshold.md §4.2).
 import { col, hex0x, type RowSchema } from "../columns.js";
 import { EventRepoBase, eventRowSchema, type EventRow } from "./event-repo-base.js";
 import type { RepoContext } from "./repo-context.js";
@@ -17,6 +18,11 @@ export interface EvDepositRow extends EventRow {
   /** 4 raw bytes (little-endian as in the funding script). */
   readonly refundLocktime: string;
   readonly vault: string;
+  /**
+   * Taproot deposits only (TaprootDepositRevealed, threshold.md §4.2): the 32-byte x-only refund key
+   * of the refund leaf, 0x-hex. Null (read back) or absent (written) for a P2SH/P2WSH deposit.
+   */
+  readonly refundX?: string | null;
 }
 
 const schema: RowSchema<EvDepositRow> = {
@@ -30,6 +36,7 @@ const schema: RowSchema<EvDepositRow> = {
   refundPkh: col.hex("refund_pkh"),
   refundLocktime: col.hex("refund_locktime"),
   vault: col.address("vault"),
+  refundX: col.nullable(col.hex("refund_x")),
 };
 
 export class EvDepositsRepo extends EventRepoBase<EvDepositRow> {

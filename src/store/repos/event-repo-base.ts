@@ -13,7 +13,7 @@ export interface EventPosition {
   readonly blockHash: string;
 }
 
-/** What every event row has: its log position and the wallet it is about. */
+/** What every Bridge event row has: its log position and the wallet it is about. */
 export interface EventRow extends EventPosition {
   readonly walletPkh: string;
 }
@@ -44,7 +44,8 @@ export interface EventRepoInit<R> {
   schema: RowSchema<R>;
 }
 
-export abstract class EventRepoBase<R extends EventRow> {
+/** R: a Bridge event row (EventRow), or a row whose wallet_pkh column is nullable (ev_dkg_requests). */
+export abstract class EventRepoBase<R extends EventPosition> {
   protected readonly table: Table<R>;
   private readonly upsertConflict: string;
 

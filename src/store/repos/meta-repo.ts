@@ -11,6 +11,8 @@ export const META_KEYS = {
   freshSince: "freshSince",
   /** JSON list of accepted profile-hash changes (coordination.md §2.3). */
   profileChanges: "profileChanges",
+  /** The FrostWalletRegistry whose events the event index holds (EIP-55), "none" when it holds none. */
+  indexedFrostWalletRegistry: "indexedFrostWalletRegistry",
 } as const;
 
 export class MetaRepo {
