@@ -41,6 +41,8 @@ export interface KnownWallet {
   stateChangedAt: number;
   /** Seat list from the last WalletOperatorsSet event (EIP-55). */
   operators: string[];
+  /** The signing scheme, once read (schemeAt, participation); undefined before. */
+  scheme?: WalletSigningScheme;
 }
 
 export interface WalletParticipation {
@@ -96,7 +98,10 @@ export class WalletRegistry {
   }
 
   knownWallets(): KnownWallet[] {
-    return [...this.wallets.values()].map((w) => ({ ...w, walletPkh: w.walletPkh.slice(), operators: [...w.operators] }));
+    return [...this.wallets.values()].map((w) => {
+      const scheme = this.schemes.get(toHex(w.walletPkh));
+      return { ...w, walletPkh: w.walletPkh.slice(), operators: [...w.operators], ...(scheme && { scheme: copyScheme(scheme) }) };
+    });
   }
 
   /**

@@ -248,6 +248,11 @@ describe("FROST wallets in the event index", () => {
     expect(p).toMatchObject({ walletPkh: frostPkh, ownSeats: [2], state: WalletState.Live, scheme: { scheme: "frost", threshold: 2, walletX: fromHex(frostX) } });
     const [q] = await wr.participation(W, await gov.getAddress());
     expect(q).toMatchObject({ walletPkh: fromHex(ecdsa.pkhKey), ownSeats: [1], scheme: { scheme: "ecdsa" } });
+    // The wallet info carries the cached scheme.
+    expect(wr.knownWallets().map((w) => [toHex(w.walletPkh), w.scheme?.scheme])).toEqual([
+      [ecdsa.pkhKey, "ecdsa"],
+      [tap.walletPkh, "frost"],
+    ]);
     head = await mine(provider, 40);
   });
 
