@@ -131,7 +131,7 @@ export class LocalNetwork {
         ...config,
         dataDir: nodeDir,
         eth: { rpcUrl: this.chain.url, wsUrl: this.chain.wsUrl, chainId: deployment.chainId, ...config.eth },
-        bridge: { address: deployment.bridge, validator: deployment.walletProposalValidator, deployBlock: deployment.deployBlock },
+        bridge: { address: deployment.bridge, validator: deployment.walletProposalValidator, deployBlock: deployment.deployBlock, frostWalletRegistry: deployment.frostWalletRegistry },
         btc: { electrumUrls: [this.electrum.url] },
         maintainer: { enabled: true },
         network: { listen: ["/ip4/127.0.0.1/tcp/0"], bootstrapPeers: peers },
