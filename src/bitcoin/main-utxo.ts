@@ -4,10 +4,11 @@
 import type { AbortOptions } from "../util/lifecycle.js";
 import type { BridgeClient } from "../chain/bridge-client.js";
 import type { BlockRef } from "../chain/pinned-call.js";
-import { MovedFundsSweepRequestState, type BitcoinUtxo } from "../chain/types.js";
+import { MovedFundsSweepRequestState, type BitcoinUtxo, type WalletSigningScheme } from "../chain/types.js";
 import { bytesEqual, toHex } from "../util/hex.js";
 import { BitcoinUnavailableError, type BitcoinChain, type HistoryItem, type Utxo } from "./bitcoin-chain.js";
 import { electrumScriptHash, p2pkhScript, p2wpkhScript } from "./scripts.js";
+import { p2trScript } from "./taproot.js";
 import { hashFromTxid, txInputs, txOutputs } from "./tx.js";
 import { outpointKey, utxoHash } from "../protocol/bridge-keys.js";
 
@@ -15,7 +16,7 @@ export interface MainUtxo {
   txHash: Uint8Array; // internal order
   index: number;
   value: bigint;
-  /** The locking script of the output (P2WPKH or P2PKH of the wallet). */
+  /** The locking script of the output (P2WPKH or P2PKH of an ECDSA wallet, P2TR of a FROST wallet). */
   script: Uint8Array;
 }
 
@@ -29,8 +30,14 @@ export function toBitcoinUtxo(m: MainUtxo): BitcoinUtxo {
   return { txHash: m.txHash, txOutputIndex: m.index, txOutputValue: m.value };
 }
 
-/** The wallet may receive on both of its key's output scripts. */
-function walletScripts(walletPkh: Uint8Array): Uint8Array[] {
+const ECDSA: WalletSigningScheme = { scheme: "ecdsa" };
+
+/**
+ * The wallet's own output scripts: an ECDSA wallet may receive on both of its key's scripts; a FROST
+ * wallet's outputs are P2TR of walletX (threshold.md §4).
+ */
+function walletScripts(walletPkh: Uint8Array, scheme: WalletSigningScheme): Uint8Array[] {
+  if (scheme.scheme === "frost") return [p2trScript(scheme.walletX)];
   return [p2wpkhScript(walletPkh), p2pkhScript(walletPkh)];
 }
 
@@ -61,9 +68,10 @@ export async function findMainUtxo(
   walletPkh: Uint8Array,
   mainUtxoHash: Uint8Array,
   o: AbortOptions = {},
+  scheme: WalletSigningScheme = ECDSA,
 ): Promise<MainUtxo | null> {
   if (mainUtxoHash.every((b) => b === 0)) return null;
-  const scripts = walletScripts(walletPkh);
+  const scripts = walletScripts(walletPkh, scheme);
   const histories = await Promise.all(scripts.map((s) => btc.history(electrumScriptHash(s), o)));
   for (const txid of newestFirst(histories)) {
     const raw = await rawTx(btc, txid, o);
@@ -87,10 +95,11 @@ export async function walletSynced(
   walletPkh: Uint8Array,
   at: BlockRef,
   o: AbortOptions = {},
+  scheme: WalletSigningScheme = ECDSA,
 ): Promise<WalletSyncState> {
   const { btc, bridge } = deps;
   const wallet = await bridge.wallets(walletPkh, at);
-  const unspentLists = await Promise.all(walletScripts(walletPkh).map((s) => btc.unspent(electrumScriptHash(s), o)));
+  const unspentLists = await Promise.all(walletScripts(walletPkh, scheme).map((s) => btc.unspent(electrumScriptHash(s), o)));
   const unspent: Utxo[] = unspentLists.flat();
 
   if (!wallet.mainUtxoHash.every((b) => b === 0)) {
