@@ -3,18 +3,24 @@
 // signer raced against the signing deadline; every signature verified against the Bridge's wallet
 // key before the result is committed. A newer attempt or a frozen state ignores a late result (R13).
 import type { BlockRef } from "../chain/ethereum-chain.js";
+import type { WalletSchemeView, WalletSigningScheme } from "../chain/types.js";
+import { WalletSchemeId } from "../chain/types.js";
 import type { ActionData, ActionRow } from "../store/repos/actions-repo.js";
 import { crashPoint } from "../util/crash-point.js";
 import { fromHex, toHex } from "../util/hex.js";
 import type { HandlerTransition } from "./handlers/handler.js";
-import { signingRoundId, UnknownWalletError, verifyWalletSignature, type WalletSigner } from "./signer.js";
+import { bip340KeyOf, signingRoundId, UnknownWalletError, verifyBip340Signature, verifyWalletSignature, type DigestKey, type WalletSigner } from "./signer.js";
 import type { Heights } from "./state-machine.js";
 import { actionIds, errorInfo, type RunHooks, type StepHost } from "./step-host.js";
 
 /** The Bridge's `walletPublicKey(pkh)` pinned at a block: 64 bytes X ‖ Y, empty for an unknown wallet. */
 export interface WalletKeySource {
   walletPublicKey(walletPkh: Uint8Array, at: BlockRef): Promise<Uint8Array>;
+  /** The Bridge's `walletScheme(pkh)` (threshold.md §2); a source without it knows ECDSA wallets only. */
+  walletScheme?(walletPkh: Uint8Array, at: BlockRef): Promise<WalletSchemeView>;
 }
+
+const ECDSA: WalletSigningScheme = { scheme: "ecdsa" };
 
 export interface SigningStepComponents {
   host: StepHost;
@@ -34,7 +40,7 @@ export class SigningStep {
   /** Signing attempt this process already handed to the signer, per action; empty after a restart (rejoin). */
   private readonly calledAttempt = new Map<number, number>();
   /** Wallet public keys from the Bridge (fixed for a PKH). */
-  private readonly walletKeys = new Map<string, Uint8Array>();
+  private readonly walletKeys = new Map<string, { publicKey: Uint8Array; scheme: WalletSigningScheme }>();
 
   constructor(components: SigningStepComponents) {
     this.host = components.host;
@@ -68,8 +74,9 @@ export class SigningStep {
 
     // A read before the effect: nothing is signed for a wallet whose key cannot be checked.
     let publicKey: Uint8Array;
+    let scheme: WalletSigningScheme;
     try {
-      publicKey = await this.walletKey(row, heights);
+      ({ publicKey, scheme } = await this.walletKey(row, heights));
     } catch (err) {
       if (host.lifeSignal().aborted) return false;
       host.log.warn({ ...actionIds(row), ...errorInfo(err) }, "wallet public key unavailable; retry next block");
@@ -105,6 +112,16 @@ export class SigningStep {
     const deadline = host.clock.signalAtBlock(row.signingDeadline);
     const signal = AbortSignal.any([host.lifeSignal(), deadline]);
     const logIds = { ...actionIds(row), roundId: toHex(roundId), attempt };
+    // A FROST wallet (threshold.md §4): a BIP-340 key per digest; ECDSA requests carry no `keys`.
+    let keys: DigestKey[] | undefined;
+    if (scheme.scheme === "frost") {
+      try {
+        keys = handler.digestKeys?.(row) ?? digests.map((): DigestKey => ({ scheme: "bip340", key: "wallet" }));
+      } catch (err) {
+        host.log.error({ ...logIds, ...errorInfo(err) }, "digest keys unavailable; retry next block");
+        return false;
+      }
+    }
     hooks.effectStarted();
     crashPoint("action.signer.before");
     let signatures: Uint8Array[];
@@ -114,6 +131,7 @@ export class SigningStep {
           walletPkh,
           roundId,
           digests,
+          ...(keys !== undefined ? { keys } : {}),
           startBlock: current.signingStartedBlock ?? heights.ethHead,
           deadlineBlock: row.signingDeadline,
           signal,
@@ -129,7 +147,7 @@ export class SigningStep {
     }
     crashPoint("action.signed.received");
 
-    const bad = badSignatures(digests, signatures, publicKey);
+    const bad = scheme.scheme === "frost" ? badBip340Signatures(digests, signatures, scheme.walletX, keys!) : badSignatures(digests, signatures, publicKey);
     if (bad !== null) {
       host.log.error({ ...logIds, code: "BAD_SIGNATURE", detail: bad }, "signature verification failed; retry next block");
       return false;
@@ -140,7 +158,7 @@ export class SigningStep {
       host.log.info({ ...logIds, state: now?.state }, "signatures for a superseded attempt ignored");
       return true;
     }
-    const t = handler.signed(now, signatures, publicKey);
+    const t = scheme.scheme === "frost" ? handler.signed(now, signatures, publicKey, scheme) : handler.signed(now, signatures, publicKey);
     host.transition(now, t.to, { ...t.data, stateHeight: host.clock.head }, { ...t.detail, roundId: toHex(roundId), attempt }, t.writes);
     crashPoint(`action.${t.to}.committed`);
     return true;
@@ -163,14 +181,21 @@ export class SigningStep {
     });
   }
 
-  private async walletKey(row: ActionRow, heights: Heights): Promise<Uint8Array> {
+  private async walletKey(row: ActionRow, heights: Heights): Promise<{ publicKey: Uint8Array; scheme: WalletSigningScheme }> {
     const cached = this.walletKeys.get(row.walletPkh);
     if (cached !== undefined) return cached;
     const { at } = await this.host.callContext(row, heights, null);
     const key = await this.bridge.walletPublicKey(fromHex(row.walletPkh), at);
     if (key.length !== 64) throw new UnknownWalletError(row.walletPkh, `the Bridge has no public key for wallet ${row.walletPkh} at ${at.blockNumber}`);
-    this.walletKeys.set(row.walletPkh, key);
-    return key;
+    let scheme = ECDSA;
+    if (this.bridge.walletScheme !== undefined) {
+      const view = await this.bridge.walletScheme(fromHex(row.walletPkh), at);
+      // FROST: walletX is the X half of the Bridge's wallet key (threshold.md §2).
+      if (view.scheme === WalletSchemeId.FROST) scheme = { scheme: "frost", threshold: Number(view.threshold), walletX: key.slice(0, 32) };
+    }
+    const entry = { publicKey: key, scheme };
+    this.walletKeys.set(row.walletPkh, entry);
+    return entry;
   }
 }
 
@@ -180,6 +205,19 @@ function badSignatures(digests: readonly Uint8Array[], sigs: readonly Uint8Array
   }
   for (let i = 0; i < digests.length; i++) {
     if (!(sigs[i] instanceof Uint8Array) || !verifyWalletSignature(digests[i], sigs[i], publicKey)) return `signature ${i} does not verify`;
+  }
+  return null;
+}
+
+/** BIP-340 signatures of a FROST wallet, each under the key its digest names (bip340KeyOf). */
+function badBip340Signatures(digests: readonly Uint8Array[], sigs: readonly Uint8Array[], walletX: Uint8Array, keys: readonly DigestKey[]): string | null {
+  if (!Array.isArray(sigs) || sigs.length !== digests.length) {
+    return `expected ${digests.length} signatures, got ${Array.isArray(sigs) ? sigs.length : typeof sigs}`;
+  }
+  for (let i = 0; i < digests.length; i++) {
+    const k = keys[i];
+    if (k === undefined || k.scheme !== "bip340") return `digest ${i} has no BIP-340 key`;
+    if (!(sigs[i] instanceof Uint8Array) || !verifyBip340Signature(digests[i]!, sigs[i]!, bip340KeyOf(walletX, k))) return `signature ${i} does not verify`;
   }
   return null;
 }

@@ -8,9 +8,12 @@ import type { BitcoinChain } from "../../bitcoin/bitcoin-chain.js";
 import { findMainUtxo, walletSynced, type MainUtxo } from "../../bitcoin/main-utxo.js";
 import type { BitcoinResponder } from "../../bitcoin/responder.js";
 import { compressedPublicKey } from "../../bitcoin/scripts.js";
+import { tapLeafHash } from "../../bitcoin/taproot.js";
 import { buildUnsigned, finalizeSigned, type TxInput, type TxPlan } from "../../bitcoin/tx-builder.js";
 import type { BridgeClient } from "../../chain/bridge-client.js";
 import type { BlockRef } from "../../chain/pinned-call.js";
+import { WalletSchemeId, type WalletSigningScheme } from "../../chain/types.js";
+import type { DigestKey } from "../../threshold/wallet-signer.js";
 import type { ContentValidator } from "../../coordination/content-validation.js";
 import { decodePayload, type PayloadOf } from "../../protocol/payloads.js";
 import type { ActionRow, SpentOutpoint } from "../../store/repos/actions-repo.js";
@@ -49,6 +52,8 @@ export interface PlanContext<T extends BitcoinActionType> {
   readonly walletPkh: Uint8Array;
   readonly payload: PayloadOf<T>;
   readonly mainUtxo: MainUtxo | null;
+  /** The wallet's signing scheme; a FROST wallet's outputs are P2TR of walletX (threshold.md §4). */
+  readonly scheme: WalletSigningScheme;
   readonly at: BlockRef;
   readonly signal: AbortSignal;
 }
@@ -77,7 +82,23 @@ export function txInputsOf(outpoints: readonly SpentOutpoint[]): TxInput[] {
     value: o.value,
     script: o.script,
     ...(o.redeemScript !== undefined ? { redeemScript: o.redeemScript } : {}),
+    ...(o.taprootLeaf !== undefined ? { taprootLeaf: o.taprootLeaf } : {}),
   }));
+}
+
+const ECDSA: WalletSigningScheme = { scheme: "ecdsa" };
+
+/**
+ * The wallet's signing scheme pinned at `at` (threshold.md §2): FROST's walletX is the X half of the
+ * Bridge's wallet public key. A bridge without `walletScheme` (pre-FROST fakes) means ECDSA.
+ */
+export async function walletSchemeOf(bridge: Pick<BridgeClient, "walletPublicKey"> & Partial<Pick<BridgeClient, "walletScheme">>, walletPkh: Uint8Array, at: BlockRef, signal?: AbortSignal): Promise<WalletSigningScheme> {
+  if (bridge.walletScheme === undefined) return ECDSA;
+  const view = await bridge.walletScheme(walletPkh, at, { signal });
+  if (view.scheme !== WalletSchemeId.FROST) return ECDSA;
+  const publicKey = await bridge.walletPublicKey(walletPkh, at, { signal });
+  if (publicKey.length !== 64) throw new Error(`FROST wallet ${to0x(walletPkh)} has no public key at ${at.blockNumber}`);
+  return { scheme: "frost", threshold: Number(view.threshold), walletX: publicKey.slice(0, 32) };
 }
 
 export class BitcoinActionHandler<T extends BitcoinActionType> implements ActionHandler, BitcoinStateHandler {
@@ -113,9 +134,21 @@ export class BitcoinActionHandler<T extends BitcoinActionType> implements Action
     }
   }
 
-  private async mainUtxoOf(walletPkh: Uint8Array, at: BlockRef, signal: AbortSignal): Promise<MainUtxo | null> {
+  /** Fixed once a wallet is registered, so read once per wallet. */
+  private readonly schemes = new Map<string, WalletSigningScheme>();
+
+  private async schemeOf(walletPkh: Uint8Array, at: BlockRef, signal: AbortSignal): Promise<WalletSigningScheme> {
+    const key = to0x(walletPkh);
+    const cached = this.schemes.get(key);
+    if (cached !== undefined) return cached;
+    const scheme = await walletSchemeOf(this.components.bridge, walletPkh, at, signal);
+    this.schemes.set(key, scheme);
+    return scheme;
+  }
+
+  private async mainUtxoOf(walletPkh: Uint8Array, at: BlockRef, signal: AbortSignal, scheme: WalletSigningScheme): Promise<MainUtxo | null> {
     const wallet = await this.components.bridge.wallets(walletPkh, at);
-    return findMainUtxo(this.components.btc, walletPkh, wallet.mainUtxoHash, { signal });
+    return findMainUtxo(this.components.btc, walletPkh, wallet.mainUtxoHash, { signal }, scheme);
   }
 
   async validateAtStart(row: ActionRow, ctx: HandlerCallContext): Promise<StartValidation> {
@@ -127,12 +160,14 @@ export class BitcoinActionHandler<T extends BitcoinActionType> implements Action
 
     const walletPkh = fromHex(row.walletPkh);
     let mainUtxo: MainUtxo | null;
+    let scheme: WalletSigningScheme;
     try {
+      scheme = await this.schemeOf(walletPkh, ctx.at, ctx.signal);
       // Step 2: the Bridge knows the wallet's latest transaction; otherwise wait (expiry ends it).
-      const synced = await walletSynced({ btc: this.components.btc, bridge: this.components.bridge }, walletPkh, ctx.at, { signal: ctx.signal });
+      const synced = await walletSynced({ btc: this.components.btc, bridge: this.components.bridge }, walletPkh, ctx.at, { signal: ctx.signal }, scheme);
       if (!synced.synced) return { class: "unverified", error: `not synced: ${synced.reason}`, expiryReason: EXPIRED_NOT_SYNCED };
       // Step 3: a synced wallet's main UTXO is in its history; a miss here is a lagging server.
-      mainUtxo = await this.mainUtxoOf(walletPkh, ctx.at, ctx.signal);
+      mainUtxo = await this.mainUtxoOf(walletPkh, ctx.at, ctx.signal, scheme);
     } catch (err) {
       return { class: "unverified", error: errorMessage(err) };
     }
@@ -141,7 +176,7 @@ export class BitcoinActionHandler<T extends BitcoinActionType> implements Action
     if (this.spec.preconditions !== undefined) {
       let pre: StartValidation | null;
       try {
-        pre = await this.spec.preconditions({ components: this.components, row, walletPkh, payload, mainUtxo, at: ctx.at, signal: ctx.signal });
+        pre = await this.spec.preconditions({ components: this.components, row, walletPkh, payload, mainUtxo, scheme, at: ctx.at, signal: ctx.signal });
       } catch (err) {
         return { class: "unverified", error: errorMessage(err) };
       }
@@ -157,9 +192,10 @@ export class BitcoinActionHandler<T extends BitcoinActionType> implements Action
     const payload = this.payloadOf(row);
     if (payload === null) throw new Error(`action ${row.id}: payload does not decode`);
     const walletPkh = fromHex(row.walletPkh);
-    const mainUtxo = await this.mainUtxoOf(walletPkh, ctx.at, ctx.signal);
+    const scheme = await this.schemeOf(walletPkh, ctx.at, ctx.signal);
+    const mainUtxo = await this.mainUtxoOf(walletPkh, ctx.at, ctx.signal, scheme);
     if (mainUtxo === null && this.spec.needsMainUtxo) throw new Error(`action ${row.id}: the wallet has no main UTXO`);
-    const plan = await this.spec.plan({ components: this.components, row, walletPkh, payload, mainUtxo, at: ctx.at, signal: ctx.signal });
+    const plan = await this.spec.plan({ components: this.components, row, walletPkh, payload, mainUtxo, scheme, at: ctx.at, signal: ctx.signal });
     const { unsignedTx, sighashes } = buildUnsigned(plan.inputs, plan.outputs);
     const outpoints: SpentOutpoint[] = plan.inputs.map((i) => ({
       txHash: to0x(i.txHash),
@@ -167,6 +203,7 @@ export class BitcoinActionHandler<T extends BitcoinActionType> implements Action
       value: i.value,
       script: i.script,
       ...(i.redeemScript !== undefined ? { redeemScript: i.redeemScript } : {}),
+      ...(i.taprootLeaf !== undefined ? { taprootLeaf: i.taprootLeaf } : {}),
     }));
     const fee = plan.inputs.reduce((a, i) => a + i.value, 0n) - plan.outputs.reduce((a, o) => a + o.value, 0n);
     return { unsignedTx, outpoints, sighashes, fee };
@@ -179,12 +216,20 @@ export class BitcoinActionHandler<T extends BitcoinActionType> implements Action
     return [...row.sighashes];
   }
 
-  signed(row: ActionRow, signatures: readonly Uint8Array[], walletPublicKey: Uint8Array): HandlerTransition {
+  /** FROST: the wallet key for the wallet's own P2TR inputs, the refund leaf's tweak for a Taproot deposit. */
+  digestKeys(row: ActionRow): DigestKey[] {
+    if (row.outpoints === null) throw new Error(`action ${row.id}: no inputs before built`);
+    return row.outpoints.map((o) =>
+      o.taprootLeaf !== undefined ? { scheme: "bip340", key: "tapLeaf", leafHash: tapLeafHash(o.taprootLeaf) } : { scheme: "bip340", key: "wallet" },
+    );
+  }
+
+  signed(row: ActionRow, signatures: readonly Uint8Array[], walletPublicKey: Uint8Array, scheme: WalletSigningScheme = ECDSA): HandlerTransition {
     if (row.unsignedTx === null || row.outpoints === null || row.sighashes === null) {
       throw new Error(`action ${row.id}: signatures without a built transaction`);
     }
-    const publicKey = compressedPublicKey(walletPublicKey);
-    const { raw, txid, wtxid } = finalizeSigned(row.unsignedTx, txInputsOf(row.outpoints), signatures, publicKey);
+    const key = scheme.scheme === "frost" ? { scheme: "frost" as const, walletX: scheme.walletX } : compressedPublicKey(walletPublicKey);
+    const { raw, txid, wtxid } = finalizeSigned(row.unsignedTx, txInputsOf(row.outpoints), signatures, key);
     return { to: "signed", data: { signedTx: raw, txid, wtxid }, detail: { txid, wtxid } };
   }
 

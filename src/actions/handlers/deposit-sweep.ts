@@ -2,6 +2,7 @@
 // order, swept into one P2WPKH(wallet) output. The deposit scripts are rebuilt from the reveal
 // (the event index: blinding factor, refund PKH, locktime) and the Bridge (depositor, extra data).
 import { depositScript, fundingOutputKind } from "../../bitcoin/scripts.js";
+import { isTaprootDepositOutput, taprootRefundLeaf } from "../../bitcoin/taproot.js";
 import { depositSweepTx, type DepositToSweep } from "../../bitcoin/tx-builder.js";
 import { txidFromHash, txOutputs } from "../../bitcoin/tx.js";
 import { outpointKey } from "../../protocol/bridge-keys.js";
@@ -28,11 +29,35 @@ async function revealsIndexed(ctx: Ctx): Promise<StartValidation | null> {
   return null;
 }
 
+async function fundingOutput(ctx: Ctx, k: DepositKeyPayload, where: string): Promise<{ script: Uint8Array; value: bigint }> {
+  const raw = await ctx.components.btc.getTransaction(txidFromHash(k.fundingTxHash), { signal: ctx.signal });
+  if (raw === null) throw new Error(`funding transaction of deposit ${where} not found`);
+  const out = txOutputs(raw)[k.fundingOutputIndex];
+  if (out === undefined) throw new Error(`funding transaction of deposit ${where} has no such output`);
+  return out;
+}
+
 async function depositInput(ctx: Ctx, k: DepositKeyPayload): Promise<DepositToSweep> {
   const where = `${to0x(k.fundingTxHash)}:${k.fundingOutputIndex}`;
   const ev = revealOf(ctx, k);
   if (ev === undefined) throw new Error(`deposit ${where} not in the event index`);
   const onChain = await ctx.components.bridge.deposits(outpointKey(k.fundingTxHash, k.fundingOutputIndex), ctx.at);
+  if (ev.refundX != null) {
+    // A Taproot deposit (threshold.md §4.2): P2TR of walletX with the one refund leaf, rebuilt from the reveal.
+    if (ctx.scheme.scheme !== "frost") throw new Error(`deposit ${where}: a Taproot deposit to an ECDSA wallet`);
+    const taprootLeaf = taprootRefundLeaf({
+      depositor: fromHex(onChain.depositor),
+      blindingFactor: fromHex(ev.blindingFactor),
+      refundLocktime: fromHex(ev.refundLocktime),
+      refundX: fromHex(ev.refundX),
+      extraData: onChain.extraData,
+    });
+    const out = await fundingOutput(ctx, k, where);
+    if (!isTaprootDepositOutput(out.script, ctx.scheme.walletX, taprootLeaf)) {
+      throw new Error(`deposit ${where}: the funding output is not the wallet's Taproot deposit of this leaf`);
+    }
+    return { txHash: k.fundingTxHash, index: k.fundingOutputIndex, value: out.value, taprootLeaf };
+  }
   const redeemScript = depositScript({
     depositor: fromHex(onChain.depositor),
     blindingFactor: fromHex(ev.blindingFactor),
@@ -41,10 +66,7 @@ async function depositInput(ctx: Ctx, k: DepositKeyPayload): Promise<DepositToSw
     refundLocktime: fromHex(ev.refundLocktime),
     extraData: onChain.extraData,
   });
-  const raw = await ctx.components.btc.getTransaction(txidFromHash(k.fundingTxHash), { signal: ctx.signal });
-  if (raw === null) throw new Error(`funding transaction of deposit ${where} not found`);
-  const out = txOutputs(raw)[k.fundingOutputIndex];
-  if (out === undefined) throw new Error(`funding transaction of deposit ${where} has no such output`);
+  const out = await fundingOutput(ctx, k, where);
   const kind = fundingOutputKind(out.script, redeemScript);
   if (kind === null) throw new Error(`deposit ${where}: the funding output does not lock the deposit script`);
   return { txHash: k.fundingTxHash, index: k.fundingOutputIndex, value: out.value, redeemScript, p2sh: kind === "p2sh" };
@@ -59,7 +81,8 @@ export class DepositSweepHandler extends BitcoinActionHandler<ActionType.Deposit
       plan: async (ctx) => {
         const deposits: DepositToSweep[] = [];
         for (const k of ctx.payload.depositsKeys) deposits.push(await depositInput(ctx, k));
-        return depositSweepTx({ walletPkh: ctx.walletPkh, mainUtxo: ctx.mainUtxo, deposits, fee: ctx.payload.sweepTxFee });
+        const walletX = ctx.scheme.scheme === "frost" ? { walletX: ctx.scheme.walletX } : {};
+        return depositSweepTx({ walletPkh: ctx.walletPkh, ...walletX, mainUtxo: ctx.mainUtxo, deposits, fee: ctx.payload.sweepTxFee });
       },
     });
   }

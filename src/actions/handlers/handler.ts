@@ -6,6 +6,8 @@ import type { WindowContext } from "../../coordination/window-context.js";
 import { fromHex, toHex } from "../../util/hex.js";
 import type { ActionData, ActionRow } from "../../store/repos/actions-repo.js";
 import type { BlockRef } from "../../chain/ethereum-chain.js";
+import type { WalletSigningScheme } from "../../chain/types.js";
+import type { DigestKey } from "../../threshold/wallet-signer.js";
 import type { ActionState, Effect, Heights, StartValidation } from "../state-machine.js";
 
 export interface HandlerCallContext {
@@ -67,10 +69,16 @@ export interface ActionHandler {
   /** The digests to sign, from the persisted row only (so a rejoin signs the same bytes). */
   digests(row: ActionRow): Uint8Array[];
   /**
-   * Every signature verified against the wallet key: the state to enter (`done` or `signed`) and what
-   * to persist. `walletPublicKey` is that key as the Bridge holds it (64 bytes X ‖ Y).
+   * A FROST wallet (threshold.md §4): the BIP-340 key of each digest, from the persisted row only.
+   * Absent: every digest is signed under the wallet key. Never called for an ECDSA wallet.
    */
-  signed(row: ActionRow, signatures: readonly Uint8Array[], walletPublicKey: Uint8Array): HandlerTransition;
+  digestKeys?(row: ActionRow): DigestKey[];
+  /**
+   * Every signature verified against the wallet key: the state to enter (`done` or `signed`) and what
+   * to persist. `walletPublicKey` is that key as the Bridge holds it (64 bytes X ‖ Y); `scheme` is
+   * the wallet's signing scheme (ECDSA when absent).
+   */
+  signed(row: ActionRow, signatures: readonly Uint8Array[], walletPublicKey: Uint8Array, scheme?: WalletSigningScheme): HandlerTransition;
   /** Bitcoin-transaction types only. */
   readonly bitcoin?: BitcoinStateHandler;
 }

@@ -13,14 +13,15 @@ export class RedemptionHandler extends BitcoinActionHandler<ActionType.Redemptio
     super(components, init, {
       type: ActionType.Redemption,
       needsMainUtxo: true,
-      plan: async ({ components, walletPkh, payload, mainUtxo, at }) => {
+      plan: async ({ components, walletPkh, payload, mainUtxo, scheme, at }) => {
         const requests: RedemptionToPay[] = [];
         for (const script of payload.redeemersOutputScripts) {
           const r = await components.bridge.pendingRedemptions(redemptionKey(prefixScript(script), walletPkh), at);
           if (r.requestedAt === 0) throw new Error(`redemption to ${toHex(script)} is no longer pending`);
           requests.push({ script, requestedAmount: r.requestedAmount, treasuryFee: r.treasuryFee });
         }
-        return redemptionTx({ walletPkh, mainUtxo: mainUtxo!, requests, fee: payload.redemptionTxFee });
+        const walletX = scheme.scheme === "frost" ? { walletX: scheme.walletX } : {};
+        return redemptionTx({ walletPkh, ...walletX, mainUtxo: mainUtxo!, requests, fee: payload.redemptionTxFee });
       },
     });
   }

@@ -18,6 +18,8 @@ export interface SpentOutpoint {
   readonly script: Uint8Array;
   /** The deposit script of a P2WSH/P2SH input (its witness/redeem script); absent for wallet outputs. */
   readonly redeemScript?: Uint8Array;
+  /** The refund leaf of a Taproot deposit input (a FROST wallet's sweep, threshold.md §4.2); absent otherwise. */
+  readonly taprootLeaf?: Uint8Array;
 }
 
 export interface ActionRow {
@@ -74,7 +76,7 @@ export interface NewAction {
   readonly signingDeadline: number;
 }
 
-// `redeemScript` is written only when present, so rows stored before it existed decode unchanged.
+// `redeemScript` and `taprootLeaf` are written only when present, so rows stored before it existed decode unchanged.
 const outpointsColumn: Column<readonly SpentOutpoint[]> = {
   col: "outpoints",
   enc: (v) =>
@@ -85,15 +87,17 @@ const outpointsColumn: Column<readonly SpentOutpoint[]> = {
         value: o.value.toString(),
         script: toHex(o.script),
         ...(o.redeemScript === undefined ? {} : { redeemScript: toHex(o.redeemScript) }),
+        ...(o.taprootLeaf === undefined ? {} : { taprootLeaf: toHex(o.taprootLeaf) }),
       })),
     ),
   dec: (v) =>
-    (JSON.parse(v as string) as { txHash: string; index: number; value: string; script: string; redeemScript?: string }[]).map((o) => ({
+    (JSON.parse(v as string) as { txHash: string; index: number; value: string; script: string; redeemScript?: string; taprootLeaf?: string }[]).map((o) => ({
       txHash: o.txHash,
       index: o.index,
       value: BigInt(o.value),
       script: fromHex(o.script),
       ...(o.redeemScript === undefined ? {} : { redeemScript: fromHex(o.redeemScript) }),
+      ...(o.taprootLeaf === undefined ? {} : { taprootLeaf: fromHex(o.taprootLeaf) }),
     })),
 };
 
