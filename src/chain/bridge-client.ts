@@ -2,6 +2,7 @@
 // block; a read that finds no contract code throws EmptyCallResultError.
 import { getAddress } from "ethers";
 import type { AbortOptions } from "../util/lifecycle.js";
+import { toHex } from "../util/hex.js";
 import { bridgeViews, type BridgeViews } from "./abi.js";
 import { callView, toPinnedCaller, type BlockRef, type CallSource, type PinnedCaller } from "./pinned-call.js";
 import type {
@@ -15,6 +16,7 @@ import type {
   WalletRecord,
   WalletSchemeView,
 } from "./types.js";
+import { WalletSchemeId, type WalletSigningScheme } from "./types.js";
 
 export interface BridgeClientComponents {
   /** The node's EthereumChain, or any JSON-RPC sender (a provider). */
@@ -26,6 +28,18 @@ export interface BridgeClientInit {
   address: string;
   /** Per-call time limit when `caller` is a JSON-RPC sender. Default DEFAULT_CALL_TIMEOUT_MS (10 s). */
   timeoutMs?: number;
+}
+
+/**
+ * The wallet's signing scheme pinned at `at` (threshold.md §2): FROST's walletX is the X half of the
+ * Bridge's wallet public key. ECDSA also for a wallet the Bridge does not know.
+ */
+export async function signingSchemeAt(bridge: BridgeClient, walletPkh: Uint8Array, at: BlockRef, o: AbortOptions = {}): Promise<WalletSigningScheme> {
+  const view = await bridge.walletScheme(walletPkh, at, o);
+  if (view.scheme !== WalletSchemeId.FROST) return { scheme: "ecdsa" };
+  const publicKey = await bridge.walletPublicKey(walletPkh, at, o);
+  if (publicKey.length !== 64) throw new Error(`FROST wallet ${toHex(walletPkh)} has no public key at ${at.blockNumber}`);
+  return { scheme: "frost", threshold: Number(view.threshold), walletX: publicKey.slice(0, 32) };
 }
 
 export class BridgeClient {

@@ -4,6 +4,7 @@ import { getAddress } from "ethers";
 import { validatorViews, type ValidatorViews } from "./abi.js";
 import { callView, toPinnedCaller, type BlockRef, type CallSource, type PinnedCaller } from "./pinned-call.js";
 import { classifyCallError } from "./revert.js";
+import type { TaprootDepositExtraInfo } from "./gen/validator.js";
 import type { BitcoinUtxo, DepositExtraInfo, DepositSweepProposal, HeartbeatProposal, MovedFundsSweepProposal, MovingFundsProposal, RedemptionProposal } from "./types.js";
 
 export type ValidationOutcome =
@@ -67,6 +68,11 @@ export class ValidatorClient {
     at: BlockRef,
   ): Promise<ValidationOutcome> {
     return this.validate("validateDepositSweepProposal", [proposal, depositsExtraInfo], at);
+  }
+
+  /** A FROST wallet's sweep of Taproot deposits (threshold.md §4.2). */
+  validateTaprootDepositSweep(proposal: DepositSweepProposal, depositsExtraInfo: TaprootDepositExtraInfo[], at: BlockRef): Promise<ValidationOutcome> {
+    return this.validate("validateTaprootDepositSweepProposal", [proposal, depositsExtraInfo], at);
   }
 
   validateMovingFunds(proposal: MovingFundsProposal, walletMainUtxo: BitcoinUtxo, at: BlockRef): Promise<ValidationOutcome> {

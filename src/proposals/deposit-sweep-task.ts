@@ -3,6 +3,10 @@
 import { getBytes } from "ethers";
 import { BitcoinUnavailableError } from "../bitcoin/bitcoin-chain.js";
 import { depositScript, fundingOutputKind } from "../bitcoin/scripts.js";
+import { isTaprootDepositOutput, taprootRefundLeaf } from "../bitcoin/taproot.js";
+import { signingSchemeAt } from "../chain/bridge-client.js";
+import type { TaprootDepositExtraInfo } from "../chain/gen/validator.js";
+import type { WalletSigningScheme } from "../chain/types.js";
 import { txHashOf, txInfoOf, txOutputs, txidFromHash } from "../bitcoin/tx.js";
 import { OUTPUT_SCRIPT_LENGTH, vsize, type InputShape } from "../bitcoin/vsize.js";
 import type { DepositExtraInfo, DepositRequest, DepositSweepProposal } from "../chain/types.js";
@@ -30,6 +34,8 @@ interface Selected {
   row: EvDepositRow;
   deposit: DepositRequest;
   extraInfo: DepositExtraInfo;
+  /** A FROST wallet's Taproot deposit (threshold.md §4.2). */
+  taprootExtraInfo?: TaprootDepositExtraInfo;
   input: InputShape;
 }
 
@@ -49,7 +55,9 @@ export class DepositSweepTask extends BitcoinTask<DepositSweepTaskComponents> {
 
     const wallet = await this.walletThatMayMove(ctx);
     if (wallet === null) return null;
-    const pre = await checkWalletPreconditions(this.components, walletPkh, L, { signal });
+    const scheme = await signingSchemeAt(bridge, walletPkh, L, { signal });
+    const frost = scheme.scheme === "frost";
+    const pre = await checkWalletPreconditions(this.components, walletPkh, L, { signal }, scheme);
     if (pre !== null) return skip(pre);
 
     const constants = await validator.constants(L);
@@ -57,14 +65,15 @@ export class DepositSweepTask extends BitcoinTask<DepositSweepTaskComponents> {
     const low = tLow((await this.components.chain.block(ctx.W, { signal })).timestamp);
     const high = tHigh(L, ctx.W, ActionType.DepositSweep, this.init.extraSafetyMarginSec ?? DEFAULT_EXTRA_SAFETY_MARGIN_SEC);
 
-    const selected = await this.select(ctx, constants.DEPOSIT_SWEEP_MAX_SIZE, constants.DEPOSIT_MIN_AGE, constants.DEPOSIT_REFUND_SAFETY_MARGIN, low, high);
+    const selected = await this.select(ctx, constants.DEPOSIT_SWEEP_MAX_SIZE, constants.DEPOSIT_MIN_AGE, constants.DEPOSIT_REFUND_SAFETY_MARGIN, low, high, scheme);
     if (selected.length === 0) return skip("NO_SWEEPABLE_DEPOSITS");
 
-    // §13.4.2: main UTXO input only when the wallet has one; one P2WPKH output.
+    // §13.4.2: main UTXO input only when the wallet has one; one P2WPKH output (P2TR for a FROST wallet).
     const hasMainUtxo = wallet.mainUtxoHash.some((b) => b !== 0);
-    const inputs: InputShape[] = [...(hasMainUtxo ? [{ kind: "p2wpkh" } as const] : []), ...selected.map((s) => s.input)];
+    const mainShape: InputShape = frost ? { kind: "p2tr" } : { kind: "p2wpkh" };
+    const inputs: InputShape[] = [...(hasMainUtxo ? [mainShape] : []), ...selected.map((s) => s.input)];
     const rate = appliedFeeRate(await this.components.btc.estimateSatPerVByte({ signal }), this.init.fee ?? DEFAULT_FEE_POLICY);
-    const fee = feeFor(rate, vsize(inputs, [OUTPUT_SCRIPT_LENGTH.p2wpkh]));
+    const fee = feeFor(rate, vsize(inputs, [frost ? OUTPUT_SCRIPT_LENGTH.p2tr : OUTPUT_SCRIPT_LENGTH.p2wpkh]));
     const shares = equalShares(fee, selected.length);
     // The last share carries the remainder, which is what the contract bounds.
     if (shares[shares.length - 1]! > depositTxMaxFee) return skip("FEE_ABOVE_MAX", { fee: fee.toString(), depositTxMaxFee: depositTxMaxFee.toString() });
@@ -77,7 +86,9 @@ export class DepositSweepTask extends BitcoinTask<DepositSweepTaskComponents> {
       sweepTxFee: fee,
       depositsRevealBlocks: depositsRevealBlocks.map(BigInt),
     };
-    const outcome = await validator.validateDepositSweep(proposal, selected.map((s) => s.extraInfo), L);
+    const outcome = frost
+      ? await validator.validateTaprootDepositSweep(proposal, selected.map((s) => s.taprootExtraInfo!), L)
+      : await validator.validateDepositSweep(proposal, selected.map((s) => s.extraInfo), L);
     if (outcome.outcome === "unverified") throw new ProposalTaskError("VALIDATION_UNVERIFIED", outcome.error);
     if (outcome.outcome === "invalid") {
       this.log.warn({ task: "DepositSweep", wallet: ctx.wallet, W: ctx.W, reason: outcome.reason }, "deposit sweep proposal rejected by the validator");
@@ -94,6 +105,7 @@ export class DepositSweepTask extends BitcoinTask<DepositSweepTaskComponents> {
     refundMargin: number,
     low: number,
     high: number,
+    scheme: WalletSigningScheme = { scheme: "ecdsa" },
   ): Promise<Selected[]> {
     const { bridge, store } = this.components;
     const { L, signal } = ctx;
@@ -134,6 +146,12 @@ export class DepositSweepTask extends BitcoinTask<DepositSweepTaskComponents> {
         continue;
       }
 
+      // A FROST wallet sweeps Taproot deposits only (its validator takes that form only); ECDSA unchanged.
+      if (scheme.scheme === "frost" && row.refundX == null) {
+        note(row, "NOT_TAPROOT_DEPOSIT");
+        continue;
+      }
+
       const fundingTxHash = fromHex(row.fundingTxHash);
       const txid = txidFromHash(fundingTxHash);
       let raw: Uint8Array | null;
@@ -161,6 +179,42 @@ export class DepositSweepTask extends BitcoinTask<DepositSweepTaskComponents> {
         outputs = txOutputs(raw);
       } catch (err) {
         note(row, "FUNDING_TX_MISMATCH", { txid, error: (err as Error).message });
+        continue;
+      }
+
+      if (scheme.scheme === "frost") {
+        const walletX = scheme.walletX;
+        const refundX = fromHex(row.refundX!);
+        const leaf = taprootRefundLeaf({
+          depositor: getBytes(deposit.depositor),
+          blindingFactor: fromHex(row.blindingFactor),
+          refundLocktime,
+          refundX,
+          extraData: deposit.extraData,
+        });
+        const out = outputs[row.fundingOutputIndex]?.script;
+        if (out === undefined || !isTaprootDepositOutput(out, walletX, leaf)) {
+          store.depositStatus.mark(row.depositKey, "unsweepable", L.blockNumber, "SCRIPT_MISMATCH");
+          note(row, "SCRIPT_MISMATCH", { txid });
+          continue;
+        }
+        const fundingTx = txInfoOf(raw);
+        const taprootExtraInfo: TaprootDepositExtraInfo = {
+          fundingTx,
+          blindingFactor: fromHex(row.blindingFactor),
+          walletPubKeyHash: fromHex(row.walletPkh),
+          walletX,
+          refundPubKeyHash: fromHex(row.refundPkh),
+          refundX,
+          refundLocktime,
+        };
+        selected.push({
+          row,
+          deposit,
+          extraInfo: { fundingTx, blindingFactor: taprootExtraInfo.blindingFactor, walletPubKeyHash: taprootExtraInfo.walletPubKeyHash, refundPubKeyHash: taprootExtraInfo.refundPubKeyHash, refundLocktime },
+          taprootExtraInfo,
+          input: { kind: "p2tr" },
+        });
         continue;
       }
 

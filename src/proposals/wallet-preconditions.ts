@@ -2,6 +2,7 @@
 // no local action holds the wallet lock (§12, reliability.md §3.3) and the wallet is synced
 // between chains (§13.9.2). The lock is checked first: it is local and costs no Electrum call.
 // Also the components and options those tasks share.
+import type { WalletSigningScheme } from "../chain/types.js";
 import type { EthereumChain } from "../chain/ethereum-chain.js";
 import type { AbortOptions } from "../util/lifecycle.js";
 import type { BridgeClient } from "../chain/bridge-client.js";
@@ -49,8 +50,9 @@ export async function checkWalletPreconditions(
   walletPkh: Uint8Array,
   at: BlockRef,
   o: AbortOptions = {},
+  scheme: WalletSigningScheme = { scheme: "ecdsa" },
 ): Promise<null | WalletPreconditionFailure> {
   if (deps.store.actions.lockHolder(toHex(walletPkh)) !== undefined) return "WALLET_BUSY";
-  const synced = await walletSynced({ btc: deps.btc, bridge: deps.bridge }, walletPkh, at, o);
+  const synced = await walletSynced({ btc: deps.btc, bridge: deps.bridge }, walletPkh, at, o, scheme);
   return synced.synced ? null : "WALLET_NOT_SYNCED";
 }
