@@ -7,7 +7,8 @@ import type { BitcoinChain } from "../bitcoin/bitcoin-chain.js";
 import { findMainUtxo, toBitcoinUtxo } from "../bitcoin/main-utxo.js";
 import { txHashOf, txInfoOf, txidFromHash } from "../bitcoin/tx.js";
 import { bridgeInterface } from "../chain/abi.js";
-import type { BridgeClient } from "../chain/bridge-client.js";
+import { signingSchemeAt, type BridgeClient } from "../chain/bridge-client.js";
+import type { TaprootDepositExtraInfo } from "../chain/gen/validator.js";
 import type { EthereumChain } from "../chain/ethereum-chain.js";
 import type { BlockRef } from "../chain/pinned-call.js";
 import type { BitcoinUtxo, DepositExtraInfo } from "../chain/types.js";
@@ -39,6 +40,7 @@ type BitcoinContentValidatorDeps = BitcoinContentValidatorComponents & BitcoinCo
 
 const ZERO_UTXO: BitcoinUtxo = { txHash: new Uint8Array(32), txOutputIndex: 0, txOutputValue: 0n };
 const DEPOSIT_REVEALED = bridgeInterface.getEvent("DepositRevealed")!;
+const TAPROOT_DEPOSIT_REVEALED = bridgeInterface.getEvent("TaprootDepositRevealed")!;
 
 function fromValidator(o: ValidationOutcome): ContentOutcome {
   if (o.outcome === "valid") return { class: "valid" };
@@ -72,7 +74,10 @@ async function depositSweep(deps: BitcoinContentValidatorDeps, input: ContentVal
   if (p.depositsKeys.length !== p.depositsRevealBlocks.length) {
     return { class: "invalid", reason: "REVEAL_BLOCKS_MISMATCH", facts: { keys: p.depositsKeys.length, revealBlocks: p.depositsRevealBlocks.length } };
   }
+  // A FROST wallet's sweep goes to the Taproot validator with each deposit's refundX (threshold.md §4.2).
+  const scheme = await signingSchemeAt(deps.bridge, ctx.walletPkh, at, { signal });
   const extraInfo: DepositExtraInfo[] = [];
+  const taprootInfo: TaprootDepositExtraInfo[] = [];
   for (const [i, key] of p.depositsKeys.entries()) {
     const txid = txidFromHash(key.fundingTxHash);
     const raw = await deps.btc.getTransaction(txid, { signal });
@@ -104,6 +109,13 @@ async function depositSweep(deps: BitcoinContentValidatorDeps, input: ContentVal
       return { class: "invalid", reason: "REVEAL_EVENT_NOT_FOUND", facts: { index: i, txid, fundingOutputIndex: key.fundingOutputIndex, revealBlock } };
     }
     extraInfo.push({ fundingTx, ...event });
+    if (scheme.scheme === "frost") {
+      const refundX = await taprootRefundX(deps, ctx.walletPkh, revealBlock, key.fundingTxHash, key.fundingOutputIndex, signal);
+      if (refundX === null) {
+        return { class: "invalid", reason: "TAPROOT_REVEAL_EVENT_NOT_FOUND", facts: { index: i, txid, fundingOutputIndex: key.fundingOutputIndex, revealBlock } };
+      }
+      taprootInfo.push({ fundingTx, ...event, walletX: scheme.walletX, refundX });
+    }
   }
   const proposal = {
     walletPubKeyHash: ctx.walletPkh,
@@ -111,7 +123,33 @@ async function depositSweep(deps: BitcoinContentValidatorDeps, input: ContentVal
     sweepTxFee: p.sweepTxFee,
     depositsRevealBlocks: p.depositsRevealBlocks.map(BigInt),
   };
+  if (scheme.scheme === "frost") return fromValidator(await deps.validator.validateTaprootDepositSweep(proposal, taprootInfo, at));
   return fromValidator(await deps.validator.validateDepositSweep(proposal, extraInfo, at));
+}
+
+/** The refundX of the outpoint's TaprootDepositRevealed in exactly block `revealBlock` (wallet topic first), or null. */
+async function taprootRefundX(
+  deps: BitcoinContentValidatorDeps,
+  walletPkh: Uint8Array,
+  revealBlock: number,
+  fundingTxHash: Uint8Array,
+  fundingOutputIndex: number,
+  signal: AbortSignal,
+): Promise<Uint8Array | null> {
+  const walletTopic = zeroPadBytes(walletPkh, 32);
+  const logs = await deps.chain.logs(
+    { address: deps.bridgeAddress, topics: [TAPROOT_DEPOSIT_REVEALED.topicHash, walletTopic], fromBlock: revealBlock, toBlock: revealBlock },
+    { signal, retry: false },
+  );
+  for (const log of logs) {
+    if (log.removed) continue;
+    const parsed = bridgeInterface.parseLog({ topics: log.topics, data: log.data });
+    if (parsed === null || parsed.name !== "TaprootDepositRevealed") continue;
+    const a = parsed.args;
+    if (!bytesEqual(getBytes(a.fundingTxHash as string), fundingTxHash) || Number(a.fundingOutputIndex) !== fundingOutputIndex) continue;
+    return getBytes(a.refundX as string);
+  }
+  return null;
 }
 
 /**
@@ -152,9 +190,11 @@ async function movingFunds(deps: BitcoinContentValidatorDeps, input: ContentVali
   const p = input.payload as PayloadOf<ActionType.MovingFunds>;
   const { ctx, at } = input;
   const wallet = await deps.bridge.wallets(ctx.walletPkh, at);
+  // A FROST wallet's main UTXO is P2TR of walletX (threshold.md §4).
+  const scheme = await signingSchemeAt(deps.bridge, ctx.walletPkh, at, { signal });
   let mainUtxo: BitcoinUtxo;
   try {
-    const found = await findMainUtxo(deps.btc, ctx.walletPkh, wallet.mainUtxoHash, { signal });
+    const found = await findMainUtxo(deps.btc, ctx.walletPkh, wallet.mainUtxoHash, { signal }, scheme);
     mainUtxo = found === null ? ZERO_UTXO : toBitcoinUtxo(found);
   } catch (err) {
     if ((err as { code?: unknown }).code === "MAIN_UTXO_NOT_FOUND") {

@@ -14,6 +14,8 @@ import { frostWalletRegistryInterface } from "../../src/chain/abi.js";
 import { ActionType } from "../../src/protocol/constants.js";
 import { decodePayload, type DepositSweepPayload } from "../../src/protocol/payloads.js";
 import { DepositSweepTask } from "../../src/proposals/deposit-sweep-task.js";
+import { bitcoinContentValidator } from "../../src/coordination/bitcoin-content-validation.js";
+import { actionWindowContext } from "../../src/actions/handlers/handler.js";
 import { createDevFrostWallet } from "../../src/threshold/dev-wallet.js";
 import { to0x, toHex } from "../../src/util/hex.js";
 import { schnorr } from "@noble/curves/secp256k1.js";
@@ -84,5 +86,16 @@ describe("DepositSweepTask, FROST wallet", () => {
     expect(payload.depositsRevealBlocks).toEqual([r.blockNumber]);
     const rate = appliedFeeRate(await dc.btc.estimateSatPerVByte(), FEE);
     expect(payload.sweepTxFee).toBe(feeFor(rate, vsize([{ kind: "p2tr" }], [OUTPUT_SCRIPT_LENGTH.p2tr])));
+
+    // The follower's content validation: the Taproot validator with the reveal's refundX.
+    const follower = bitcoinContentValidator(
+      { validator: dc.validatorClient, bridge: dc.bridgeClient, btc: dc.btc, chain: dc.chain, store: dc.store },
+      { bridgeAddress: dc.bridgeAddress, profile: { fundingTxMinConfirmations: 6 } },
+    );
+    const ctx = actionWindowContext({ walletPkh: toHex(FROST.walletPkh), W: W.blockNumber });
+    const signal = new AbortController().signal;
+    expect(await follower({ ctx, actionType: ActionType.DepositSweep, payload, at: W }, signal)).toEqual({ class: "valid" });
+    const tooHigh = { ...payload, sweepTxFee: 10_000_000n };
+    expect((await follower({ ctx, actionType: ActionType.DepositSweep, payload: tooHigh, at: W }, signal)).class).toBe("invalid");
   });
 });
