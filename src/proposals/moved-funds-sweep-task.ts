@@ -1,5 +1,6 @@
 // Moved funds sweep task (coordination.md §13.5): sweep the oldest moving-funds output paid to this
 // wallet whose sweep request is still Pending, together with the main UTXO if there is one.
+import { signingSchemeAt } from "../chain/bridge-client.js";
 import { ActionType } from "../protocol/constants.js";
 import { MovedFundsSweepRequestState } from "../chain/types.js";
 import { encodePayload } from "../protocol/payloads.js";
@@ -36,14 +37,17 @@ export class MovedFundsSweepTask extends BitcoinTask {
     }
     if (chosen === undefined) return this.skip(ctx, "NO_PENDING_OUTPOINT", { outpoints: outpoints.length });
 
-    const blocked = await checkWalletPreconditions({ btc, bridge, store }, walletPkh, L, { signal });
+    // A FROST wallet's outputs (the moved funds, its main UTXO, the sweep output) are P2TR (threshold.md §4).
+    const scheme = await signingSchemeAt(bridge, walletPkh, L, { signal });
+    const own = scheme.scheme === "frost" ? ({ kind: "p2tr" } as const) : ({ kind: "p2wpkh" } as const);
+    const blocked = await checkWalletPreconditions({ btc, bridge, store }, walletPkh, L, { signal }, scheme);
     if (blocked !== null) return this.skip(ctx, blocked);
 
     const hasMainUtxo = wallet.mainUtxoHash.some((b) => b !== 0);
     const { movedFundsSweepTxMaxTotalFee } = await bridge.movingFundsParameters(L);
     const rate = appliedFeeRate(await btc.estimateSatPerVByte({ signal }), this.init.fee ?? DEFAULT_FEE_POLICY);
-    const inputs = hasMainUtxo ? [{ kind: "p2wpkh" as const }, { kind: "p2wpkh" as const }] : [{ kind: "p2wpkh" as const }];
-    const size = vsize(inputs, [OUTPUT_SCRIPT_LENGTH.p2wpkh]);
+    const inputs = hasMainUtxo ? [own, own] : [own];
+    const size = vsize(inputs, [scheme.scheme === "frost" ? OUTPUT_SCRIPT_LENGTH.p2tr : OUTPUT_SCRIPT_LENGTH.p2wpkh]);
     const fee = feeFor(rate, size);
     if (fee > movedFundsSweepTxMaxTotalFee) {
       return this.skip(ctx, "FEE_ABOVE_MAX", { fee: fee.toString(), maxTotal: movedFundsSweepTxMaxTotalFee.toString(), feeRate: rate, vsize: size });

@@ -1,6 +1,7 @@
 // Moving funds task (coordination.md §13.6): a MovingFunds wallet with nothing left to redeem, sweep
 // or move in moves its whole main UTXO to Live target wallets. Without a commitment yet, the leader
 // picks the targets and submits the commitment as an Ethereum intent (reliability.md §3.7) first.
+import { signingSchemeAt } from "../chain/bridge-client.js";
 import { getAddress, keccak256 } from "ethers";
 import { ActionType, WalletState } from "../protocol/constants.js";
 import { bridgeInterface } from "../chain/abi.js";
@@ -53,10 +54,12 @@ export class MovingFundsTask extends BitcoinTask {
     const deposit = await this.sweepableDeposit(walletPkh, L, low, signal);
     if (deposit !== null) return this.skip(ctx, "SWEEPABLE_DEPOSIT", { depositKey: deposit });
 
-    const blocked = await checkWalletPreconditions({ btc, bridge, store }, walletPkh, L, { signal });
+    // A FROST wallet's main UTXO is P2TR (threshold.md §4); the targets' outputs stay P2WPKH here.
+    const scheme = await signingSchemeAt(bridge, walletPkh, L, { signal });
+    const blocked = await checkWalletPreconditions({ btc, bridge, store }, walletPkh, L, { signal }, scheme);
     if (blocked !== null) return this.skip(ctx, blocked);
 
-    const main = await findMainUtxo(btc, walletPkh, wallet.mainUtxoHash, { signal });
+    const main = await findMainUtxo(btc, walletPkh, wallet.mainUtxoHash, { signal }, scheme);
     if (main === null || main.value === 0n) return this.skip(ctx, "ZERO_BALANCE");
     const liveWallets = await bridge.liveWalletsCount(L);
     if (liveWallets === 0) return this.skip(ctx, "NO_LIVE_WALLETS");
@@ -72,7 +75,7 @@ export class MovingFundsTask extends BitcoinTask {
 
     const { movingFundsTxMaxTotalFee } = await bridge.movingFundsParameters(validateAt);
     const rate = appliedFeeRate(await btc.estimateSatPerVByte({ signal }), this.init.fee ?? DEFAULT_FEE_POLICY);
-    const size = vsize([{ kind: "p2wpkh" }], targets.map(() => OUTPUT_SCRIPT_LENGTH.p2wpkh));
+    const size = vsize([scheme.scheme === "frost" ? { kind: "p2tr" } : { kind: "p2wpkh" }], targets.map(() => OUTPUT_SCRIPT_LENGTH.p2wpkh));
     const fee = feeFor(rate, size);
     if (fee > movingFundsTxMaxTotalFee) {
       return this.skip(ctx, "FEE_ABOVE_MAX", { fee: fee.toString(), maxTotal: movingFundsTxMaxTotalFee.toString(), feeRate: rate, vsize: size });

@@ -1,6 +1,7 @@
 // Redemption task (coordination.md §13.3): the oldest pending requests of the wallet that are past
 // their (watchtower-extended) minimum age and still far enough from their timeout, at most
 // REDEMPTION_MAX_SIZE, paid from the main UTXO with one change output.
+import { signingSchemeAt } from "../chain/bridge-client.js";
 import { ZeroAddress } from "ethers";
 import { ActionType, ASSUMED_BLOCK_TIME_SEC } from "../protocol/constants.js";
 import { watchtowerInterface } from "../chain/abi.js";
@@ -68,11 +69,15 @@ export class RedemptionTask extends BitcoinTask {
     const selected = candidates.slice(0, constants.REDEMPTION_MAX_SIZE);
     if (selected.length === 0) return this.skip(ctx, "NO_ELIGIBLE_REQUESTS", { pendingRows: rows.length });
 
-    const blocked = await checkWalletPreconditions({ btc, bridge, store }, walletPkh, L, { signal });
+    // A FROST wallet's main UTXO and change are P2TR (threshold.md §4).
+    const scheme = await signingSchemeAt(bridge, walletPkh, L, { signal });
+    const frost = scheme.scheme === "frost";
+    const blocked = await checkWalletPreconditions({ btc, bridge, store }, walletPkh, L, { signal }, scheme);
     if (blocked !== null) return this.skip(ctx, blocked);
 
     const rate = appliedFeeRate(await btc.estimateSatPerVByte({ signal }), this.init.fee ?? DEFAULT_FEE_POLICY);
-    const size = vsize([{ kind: "p2wpkh" }], [OUTPUT_SCRIPT_LENGTH.p2wpkh, ...selected.map((c) => c.script.length)]);
+    const change = frost ? OUTPUT_SCRIPT_LENGTH.p2tr : OUTPUT_SCRIPT_LENGTH.p2wpkh;
+    const size = vsize([frost ? { kind: "p2tr" } : { kind: "p2wpkh" }], [change, ...selected.map((c) => c.script.length)]);
     const fee = feeFor(rate, size);
     const shares = equalShares(fee, selected.length);
     const shareAboveMax = selected.findIndex((c, i) => shares[i]! > c.request.txMaxFee);
