@@ -11,8 +11,6 @@ import { fileURLToPath } from "node:url";
 import {
   ContractFactory,
   JsonRpcProvider,
-  Signature,
-  SigningKey,
   Wallet,
   getBytes,
   toBeHex,
@@ -48,29 +46,27 @@ import { schnorr } from "@noble/curves/secp256k1.js";
 import { BitcoinTipTracker } from "../../src/bitcoin/bitcoin-tip.js";
 import { BitcoinResponder } from "../../src/bitcoin/responder.js";
 import { p2wpkhScript } from "../../src/bitcoin/scripts.js";
-import { buildUnsigned, depositSweepTx, finalizeSigned } from "../../src/bitcoin/tx-builder.js";
 import { hashFromTxid, txHashOf, txOutputs } from "../../src/bitcoin/tx.js";
 import { outpointKey, utxoHash } from "../../src/protocol/bridge-keys.js";
 import { BridgeClient } from "../../src/chain/bridge-client.js";
 import { EthIntentSender } from "../../src/chain/eth-intents.js";
 import { EthersChain } from "../../src/chain/ethers-chain.js";
 import { EventIndexer } from "../../src/chain/event-indexer.js";
-import { MovedFundsSweepRequestState, type BitcoinUtxo } from "../../src/chain/types.js";
+import type { BitcoinUtxo } from "../../src/chain/types.js";
 import { ValidatorClient } from "../../src/chain/validator-client.js";
 import { bitcoinContentValidator } from "../../src/coordination/bitcoin-content-validation.js";
-import { ActionType, WalletState } from "../../src/protocol/constants.js";
+import { ActionType } from "../../src/protocol/constants.js";
 import { prefixScript } from "../../src/protocol/bridge-keys.js";
 import { actionSchedule } from "../../src/coordination/result-processor.js";
 import { encodePayload, type PayloadOf } from "../../src/protocol/payloads.js";
 import type { ActionRow } from "../../src/store/repos/actions-repo.js";
 import { Store } from "../../src/store/store.js";
-import { bytesEqual, to0x, toHex } from "../../src/util/hex.js";
+import { to0x, toHex } from "../../src/util/hex.js";
 import { randomHex } from "../contracts/helpers/bitcoin-fixtures.js";
 import { FakeBitcoinChain } from "../fakes/fake-bitcoin-chain.js";
 import { startHardhatNode, type HardhatNode } from "../fakes/hardhat-node.js";
 import { ManualClock } from "../fixtures/manual-clock.js";
-import { revealDeposit } from "../fixtures/deposit-chain.js";
-import { deployBridge, sendBridge, walletKey, type WalletKey } from "../fixtures/indexer-bridge.js";
+import { deployBridge, sendBridge } from "../fixtures/indexer-bridge.js";
 
 const VALIDATOR_ARTIFACT = join(
   dirname(fileURLToPath(import.meta.url)),
@@ -89,7 +85,6 @@ let deployBlock: number;
 let gov: JsonRpcSigner;
 let requester: JsonRpcSigner;
 let depositor: JsonRpcSigner;
-let member: JsonRpcSigner;
 let bridgeClient: BridgeClient;
 let validatorClient: ValidatorClient;
 let store: Store;
@@ -316,7 +311,7 @@ beforeAll(async () => {
   const artifact = JSON.parse(readFileSync(VALIDATOR_ARTIFACT, "utf8")) as { abi: unknown[]; bytecode: string };
   const validator = await new ContractFactory(artifact.abi as never, artifact.bytecode, gov).deploy(bridgeAddress);
   await validator.deploymentTransaction()!.wait();
-  [requester, depositor, member] = await Promise.all([2, 3, 4].map((i) => provider.getSigner(i)));
+  [requester, depositor] = await Promise.all([2, 3].map((i) => provider.getSigner(i)));
   await provider.send("hardhat_setBalance", [operator.address, toQuantity(10n ** 20n)]);
   await sendBridge(bridge, gov, "setMaintainerStatus", operator.address, true);
   await sendBridge(bridge, gov, "setRedemptionRequesterStatus", await requester.getAddress(), true);
