@@ -10,9 +10,9 @@ import type { BitcoinResponder } from "../../bitcoin/responder.js";
 import { compressedPublicKey } from "../../bitcoin/scripts.js";
 import { tapLeafHash } from "../../bitcoin/taproot.js";
 import { buildUnsigned, finalizeSigned, type TxInput, type TxPlan } from "../../bitcoin/tx-builder.js";
-import type { BridgeClient } from "../../chain/bridge-client.js";
+import { signingSchemeAt, type BridgeClient } from "../../chain/bridge-client.js";
 import type { BlockRef } from "../../chain/pinned-call.js";
-import { WalletSchemeId, type WalletSigningScheme } from "../../chain/types.js";
+import type { WalletSigningScheme } from "../../chain/types.js";
 import type { DigestKey } from "../../threshold/wallet-signer.js";
 import type { ContentValidator } from "../../coordination/content-validation.js";
 import { decodePayload, type PayloadOf } from "../../protocol/payloads.js";
@@ -88,18 +88,6 @@ export function txInputsOf(outpoints: readonly SpentOutpoint[]): TxInput[] {
 
 const ECDSA: WalletSigningScheme = { scheme: "ecdsa" };
 
-/**
- * The wallet's signing scheme pinned at `at` (threshold.md §2): FROST's walletX is the X half of the
- * Bridge's wallet public key. A bridge without `walletScheme` (pre-FROST fakes) means ECDSA.
- */
-export async function walletSchemeOf(bridge: Pick<BridgeClient, "walletPublicKey"> & Partial<Pick<BridgeClient, "walletScheme">>, walletPkh: Uint8Array, at: BlockRef, signal?: AbortSignal): Promise<WalletSigningScheme> {
-  if (bridge.walletScheme === undefined) return ECDSA;
-  const view = await bridge.walletScheme(walletPkh, at, { signal });
-  if (view.scheme !== WalletSchemeId.FROST) return ECDSA;
-  const publicKey = await bridge.walletPublicKey(walletPkh, at, { signal });
-  if (publicKey.length !== 64) throw new Error(`FROST wallet ${to0x(walletPkh)} has no public key at ${at.blockNumber}`);
-  return { scheme: "frost", threshold: Number(view.threshold), walletX: publicKey.slice(0, 32) };
-}
 
 export class BitcoinActionHandler<T extends BitcoinActionType> implements ActionHandler, BitcoinStateHandler {
   readonly type: T;
@@ -141,7 +129,7 @@ export class BitcoinActionHandler<T extends BitcoinActionType> implements Action
     const key = to0x(walletPkh);
     const cached = this.schemes.get(key);
     if (cached !== undefined) return cached;
-    const scheme = await walletSchemeOf(this.components.bridge, walletPkh, at, signal);
+    const scheme = await signingSchemeAt(this.components.bridge, walletPkh, at, { signal });
     this.schemes.set(key, scheme);
     return scheme;
   }
