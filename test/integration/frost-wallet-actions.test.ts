@@ -30,6 +30,7 @@ import type { BitcoinActionComponents } from "../../src/actions/handlers/bitcoin
 import type { ActionHandler } from "../../src/actions/handlers/handler.js";
 import { OutcomeRecorder } from "../../src/actions/recording.js";
 import { FrostDealerSigner } from "../../src/threshold/frost-dealer-signer.js";
+import type { DigestKey, WalletSigner } from "../../src/actions/signer.js";
 import { createDevFrostWallet } from "../../src/threshold/dev-wallet.js";
 import { DepositSweepTask } from "../../src/proposals/deposit-sweep-task.js";
 import { RedemptionTask } from "../../src/proposals/redemption-task.js";
@@ -251,6 +252,13 @@ async function runToFinal(scheduled: ActionRow): Promise<ActionRow> {
   return final;
 }
 
+/** The dealer signer; with `tamper`, every digest is signed under the untweaked wallet key (wrong for a deposit). */
+const dealer = new FrostDealerSigner([FROST], { chainId: 31337n });
+let tamper = false;
+const signer: WalletSigner = {
+  sign: (req) => dealer.sign(tamper && req.keys ? { ...req, keys: req.keys.map((): DigestKey => ({ scheme: "bip340", key: "wallet" })) } : req),
+};
+
 const logger = pino({ level: "info" }, { write: (s: string) => void logLines.push(JSON.parse(s) as Record<string, unknown>) });
 const blocks: BlockSource = {
   block: async (n) => {
@@ -281,7 +289,7 @@ async function startNode(): Promise<void> {
     clock,
     blocks,
     bridge: bridgeClient,
-    signer: new FrostDealerSigner([FROST], { chainId: 31337n }),
+    signer,
     handlers: new Map<ActionType, ActionHandler>([
       [ActionType.DepositSweep, new DepositSweepHandler(deps)],
       [ActionType.Redemption, new RedemptionHandler(deps)],
@@ -415,6 +423,29 @@ describe("FROST wallet actions through the executor", () => {
     const w = await bridgeClient.wallets(FROST.walletPkh, await pinned());
     expect(w.mainUtxoHash).toEqual(utxoHash(hashFromTxid(settled.txid!), 0, outs[0]!.value));
     expect(w.pendingRedemptionsValue).toBe(0n);
+    await runToFinal(row);
+  });
+
+  it("a signature under the wrong BIP-340 key is refused before signed; the next attempt signs the deposit under its leaf key", async () => {
+    const d = await deposit(2);
+    await passTime(3 * HOUR);
+    await indexAll();
+    tamper = true;
+    const row = await schedule(ActionType.DepositSweep, {
+      depositsKeys: [{ fundingTxHash: d.fundingTxHash, fundingOutputIndex: 0 }],
+      sweepTxFee: 1800n,
+      depositsRevealBlocks: [d.block],
+    });
+    await mineEthTo(row.signingStart);
+    await until("BAD_SIGNATURE", () => logLines.some((l) => l.code === "BAD_SIGNATURE" && l.actionId === row.id && l.detail === "signature 1 does not verify"));
+    expect(store.actions.get(row.id)!.state).toBe("signing");
+    expect(store.actions.get(row.id)!.signedTx).toBeNull();
+    tamper = false;
+    await mineEthTo((await provider.getBlockNumber()) + 1);
+    const r = await untilState(row.id, "in_mempool");
+    expect(r.outpoints!.map((o) => o.taprootLeaf === undefined)).toEqual([true, false]);
+    const settled = await runToSettled(row);
+    mainUtxo = { txHash: hashFromTxid(settled.txid!), txOutputIndex: 0, txOutputValue: txOutputs(r.signedTx!)[0]!.value };
     await runToFinal(row);
   });
 });
