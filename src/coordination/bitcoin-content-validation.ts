@@ -39,8 +39,6 @@ export interface BitcoinContentValidatorInit {
 type BitcoinContentValidatorDeps = BitcoinContentValidatorComponents & BitcoinContentValidatorInit;
 
 const ZERO_UTXO: BitcoinUtxo = { txHash: new Uint8Array(32), txOutputIndex: 0, txOutputValue: 0n };
-const DEPOSIT_REVEALED = bridgeInterface.getEvent("DepositRevealed")!;
-const TAPROOT_DEPOSIT_REVEALED = bridgeInterface.getEvent("TaprootDepositRevealed")!;
 
 function fromValidator(o: ValidationOutcome): ContentOutcome {
   if (o.outcome === "valid") return { class: "valid" };
@@ -104,13 +102,14 @@ async function depositSweep(deps: BitcoinContentValidatorDeps, input: ContentVal
     }
 
     const revealBlock = p.depositsRevealBlocks[i]!;
-    const event = await revealEvent(deps, ctx.walletPkh, revealBlock, key.fundingTxHash, key.fundingOutputIndex, signal);
+    const lookup = { walletPkh: ctx.walletPkh, revealBlock, fundingTxHash: key.fundingTxHash, fundingOutputIndex: key.fundingOutputIndex };
+    const event = await revealEvent(deps, lookup, signal);
     if (event === null) {
       return { class: "invalid", reason: "REVEAL_EVENT_NOT_FOUND", facts: { index: i, txid, fundingOutputIndex: key.fundingOutputIndex, revealBlock } };
     }
     extraInfo.push({ fundingTx, ...event });
     if (scheme.scheme === "frost") {
-      const refundX = await taprootRefundX(deps, ctx.walletPkh, revealBlock, key.fundingTxHash, key.fundingOutputIndex, signal);
+      const refundX = await taprootRefundX(deps, lookup, signal);
       if (refundX === null) {
         return { class: "invalid", reason: "TAPROOT_REVEAL_EVENT_NOT_FOUND", facts: { index: i, txid, fundingOutputIndex: key.fundingOutputIndex, revealBlock } };
       }
@@ -127,63 +126,55 @@ async function depositSweep(deps: BitcoinContentValidatorDeps, input: ContentVal
   return fromValidator(await deps.validator.validateDepositSweep(proposal, extraInfo, at));
 }
 
-/** The refundX of the outpoint's TaprootDepositRevealed in exactly block `revealBlock` (wallet topic first), or null. */
-async function taprootRefundX(
+/** An outpoint's reveal event in exactly block `revealBlock`: where the node finds what it revealed. */
+interface RevealLookup {
+  walletPkh: Uint8Array;
+  revealBlock: number;
+  fundingTxHash: Uint8Array;
+  fundingOutputIndex: number;
+}
+
+/**
+ * The arguments of the outpoint's `name` event in exactly block `revealBlock`, filtered by the Bridge,
+ * the event topic and the wallet topic. Read from the chain, not the lagging local index.
+ */
+async function outpointEvent(
   deps: BitcoinContentValidatorDeps,
-  walletPkh: Uint8Array,
-  revealBlock: number,
-  fundingTxHash: Uint8Array,
-  fundingOutputIndex: number,
+  name: "DepositRevealed" | "TaprootDepositRevealed",
+  q: RevealLookup,
   signal: AbortSignal,
-): Promise<Uint8Array | null> {
-  const walletTopic = zeroPadBytes(walletPkh, 32);
-  const logs = await deps.chain.logs(
-    { address: deps.bridgeAddress, topics: [TAPROOT_DEPOSIT_REVEALED.topicHash, walletTopic], fromBlock: revealBlock, toBlock: revealBlock },
-    { signal, retry: false },
-  );
+): Promise<Record<string, unknown> | null> {
+  const event = bridgeInterface.getEvent(name)!;
+  // bytes20 indexed: the topic is the value left-aligned in 32 bytes; DepositRevealed indexes the depositor first.
+  const walletTopic = zeroPadBytes(q.walletPkh, 32);
+  const topics = name === "DepositRevealed" ? [event.topicHash, null, walletTopic] : [event.topicHash, walletTopic];
+  const logs = await deps.chain.logs({ address: deps.bridgeAddress, topics, fromBlock: q.revealBlock, toBlock: q.revealBlock }, { signal, retry: false });
   for (const log of logs) {
     if (log.removed) continue;
     const parsed = bridgeInterface.parseLog({ topics: log.topics, data: log.data });
-    if (parsed === null || parsed.name !== "TaprootDepositRevealed") continue;
+    if (parsed === null || parsed.name !== name) continue;
     const a = parsed.args;
-    if (!bytesEqual(getBytes(a.fundingTxHash as string), fundingTxHash) || Number(a.fundingOutputIndex) !== fundingOutputIndex) continue;
-    return getBytes(a.refundX as string);
+    if (bytesEqual(getBytes(a.fundingTxHash as string), q.fundingTxHash) && Number(a.fundingOutputIndex) === q.fundingOutputIndex) return a.toObject();
   }
   return null;
 }
 
-/**
- * The DepositRevealed event of the outpoint in exactly block `revealBlock`, filtered by the Bridge,
- * the event topic and the wallet topic. Read from the chain, not the lagging local index.
- */
-async function revealEvent(
-  deps: BitcoinContentValidatorDeps,
-  walletPkh: Uint8Array,
-  revealBlock: number,
-  fundingTxHash: Uint8Array,
-  fundingOutputIndex: number,
-  signal: AbortSignal,
-): Promise<Omit<DepositExtraInfo, "fundingTx"> | null> {
-  // bytes20 indexed: the topic is the value left-aligned in 32 bytes.
-  const walletTopic = zeroPadBytes(walletPkh, 32);
-  const logs = await deps.chain.logs(
-    { address: deps.bridgeAddress, topics: [DEPOSIT_REVEALED.topicHash, null, walletTopic], fromBlock: revealBlock, toBlock: revealBlock },
-    { signal, retry: false },
-  );
-  for (const log of logs) {
-    if (log.removed) continue;
-    const parsed = bridgeInterface.parseLog({ topics: log.topics, data: log.data });
-    if (parsed === null || parsed.name !== "DepositRevealed") continue;
-    const a = parsed.args;
-    if (!bytesEqual(getBytes(a.fundingTxHash as string), fundingTxHash) || Number(a.fundingOutputIndex) !== fundingOutputIndex) continue;
-    return {
-      blindingFactor: getBytes(a.blindingFactor as string),
-      walletPubKeyHash: getBytes(a.walletPubKeyHash as string),
-      refundPubKeyHash: getBytes(a.refundPubKeyHash as string),
-      refundLocktime: getBytes(a.refundLocktime as string),
-    };
-  }
-  return null;
+/** The refundX of the outpoint's TaprootDepositRevealed, or null. */
+async function taprootRefundX(deps: BitcoinContentValidatorDeps, q: RevealLookup, signal: AbortSignal): Promise<Uint8Array | null> {
+  const a = await outpointEvent(deps, "TaprootDepositRevealed", q, signal);
+  return a === null ? null : getBytes(a.refundX as string);
+}
+
+/** What the outpoint's DepositRevealed says of its deposit script, or null. */
+async function revealEvent(deps: BitcoinContentValidatorDeps, q: RevealLookup, signal: AbortSignal): Promise<Omit<DepositExtraInfo, "fundingTx"> | null> {
+  const a = await outpointEvent(deps, "DepositRevealed", q, signal);
+  if (a === null) return null;
+  return {
+    blindingFactor: getBytes(a.blindingFactor as string),
+    walletPubKeyHash: getBytes(a.walletPubKeyHash as string),
+    refundPubKeyHash: getBytes(a.refundPubKeyHash as string),
+    refundLocktime: getBytes(a.refundLocktime as string),
+  };
 }
 
 async function movingFunds(deps: BitcoinContentValidatorDeps, input: ContentValidationInput, signal: AbortSignal): Promise<ContentOutcome> {
