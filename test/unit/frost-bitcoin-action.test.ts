@@ -4,18 +4,17 @@
 // FakeBitcoinChain's BIP-340 checks. The persisted inputs keep the leaf across a restart.
 import { describe, expect, it } from "vitest";
 import { DepositSweepHandler } from "../../src/actions/handlers/deposit-sweep.js";
-import { txInputsOf, type BitcoinActionComponents } from "../../src/actions/handlers/bitcoin-action.js";
+import { spentOutpointsOf, txInputsOf, type BitcoinActionComponents } from "../../src/actions/handlers/bitcoin-action.js";
 import { bip340KeyOf, verifyBip340Signature } from "../../src/actions/signer.js";
 import { p2trScript, tapLeafHash, taprootDepositOutput, taprootRefundLeaf } from "../../src/bitcoin/taproot.js";
 import { buildUnsigned, depositSweepTx } from "../../src/bitcoin/tx-builder.js";
 import { hashFromTxid } from "../../src/bitcoin/tx.js";
 import type { WalletSigningScheme } from "../../src/chain/types.js";
 import { ActionType } from "../../src/protocol/constants.js";
-import type { SpentOutpoint } from "../../src/store/repos/actions-repo.js";
 import { Store } from "../../src/store/store.js";
 import { createDevFrostWallet } from "../../src/threshold/dev-wallet.js";
 import { FrostDealerSigner } from "../../src/threshold/frost-dealer-signer.js";
-import { to0x, toHex } from "../../src/util/hex.js";
+import { toHex } from "../../src/util/hex.js";
 import { FakeBitcoinChain } from "../fakes/fake-bitcoin-chain.js";
 
 const WALLET = createDevFrostWallet(new TextEncoder().encode("frost-action-wallet"), 4, 3);
@@ -41,13 +40,7 @@ describe("FROST deposit sweep: digest keys, BIP-340 signatures, FROST witness", 
       fee: 1_000n,
     });
     const { unsignedTx, sighashes } = buildUnsigned(plan.inputs, plan.outputs);
-    const outpoints: SpentOutpoint[] = plan.inputs.map((i) => ({
-      txHash: to0x(i.txHash),
-      index: i.index,
-      value: i.value,
-      script: i.script,
-      ...(i.taprootLeaf !== undefined ? { taprootLeaf: i.taprootLeaf } : {}),
-    }));
+    const outpoints = spentOutpointsOf(plan.inputs);
     expect(txInputsOf(outpoints).map((i) => i.taprootLeaf)).toEqual([undefined, LEAF]);
     // Persisted with `built` (the leaf included), read back as a restarted node would.
     const store = Store.openMemory();

@@ -86,6 +86,18 @@ export function txInputsOf(outpoints: readonly SpentOutpoint[]): TxInput[] {
   }));
 }
 
+/** What `built` persists of each input: enough to finish the transaction after a restart (txInputsOf). */
+export function spentOutpointsOf(inputs: readonly TxInput[]): SpentOutpoint[] {
+  return inputs.map((i) => ({
+    txHash: to0x(i.txHash),
+    index: i.index,
+    value: i.value,
+    script: i.script,
+    ...(i.redeemScript !== undefined ? { redeemScript: i.redeemScript } : {}),
+    ...(i.taprootLeaf !== undefined ? { taprootLeaf: i.taprootLeaf } : {}),
+  }));
+}
+
 const ECDSA: WalletSigningScheme = { scheme: "ecdsa" };
 
 
@@ -185,14 +197,7 @@ export class BitcoinActionHandler<T extends BitcoinActionType> implements Action
     if (mainUtxo === null && this.spec.needsMainUtxo) throw new Error(`action ${row.id}: the wallet has no main UTXO`);
     const plan = await this.spec.plan({ components: this.components, row, walletPkh, payload, mainUtxo, scheme, at: ctx.at, signal: ctx.signal });
     const { unsignedTx, sighashes } = buildUnsigned(plan.inputs, plan.outputs);
-    const outpoints: SpentOutpoint[] = plan.inputs.map((i) => ({
-      txHash: to0x(i.txHash),
-      index: i.index,
-      value: i.value,
-      script: i.script,
-      ...(i.redeemScript !== undefined ? { redeemScript: i.redeemScript } : {}),
-      ...(i.taprootLeaf !== undefined ? { taprootLeaf: i.taprootLeaf } : {}),
-    }));
+    const outpoints = spentOutpointsOf(plan.inputs);
     const fee = plan.inputs.reduce((a, i) => a + i.value, 0n) - plan.outputs.reduce((a, o) => a + o.value, 0n);
     return { unsignedTx, outpoints, sighashes, fee };
   }
