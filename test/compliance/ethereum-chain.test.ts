@@ -16,6 +16,7 @@ import {
   type EthereumChainContracts,
   type EthereumChainHarness,
 } from "./ethereum-chain-suite.js";
+import { rpcCall } from "../fakes/json-rpc.js";
 
 const CONTRACTS: EthereumChainContracts = {
   slot: "0x00000000000000000000000000000000000c0de1",
@@ -51,16 +52,7 @@ afterAll(async () => {
   await b?.node.stop();
 });
 
-async function rpc<T = unknown>(url: string, method: string, params: unknown[] = []): Promise<T> {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const body = (await res.json()) as { result?: T; error?: { message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result as T;
-}
+const rpc = rpcCall;
 
 /** One hardhat node and proxy for the whole file, started by the first test that needs them. */
 function hardhat(): Promise<Backend> {

@@ -6,20 +6,12 @@ import { BlockClock, type WindowCursorStore, type WindowEvent, type WindowMissed
 import { EthersChain, type EthersChainInit } from "../../src/chain/ethers-chain.js";
 import { startHardhatNode, type HardhatNode } from "../fakes/hardhat-node.js";
 import { startRpcProxy, type RpcProxy } from "../fakes/rpc-proxy.js";
+import { rpcCall } from "../fakes/json-rpc.js";
 
 let node: HardhatNode;
 let snapshot: string;
 
-async function rpc<T = unknown>(method: string, params: unknown[] = []): Promise<T> {
-  const res = await fetch(node.url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const body = (await res.json()) as { result?: T; error?: { message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result as T;
-}
+const rpc = <T = unknown>(method: string, params: unknown[] = []): Promise<T> => rpcCall<T>(node.url, method, params);
 
 const chainHead = async (): Promise<number> => Number(await rpc<string>("eth_blockNumber"));
 async function mineTo(h: number): Promise<void> {

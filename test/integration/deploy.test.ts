@@ -16,6 +16,7 @@ import { defaultProfile, profileHash } from "../../src/protocol/profile.js";
 import { DEV_VAULT, devBootstrap, type DevWallet } from "../../deploy/dev-bootstrap.js";
 import { recordDevSweep, requestDevRedemption, revealDevDeposit } from "../../deploy/dev-fixtures.js";
 import { fromHex } from "../../src/util/hex.js";
+import { rpcCall } from "../fakes/json-rpc.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const HARDHAT = join(ROOT, "node_modules", ".bin", "hardhat");
@@ -32,16 +33,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const body = (await res.json()) as { result?: unknown; error?: { message: string } };
-  if (body.error) throw new Error(body.error.message);
-  return body.result;
-}
+const rpc = rpcCall;
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {

@@ -6,20 +6,12 @@ import { CallRevertedError, RpcError, RpcErrorCode } from "../../src/chain/error
 import { EthersChain } from "../../src/chain/ethers-chain.js";
 import { freePort, startHardhatNode, type HardhatNode } from "../fakes/hardhat-node.js";
 import { startRpcProxy, type RpcProxy } from "../fakes/rpc-proxy.js";
+import { rpcCall } from "../fakes/json-rpc.js";
 
 let node: HardhatNode;
 let proxy: RpcProxy;
 
-async function rpc<T = unknown>(method: string, params: unknown[] = []): Promise<T> {
-  const res = await fetch(node.url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const body = (await res.json()) as { result?: T; error?: { message: string } };
-  if (body.error) throw new Error(body.error.message);
-  return body.result as T;
-}
+const rpc = <T = unknown>(method: string, params: unknown[] = []): Promise<T> => rpcCall<T>(node.url, method, params);
 
 const mine = (n = 1): Promise<unknown> => rpc("hardhat_mine", [toQuantity(n)]);
 

@@ -32,6 +32,7 @@ import {
 import { startHardhatNode, type HardhatNode } from "../fakes/hardhat-node.js";
 import { startRpcProxy, type RpcProxy } from "../fakes/rpc-proxy.js";
 import { deployBridge, mine, sendBridge, walletKey, type WalletKey } from "../fixtures/indexer-bridge.js";
+import { spyChain } from "../fakes/spy-chain.js";
 
 const INDEXED = [
   "NewWalletRegistered",
@@ -161,22 +162,6 @@ async function blockHash(n: number): Promise<string> {
   return (await provider.getBlock(n))!.hash!.toLowerCase();
 }
 
-/** Records eth_getLogs filters and forwards everything. */
-function spyChain(inner: EthereumChain, filters: LogFilter[]): EthereumChain {
-  return {
-    provider: inner.provider,
-    head: () => inner.head(),
-    block: (n, o) => inner.block(n, o),
-    call: (tx, at, o) => inner.call(tx, at, o),
-    logs: (f, o) => {
-      filters.push(f);
-      return inner.logs(f, o);
-    },
-    onHead: (l) => inner.onHead(l),
-    start: () => inner.start(),
-    stop: () => inner.stop(),
-  };
-}
 
 async function waitFor(cond: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
   const deadline = Date.now() + ms;

@@ -21,6 +21,7 @@ import { dkgDigest, signDigest } from "../contracts/helpers/frost-fixture.js";
 import { xOnlyPubKeyHash } from "../contracts/helpers/taproot-fixtures.js";
 import { startHardhatNode, type HardhatNode } from "../fakes/hardhat-node.js";
 import { deployBridge, mine, sendBridge, walletKey } from "../fixtures/indexer-bridge.js";
+import { spyChain } from "../fakes/spy-chain.js";
 
 const DKG_TIMEOUT_BLOCKS = 40;
 const SMALL: Pick<EventIndexerInit, "chunkBlocks" | "minChunkBlocks" | "retryBaseMs"> = { chunkBlocks: 10, minChunkBlocks: 2, retryBaseMs: 20 };
@@ -75,22 +76,6 @@ function indexer(store: Store, chain: EthereumChain, init: Partial<EventIndexerI
   return new EventIndexer({ chain, store }, { bridgeAddress, frostWalletRegistryAddress: registryAddress, deployBlock, ...SMALL, ...init });
 }
 
-/** Records eth_getLogs filters and forwards everything. */
-function spyChain(inner: EthereumChain, filters: LogFilter[]): EthereumChain {
-  return {
-    provider: inner.provider,
-    head: () => inner.head(),
-    block: (n, o) => inner.block(n, o),
-    call: (tx, at, o) => inner.call(tx, at, o),
-    logs: (f, o) => {
-      filters.push(f);
-      return inner.logs(f, o);
-    },
-    onHead: (l) => inner.onHead(l),
-    start: () => inner.start(),
-    stop: () => inner.stop(),
-  };
-}
 
 async function request(from: Wallet[], threshold: number, dkgQuorum: number): Promise<Request> {
   const receipt = await sendBridge(registry, gov, "requestNewWallet", from.map((m) => m.address), threshold, dkgQuorum);
