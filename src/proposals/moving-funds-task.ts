@@ -2,17 +2,18 @@
 // or move in moves its whole main UTXO to Live target wallets. Without a commitment yet, the leader
 // picks the targets and submits the commitment as an Ethereum intent (reliability.md §3.7) first.
 import { signingSchemeAt } from "../chain/bridge-client.js";
-import { getAddress, keccak256 } from "ethers";
+import { getAddress } from "ethers";
 import { ActionType, WalletState } from "../protocol/constants.js";
 import { bridgeInterface } from "../chain/abi.js";
 import type { BlockRef } from "../chain/pinned-call.js";
 import type { WalletRecord } from "../chain/types.js";
 import { encodePayload } from "../protocol/payloads.js";
+import { targetsCommitmentHash } from "../protocol/bridge-keys.js";
 import { findMainUtxo, toBitcoinUtxo, type MainUtxo } from "../bitcoin/main-utxo.js";
 import { txidFromHash } from "../bitcoin/tx.js";
 import { OUTPUT_SCRIPT_LENGTH, vsize } from "../bitcoin/vsize.js";
 import { DEFAULT_FUNDING_TX_MIN_CONFIRMATIONS } from "../protocol/profile.js";
-import { bytesEqual, concatBytes, fromHex, toHex } from "../util/hex.js";
+import { bytesEqual, fromHex, toHex } from "../util/hex.js";
 import { sleep } from "../util/sleep.js";
 import { appliedFeeRate, DEFAULT_FEE_POLICY, feeFor } from "../bitcoin/fees.js";
 import { BitcoinTask } from "./bitcoin-task.js";
@@ -27,11 +28,6 @@ export const COMMITMENT_WAIT_BLOCKS = 6;
 const HEAD_POLL_MS = 500;
 
 const isZero = (b: Uint8Array): boolean => b.every((x) => x === 0);
-
-/** keccak256(abi.encodePacked(bytes20[])): each element padded on the right to 32 bytes. */
-export function targetsCommitmentHash(targets: readonly Uint8Array[]): Uint8Array {
-  return fromHex(keccak256(concatBytes(...targets.map((t) => concatBytes(t, new Uint8Array(12))))));
-}
 
 /** One commitment intent per wallet and target set. */
 export function commitmentDedupeKey(walletPkh: Uint8Array, commitmentHash: Uint8Array): string {
@@ -54,7 +50,7 @@ export class MovingFundsTask extends BitcoinTask {
     const deposit = await this.sweepableDeposit(walletPkh, L, low, signal);
     if (deposit !== null) return this.skip(ctx, "SWEEPABLE_DEPOSIT", { depositKey: deposit });
 
-    // A FROST wallet's main UTXO is P2TR (threshold.md §4); the targets' outputs stay P2WPKH here.
+    // A FROST wallet's main UTXO is P2TR (threshold.md §4), and so is the output to a FROST target.
     const scheme = await signingSchemeAt(bridge, walletPkh, L, { signal });
     const blocked = await checkWalletPreconditions({ btc, bridge, store }, walletPkh, L, { signal }, scheme);
     if (blocked !== null) return this.skip(ctx, blocked);
@@ -75,7 +71,10 @@ export class MovingFundsTask extends BitcoinTask {
 
     const { movingFundsTxMaxTotalFee } = await bridge.movingFundsParameters(validateAt);
     const rate = appliedFeeRate(await btc.estimateSatPerVByte({ signal }), this.init.fee ?? DEFAULT_FEE_POLICY);
-    const size = vsize([scheme.scheme === "frost" ? { kind: "p2tr" } : { kind: "p2wpkh" }], targets.map(() => OUTPUT_SCRIPT_LENGTH.p2wpkh));
+    const outputs = await Promise.all(
+      targets.map(async (t) => ((await signingSchemeAt(bridge, t, validateAt, { signal })).scheme === "frost" ? OUTPUT_SCRIPT_LENGTH.p2tr : OUTPUT_SCRIPT_LENGTH.p2wpkh)),
+    );
+    const size = vsize([scheme.scheme === "frost" ? { kind: "p2tr" } : { kind: "p2wpkh" }], outputs);
     const fee = feeFor(rate, size);
     if (fee > movingFundsTxMaxTotalFee) {
       return this.skip(ctx, "FEE_ABOVE_MAX", { fee: fee.toString(), maxTotal: movingFundsTxMaxTotalFee.toString(), feeRate: rate, vsize: size });

@@ -1,5 +1,5 @@
 // The Bridge's keys for Bitcoin objects (contracts.md §1.3): main UTXO hash, deposit and moved-funds
-// keys, redemption keys over length-prefixed scripts. The node and the contracts must agree byte for byte.
+// keys, redemption keys over length-prefixed scripts, the moving-funds targets commitment. The node and the contracts must agree byte for byte.
 import { keccak256 } from "ethers";
 import { concatBytes, fromHex } from "../util/hex.js";
 
@@ -33,4 +33,9 @@ export function outpointKey(txHashInternal: Uint8Array, index: number): bigint {
 export function redemptionKey(prefixedScript: Uint8Array, walletPkh: Uint8Array): bigint {
   if (walletPkh.length !== 20) throw new Error(`wallet PKH must be 20 bytes, got ${walletPkh.length}`);
   return BigInt(keccak256(concatBytes(fromHex(keccak256(prefixedScript)), walletPkh)));
+}
+
+/** Moving-funds targets commitment: keccak256(abi.encodePacked(bytes20[])), each target padded on the right to 32 bytes. */
+export function targetsCommitmentHash(targets: readonly Uint8Array[]): Uint8Array {
+  return fromHex(keccak256(concatBytes(...targets.map((t) => concatBytes(t, new Uint8Array(12))))));
 }
