@@ -1,6 +1,7 @@
 // The WalletSigner compliance suite run against every implementation: LocalKeySigner built from keys
-// and from its key file, the RandomizedSigner test double (fresh nonces on every run), and
-// FrostDealerSigner with a dev FROST wallet (BIP-340 signatures through the real FROST rounds).
+// and from its key file, the RandomizedSigner test double (fresh nonces on every run),
+// FrostDealerSigner with a dev FROST wallet (BIP-340 signatures through the real FROST rounds), and a
+// WalletSignerSet of both (the devnet's signer) for an ECDSA and for a FROST wallet.
 import { schnorr } from "@noble/curves/secp256k1.js";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,6 +11,7 @@ import { LocalKeySigner } from "../../src/actions/signer.js";
 import { walletPkhFromPublicKey } from "../../src/coordination/seed.js";
 import { createDevFrostWallet } from "../../src/threshold/dev-wallet.js";
 import { FrostDealerSigner } from "../../src/threshold/frost-dealer-signer.js";
+import { WalletSignerSet } from "../../src/threshold/signer-set.js";
 import { fromHex, to0x, toHex } from "../../src/util/hex.js";
 import { RandomizedSigner } from "../fakes/randomized-signer.js";
 import { describeWalletSignerCompliance, type WalletSignerHarness } from "./wallet-signer-suite.js";
@@ -37,11 +39,20 @@ describeWalletSignerCompliance("LocalKeySigner.fromFile", async () => {
 
 describeWalletSignerCompliance("RandomizedSigner (test double)", async () => harness(new RandomizedSigner(fromHex(WALLET_KEY))));
 
-describeWalletSignerCompliance("FrostDealerSigner (dev FROST wallet, 3 of 4)", async () => {
-  const wallet = createDevFrostWallet(new TextEncoder().encode("compliance-wallet"), 4, 3);
-  const foreign = createDevFrostWallet(new TextEncoder().encode("compliance-foreign"), 3, 2);
-  const signer = new FrostDealerSigner([wallet], { chainId: 31337n });
+const FROST_WALLET = createDevFrostWallet(new TextEncoder().encode("compliance-wallet"), 4, 3);
+const FROST_FOREIGN = createDevFrostWallet(new TextEncoder().encode("compliance-foreign"), 3, 2);
+
+function frostHarness(signer: WalletSignerHarness["signer"]): WalletSignerHarness {
   /** The Bridge's walletPublicKey of a FROST wallet: (walletX, even y). */
-  const publicKey = schnorr.utils.lift_x(BigInt(to0x(wallet.walletX))).toBytes(false).subarray(1);
-  return { signer, wallet: { pkh: wallet.walletPkh, publicKey, walletX: wallet.walletX }, foreignWalletPkh: foreign.walletPkh, close: async () => {} };
-});
+  const publicKey = schnorr.utils.lift_x(BigInt(to0x(FROST_WALLET.walletX))).toBytes(false).subarray(1);
+  return { signer, wallet: { pkh: FROST_WALLET.walletPkh, publicKey, walletX: FROST_WALLET.walletX }, foreignWalletPkh: FROST_FOREIGN.walletPkh, close: async () => {} };
+}
+
+describeWalletSignerCompliance("FrostDealerSigner (dev FROST wallet, 3 of 4)", async () => frostHarness(new FrostDealerSigner([FROST_WALLET], { chainId: 31337n })));
+
+const devnetSigner = (): WalletSignerSet =>
+  new WalletSignerSet([new LocalKeySigner([SECOND_KEY, WALLET_KEY]), new FrostDealerSigner([FROST_WALLET], { chainId: 31337n })]);
+
+describeWalletSignerCompliance("WalletSignerSet (local keys + dealer shares), ECDSA wallet", async () => harness(devnetSigner()));
+
+describeWalletSignerCompliance("WalletSignerSet (local keys + dealer shares), FROST wallet", async () => frostHarness(devnetSigner()));
