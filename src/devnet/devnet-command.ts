@@ -10,6 +10,13 @@ overlapping signing groups, and the operator nodes over libp2p; mines so a windo
   flags: {
     nodes: { type: "string", value: "N", default: "5", help: "operator nodes" },
     wallets: { type: "string", value: "W", default: "3", help: "wallets" },
+    "frost-wallets": {
+      type: "string",
+      value: "F",
+      default: "0",
+      help: `the last F of the wallets are FROST wallets on Taproot, keyed by a trusted
+dealer and signed with its shares (development only; 0 to W)`,
+    },
     windows: {
       type: "string",
       value: "K",
@@ -32,10 +39,18 @@ function boundedInt(name: string, v: string, min: number): number {
   return Number(v);
 }
 
+/** --frost-wallets: 0 up to --wallets. */
+function frostCount(v: string, wallets: number): number {
+  const n = boundedInt("frost-wallets", v, 0);
+  if (n > wallets) throw new Error(`--frost-wallets must be at most --wallets (${wallets}), got ${n}`);
+  return n;
+}
+
 export async function runDevnetCommand(argv: string[], out: TextSink, err: TextSink): Promise<number> {
   const opts = parseCommand(DEVNET, argv, { out, err }, ({ values }) => ({
     nodes: boundedInt("nodes", values.nodes, 2),
     wallets: boundedInt("wallets", values.wallets, 1),
+    frostWallets: frostCount(values["frost-wallets"], boundedInt("wallets", values.wallets, 1)),
     windows: values.windows === undefined ? 0 : boundedInt("windows", values.windows, 1),
     drain: !values["no-drain"],
     seed: values.seed,

@@ -3,16 +3,21 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { getAddress } from "ethers";
 import { COORDINATION_FREQUENCY_BLOCKS } from "../protocol/constants.js";
+import { to0x } from "../util/hex.js";
 import { sleep } from "../util/sleep.js";
 import { ensureContractsBuilt } from "./contract-build.js";
-import { LocalNetwork } from "./local-network.js";
+import { LocalNetwork, type DevnetWallet } from "./local-network.js";
+import { txShapeOf } from "./tx-shape.js";
 import { Scenario } from "./scenario.js";
 import { isTerminalOutcome, Timeline, type ActionSummary, type Printer, type WindowSummary } from "./timeline.js";
 
 export interface DevnetOptions {
   nodes: number;
   wallets: number;
+  /** The last `frostWallets` wallets are FROST wallets on Taproot, signed with dealer shares. */
+  frostWallets: number;
   /** Stop after this many windows (0: run until aborted). */
   windows: number;
   /**
@@ -28,12 +33,23 @@ export interface DevnetOptions {
   signal: AbortSignal;
 }
 
+/** A wallet of the devnet as the summary lists it (threshold.md §6). */
+export interface WalletSummary {
+  wallet: string;
+  scheme: "ecdsa" | "frost";
+  /** FROST: the 32-byte x-only wallet key. */
+  walletX?: string;
+  members: string[];
+  /** FROST: signers needed. */
+  threshold?: number;
+}
+
 export interface DevnetSummary {
+  wallets: WalletSummary[];
   windows: WindowSummary[];
   /** Every wallet action with its state history (as seen when the devnet stopped). */
   actions: ActionSummary[];
   nodes: number;
-  wallets: number;
 }
 
 /** Bitcoin block interval: funding transactions confirm and actions settle within a window or two. */
@@ -58,13 +74,14 @@ export async function runDevnet(opts: DevnetOptions): Promise<DevnetSummary> {
   const print = opts.print;
   const ownDir = opts.dataDir === undefined;
   const dataDir = ownDir ? mkdtempSync(join(tmpdir(), "wcoord-devnet-")) : resolve(opts.dataDir!);
-  const summary: DevnetSummary = { windows: [], actions: [], nodes: opts.nodes, wallets: opts.wallets };
+  const summary: DevnetSummary = { wallets: [], windows: [], actions: [], nodes: opts.nodes };
   let net: LocalNetwork | undefined;
   try {
     ensureContractsBuilt(print);
     net = await LocalNetwork.start({
       nodes: opts.nodes,
       wallets: opts.wallets,
+      frostWallets: opts.frostWallets,
       seed: opts.seed,
       dataDir,
       blockMs: opts.blockMs,
@@ -75,12 +92,14 @@ export async function runDevnet(opts: DevnetOptions): Promise<DevnetSummary> {
     const { deployment } = net;
     print(`chain: hardhat node ${net.chain.url} (pid ${net.chain.pid}); data in ${dataDir}`);
     print(`contracts: Bridge ${deployment.bridge}, WalletProposalValidator ${deployment.walletProposalValidator} (block ${deployment.deployBlock})`);
-    const timeline = new Timeline(print);
+    const timeline = new Timeline(print, (txid) => txShapeOf(net!.bitcoin, txid));
     net.operators.forEach((_, i) => timeline.labels.set(net!.operatorAddress(i), `node${i}`));
     net.wallets.forEach((w, i) => timeline.followers.set(net!.walletHex(i), new Set(w.operators).size - 1));
     net.onEvent(({ node, event }) => timeline.record(net!.operatorAddress(node), event));
     for (const [i, w] of net.wallets.entries()) {
-      print(`wallet 0x${net.walletHex(i)}: seats ${w.operators.map((a) => timeline.labels.get(a)).join(", ")}`);
+      const kind = w.scheme === "frost" ? `FROST ${w.frost.threshold}-of-${w.operators.length} on Taproot (dealer shares)` : "ECDSA (dev key)";
+      print(`wallet 0x${net.walletHex(i)}: ${kind}, seats ${w.operators.map((a) => timeline.labels.get(a)).join(", ")}`);
+      summary.wallets.push(walletSummary(net.walletHex(i), w));
     }
     for (let i = 0; i < opts.nodes; i++) await net.startNode(i);
     print(`nodes: ${opts.nodes} operators connected over libp2p on 127.0.0.1; status pages: ${net.nodes.map((n) => n!.statusUrl ?? "-").join(" ")}`);
@@ -124,6 +143,12 @@ export async function runDevnet(opts: DevnetOptions): Promise<DevnetSummary> {
     await net?.stop();
     if (ownDir) rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+function walletSummary(hex: string, w: DevnetWallet): WalletSummary {
+  const members = w.operators.map((a) => getAddress(a));
+  if (w.scheme === "ecdsa") return { wallet: "0x" + hex, scheme: "ecdsa", members };
+  return { wallet: "0x" + hex, scheme: "frost", walletX: to0x(w.frost.walletX), members, threshold: w.frost.threshold };
 }
 
 /** Actions of the summary that are not done, expired or backed out. */

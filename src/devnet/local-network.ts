@@ -1,11 +1,15 @@
 // A whole local network in one process: a `hardhat node` child, the contracts deployed with the
-// project's deploy code, dev wallets with overlapping signing groups and N operator nodes on loopback.
+// project's deploy code, dev wallets with overlapping signing groups (ECDSA dev keys, or FROST wallets
+// from a trusted dealer registered through the FrostWalletRegistry) and N operator nodes on loopback.
 // The devnet drives it for people; integration tests drive it for assertions.
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { JsonRpcProvider, Network, Wallet, getAddress, keccak256, toUtf8Bytes } from "ethers";
 import type { DevWallet } from "../../deploy/dev-bootstrap.js";
+import type { DevFrostWalletEntry } from "../../deploy/dev-frost-wallets.js";
 import { LocalKeySigner } from "../actions/signer.js";
+import { FrostDealerSigner } from "../threshold/frost-dealer-signer.js";
+import { WalletSignerSet } from "../threshold/signer-set.js";
 import type { Deployment } from "../chain/deployment-file.js";
 import type { CoordinationEvent } from "../protocol/events.js";
 import { selectLeader } from "../coordination/leader.js";
@@ -22,6 +26,8 @@ import { Miner } from "./miner.js";
 export interface LocalNetworkOptions {
   nodes: number;
   wallets: number;
+  /** The last `frostWallets` of the wallets are FROST wallets (Taproot), the others ECDSA; default 0. */
+  frostWallets?: number;
   /** Same seed, same operator keys, wallets and therefore leaders. */
   seed: string;
   dataDir: string;
@@ -30,6 +36,9 @@ export interface LocalNetworkOptions {
   profile?: ConfigInput["profile"];
   logLevel?: LogLevel;
 }
+
+/** A devnet wallet: an ECDSA dev key, or a FROST wallet whose shares a trusted dealer made. */
+export type DevnetWallet = (DevWallet & { readonly scheme: "ecdsa" }) | (DevFrostWalletEntry & { readonly scheme: "frost" });
 
 export interface RecordedEvent {
   node: number;
@@ -53,7 +62,7 @@ export class LocalNetwork {
     readonly chain: HardhatNode,
     readonly deployment: Deployment,
     readonly operators: Wallet[],
-    readonly wallets: DevWallet[],
+    readonly wallets: DevnetWallet[],
     readonly provider: JsonRpcProvider,
     readonly miner: Miner,
     /** The Bitcoin test chain, served to the nodes by a local Electrum server. */
@@ -72,16 +81,30 @@ export class LocalNetwork {
       const { default: hre } = await import("hardhat");
       const { deployWalletCoordinator } = await import("../../deploy/deploy-lib.js");
       const { registerDevWallets } = await import("../../deploy/dev-bootstrap.js");
+      const { registerDevFrostWallets } = await import("../../deploy/dev-frost-wallets.js");
       const conn = await hre.network.create("localhost");
       const deployment = await deployWalletCoordinator(conn, { deploymentId });
       const operators = Array.from({ length: opts.nodes }, (_, i) => new Wallet(devnetOperatorKey(opts.seed, i)));
       const [governance] = await conn.ethers.getSigners();
-      const wallets = await registerDevWallets(deployment.bridge, governance, {
-        count: opts.wallets,
-        operatorsPerWallet: Math.max(2, Math.min(opts.nodes - 1, 4)),
+      const frostCount = opts.frostWallets ?? 0;
+      if (!Number.isInteger(frostCount) || frostCount < 0 || frostCount > opts.wallets) throw new Error(`frostWallets must be 0…${opts.wallets}, got ${frostCount}`);
+      const operatorsPerWallet = Math.max(2, Math.min(opts.nodes - 1, 4));
+      const ecdsa = await registerDevWallets(deployment.bridge, governance, {
+        count: opts.wallets - frostCount,
+        operatorsPerWallet,
         operators: operators.map((o) => o.address),
         seed: opts.seed,
       });
+      const frost = await registerDevFrostWallets(deployment.bridge, governance, {
+        indices: Array.from({ length: frostCount }, (_, k) => opts.wallets - frostCount + k),
+        membersPerWallet: operatorsPerWallet,
+        members: operators,
+        seed: opts.seed,
+      });
+      const wallets: DevnetWallet[] = [
+        ...ecdsa.map((w) => ({ ...w, scheme: "ecdsa" as const })),
+        ...frost.map((w) => ({ ...w, scheme: "frost" as const })),
+      ];
       await conn.close?.();
       const provider = new JsonRpcProvider(chain.url, Network.from(deployment.chainId), { staticNetwork: true, cacheTimeout: -1 });
       const bitcoin = new FakeBitcoinChain();
@@ -151,8 +174,12 @@ export class LocalNetwork {
       logger,
       pollIntervalMs: 100,
       gossipHeartbeatMs: 200,
-      // Stands in for threshold signing on the devnet: every node holds the dev wallets' keys.
-      signer: new LocalKeySigner(this.wallets.map((w) => w.privateKey)),
+      // Stands in for threshold signing on the devnet: every node holds the ECDSA wallets' keys and
+      // the FROST wallets' dealer shares.
+      signer: new WalletSignerSet([
+        new LocalKeySigner(this.wallets.flatMap((w) => (w.scheme === "ecdsa" ? [w.privateKey] : []))),
+        new FrostDealerSigner(this.wallets.flatMap((w) => (w.scheme === "frost" ? [w.frost] : [])), { chainId: BigInt(deployment.chainId) }),
+      ]),
       ...overrides,
     });
     node.events.addEventListener("coordination", ({ detail: event }) => {

@@ -1,5 +1,6 @@
 // The devnet's user activity between windows, so every action type shows up within a few windows:
-// deposits revealed with real funding transactions on the Bitcoin test chain (the nodes sweep them),
+// deposits revealed with real funding transactions on the Bitcoin test chain (P2SH/P2WSH to an ECDSA
+// wallet, the Taproot deposit address to a FROST wallet; the nodes sweep them),
 // redemption requests against the main UTXO the nodes' sweeps created (the nodes pay them), and
 // moving funds started on wallet 0 (the nodes move its funds and the targets sweep them). Amounts come
 // from a PRNG seeded with --seed, so the same seed plays the same scenario (planStep).
@@ -7,13 +8,16 @@ import { Contract, ZeroAddress, getBytes, keccak256, parseEther, solidityPacked,
 import seedrandom from "seedrandom";
 import { setMaintainers, setRedemptionRequesters } from "../../deploy/dev-bootstrap.js";
 import { p2wpkhScript as prefixedP2wpkhScript } from "../../deploy/dev-fixtures.js";
+import { schnorr } from "@noble/curves/secp256k1.js";
 import { findMainUtxo, toBitcoinUtxo } from "../bitcoin/main-utxo.js";
+import { taprootDepositOutput, taprootRefundLeaf } from "../bitcoin/taproot.js";
+import type { WalletSigningScheme } from "../chain/types.js";
 import { depositLockingScripts, depositScript, type DepositScriptParts } from "../bitcoin/scripts.js";
 import { txInfoOf } from "../bitcoin/tx.js";
 import { bridgeAbi } from "../chain/abi.js";
 import { WalletState } from "../protocol/constants.js";
 import { toHex } from "../util/hex.js";
-import type { LocalNetwork } from "./local-network.js";
+import type { DevnetWallet, LocalNetwork } from "./local-network.js";
 import type { Printer } from "./timeline.js";
 
 const REFUND_AFTER_SEC = 30 * 24 * 3600; // past the Bridge's 15-day reveal-ahead period
@@ -97,7 +101,10 @@ export class Scenario {
     return { state: Number(r.state) as WalletState, mainUtxoHash: r.mainUtxoHash as string, pendingRedemptionsValue: r.pendingRedemptionsValue as bigint };
   }
 
-  /** A funding transaction on the Bitcoin test chain paying the deposit script, revealed to the Bridge. */
+  /**
+   * A funding transaction on the Bitcoin test chain paying the deposit script (to a FROST wallet: its
+   * Taproot deposit address), revealed to the Bridge.
+   */
   private async deposit(w: number, sat: bigint, p2sh: boolean): Promise<void> {
     if ((await this.wallet(w)).state !== WalletState.Live) return;
     const nonce = ++this.nonce;
@@ -105,6 +112,8 @@ export class Scenario {
     const now = (await this.net.provider.getBlock("latest"))!.timestamp;
     const locktime = new Uint8Array(4);
     new DataView(locktime.buffer).setUint32(0, now + REFUND_AFTER_SEC, true);
+    const wallet = this.net.wallets[w];
+    if (wallet.scheme === "frost") return this.taprootDeposit(w, wallet.frost.walletX, sat, seed, locktime);
     const parts: DepositScriptParts = {
       depositor: getBytes(await this.user.getAddress()),
       blindingFactor: seed.slice(0, 8),
@@ -126,6 +135,18 @@ export class Scenario {
     this.print(`scenario: deposit of ${btc(sat)} BTC (${p2sh ? "P2SH" : "P2WSH"}, funding tx ${funding.txid.slice(0, 12)}…) revealed to ${this.label(w)}`);
   }
 
+  /** The Taproot deposit address of a FROST wallet (threshold.md §4.2), funded and revealed. */
+  private async taprootDeposit(w: number, walletX: Uint8Array, sat: bigint, seed: Uint8Array, refundLocktime: Uint8Array): Promise<void> {
+    const depositor = getBytes(await this.user.getAddress());
+    const blindingFactor = seed.slice(0, 8);
+    const refundX = schnorr.getPublicKey(getBytes(keccak256(seed)));
+    const leaf = taprootRefundLeaf({ depositor, blindingFactor, refundLocktime, refundX });
+    const funding = this.net.bitcoin.fund(taprootDepositOutput(walletX, leaf).script, sat);
+    const reveal = { fundingOutputIndex: 0, blindingFactor, walletPubKeyHash: this.net.wallets[w].walletPubKeyHash, refundX, refundLocktime, vault: ZeroAddress };
+    await (await this.bridge.getFunction("revealTaprootDeposit")(txInfoOf(funding.raw), reveal)).wait();
+    this.print(`scenario: deposit of ${btc(sat)} BTC (P2TR Taproot deposit address, funding tx ${funding.txid.slice(0, 12)}…) revealed to ${this.label(w)}`);
+  }
+
   /** A redemption request against the wallet's main UTXO, read from the Bitcoin test chain. */
   private async redeem(w: number, sat: bigint): Promise<void> {
     const wallet = await this.wallet(w);
@@ -135,7 +156,7 @@ export class Scenario {
     }
     const pkh = this.net.wallets[w].walletPubKeyHash;
     if (wallet.pendingRedemptionsValue > 0n) return;
-    const main = await findMainUtxo(this.net.bitcoin, pkh, getBytes(wallet.mainUtxoHash));
+    const main = await findMainUtxo(this.net.bitcoin, pkh, getBytes(wallet.mainUtxoHash), {}, schemeOf(this.net.wallets[w]));
     if (main === null || main.value <= sat) return;
     const redeemer = getBytes(keccak256(solidityPacked(["string", "string", "uint256"], ["wcoord-devnet-redeemer", this.net.opts.seed, ++this.nonce]))).slice(0, 20);
     await (await this.bridge.getFunction("requestRedemption")(pkh, toBitcoinUtxo(main), prefixedP2wpkhScript(redeemer), sat)).wait();
@@ -149,4 +170,8 @@ export class Scenario {
     await (await this.bridge.getFunction("beginMovingFunds")(this.net.wallets[w].walletPubKeyHash)).wait();
     this.print(`scenario: governance moves ${this.label(w)} to MovingFunds (the nodes pick target wallets and move its BTC)`);
   }
+}
+
+function schemeOf(w: DevnetWallet): WalletSigningScheme {
+  return w.scheme === "frost" ? { scheme: "frost", threshold: w.frost.threshold, walletX: w.frost.walletX } : { scheme: "ecdsa" };
 }

@@ -2,6 +2,7 @@
 // step on the terminal, and per (window, wallet) tallies for the summary JSON.
 import type { ActionName, FaultName } from "../protocol/constants.js";
 import type { CoordinationEvent, WindowResult } from "../protocol/events.js";
+import { formatTxShape, type TxShape } from "./tx-shape.js";
 
 export interface WalletWindowSummary {
   wallet: string;
@@ -28,6 +29,8 @@ export interface ActionSummary {
   history: string[];
   /** Node label → its current state. */
   nodes: Record<string, string>;
+  /** The action's Bitcoin transaction once built: txid and the script kinds it spends and pays. */
+  tx?: TxShape;
 }
 
 export interface WindowSummary {
@@ -56,7 +59,11 @@ export class Timeline {
   /** Wallet hex → number of followers (distinct operators but the leader). */
   readonly followers = new Map<string, number>();
 
-  constructor(private readonly print: Printer) {}
+  constructor(
+    private readonly print: Printer,
+    /** Looks a transaction up on the Bitcoin test chain (absent: no shapes). */
+    private readonly txShape: (txid: string) => TxShape | undefined = () => undefined,
+  ) {}
 
   /** Records an event seen by the node of `operator`. */
   record(operator: string, e: CoordinationEvent): void {
@@ -110,9 +117,12 @@ export class Timeline {
     let a = this.actionRows.get(key);
     if (!a) this.actionRows.set(key, (a = { wallet: "0x" + wallet, window: W, type, state, history: [], nodes: {} }));
     a.nodes[node] = state;
+    if (txid !== undefined && a.tx?.txid !== txid) a.tx = this.txShape(txid) ?? a.tx;
     if (!a.history.includes(state)) {
       a.history.push(state);
-      const extra = `${txid ? ` txid ${short(txid)}` : ""}${reason ? ` (${reason})` : ""}`;
+      // The transaction's shape on the line where it reaches the mempool.
+      const shape = state === "in_mempool" && a.tx !== undefined ? ` [${formatTxShape(a.tx)}]` : "";
+      const extra = `${txid ? ` txid ${short(txid)}` : ""}${shape}${reason ? ` (${reason})` : ""}`;
       this.print(`W=${W} wallet ${short(wallet)}  ${type} action → ${state}${extra} (first: ${node})`);
     }
     const counts = new Map<string, number>();

@@ -1,7 +1,8 @@
 // `wcoord devnet` as a user runs it (what `npm start` does), as a child process: every wallet of every
 // window accepted and validated by all its followers, and every action type run to its end on the
-// Bitcoin test chain, those of the last window too (the drain after --windows K); --kill-leader shows
-// LeaderIdleness in the timeline and the summary.
+// Bitcoin test chain, those of the last window too (the drain after --windows K); the same with FROST
+// wallets on Taproot (--frost-wallets), and an ECDSA wallet moving its funds into a FROST wallet;
+// --kill-leader shows LeaderIdleness in the timeline and the summary.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -33,7 +34,7 @@ describe("wcoord devnet", () => {
     expect(res.code, res.err).toBe(0);
     const s = JSON.parse(readFileSync(file, "utf8")) as DevnetSummary;
     expect(s.nodes).toBe(5);
-    expect(s.wallets).toBe(3);
+    expect(s.wallets.map((w) => w.scheme)).toEqual(["ecdsa", "ecdsa", "ecdsa"]);
     expect(s.windows).toHaveLength(5);
     for (const w of s.windows) {
       expect(w.block % 900).toBe(0);
@@ -75,6 +76,54 @@ describe("wcoord devnet", () => {
     expect(res.out).toMatch(/MovingFunds action → settled txid/);
   }, 180_000);
 
+  it("--frost-wallets 3: FROST wallets sweep a Taproot deposit, pay a redemption and move funds, every transaction P2TR", async () => {
+    const file = join(dir, "f.json");
+    const res = await devnet(["--frost-wallets", "3", "--windows", "5", "--summary", file, "--seed", "ci"]);
+    expect(res.code, res.err).toBe(0);
+    const s = JSON.parse(readFileSync(file, "utf8")) as DevnetSummary;
+    expect(s.wallets).toHaveLength(3);
+    for (const w of s.wallets) {
+      expect(w.scheme).toBe("frost");
+      expect(w.walletX).toMatch(/^0x[0-9a-f]{64}$/);
+      expect(w.threshold).toBe(3);
+      expect(w.members).toHaveLength(4);
+      expect([...w.members].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1))).toEqual(w.members);
+    }
+    const bitcoinActions = s.actions.filter((a) => a.type !== "Heartbeat");
+    expect(new Set(bitcoinActions.map((a) => a.type))).toEqual(new Set(["DepositSweep", "MovingFunds", "Redemption", "MovedFundsSweep"]));
+    for (const a of s.actions) expect(a.state, `${a.type} W=${a.window}: ${a.history.join(" → ")}`).toBe("done");
+    // The FakeBitcoinChain accepted each one only with valid BIP-340 key-path signatures; every coin
+    // a FROST wallet spends or keeps is P2TR, and only a redeemer's output is not.
+    for (const a of bitcoinActions) {
+      const what = `${a.type} W=${a.window} ${JSON.stringify(a.tx)}`;
+      expect(a.tx, what).toBeDefined();
+      expect(a.tx!.inputs.every((k) => k === "p2tr"), what).toBe(true);
+      const own = a.type === "Redemption" ? a.tx!.outputs.slice(0, 1) : a.tx!.outputs;
+      expect(own.every((k) => k === "p2tr"), what).toBe(true);
+      if (a.type === "Redemption") expect(a.tx!.outputs.slice(1)).toEqual(["p2wpkh"]);
+    }
+    expect(res.out).toMatch(/wallet 0x[0-9a-f]{40}: FROST 3-of-4 on Taproot/);
+    expect(res.out).toMatch(/deposit of [\d.]+ BTC \(P2TR Taproot deposit address/);
+    expect(res.out).toMatch(/MovingFunds action → in_mempool txid \S+ \[p2tr → p2tr\]/);
+  }, 180_000);
+
+  it("--wallets 2 --frost-wallets 1: an ECDSA wallet moves its funds into a FROST wallet, which sweeps them by key path", async () => {
+    const file = join(dir, "m.json");
+    const res = await devnet(["--wallets", "2", "--frost-wallets", "1", "--windows", "4", "--summary", file, "--seed", "ci"]);
+    expect(res.code, res.err).toBe(0);
+    const s = JSON.parse(readFileSync(file, "utf8")) as DevnetSummary;
+    const [ecdsa, frost] = s.wallets;
+    expect([ecdsa.scheme, frost.scheme]).toEqual(["ecdsa", "frost"]);
+    for (const a of s.actions) expect(a.state, `${a.type} W=${a.window}: ${a.history.join(" → ")}`).toBe("done");
+    const moving = s.actions.find((a) => a.type === "MovingFunds")!;
+    expect(moving.wallet).toBe(ecdsa.wallet);
+    expect(moving.tx).toMatchObject({ inputs: ["p2wpkh"], outputs: ["p2tr"] });
+    const sweep = s.actions.find((a) => a.type === "MovedFundsSweep")!;
+    expect(sweep.wallet).toBe(frost.wallet);
+    expect(sweep.tx!.inputs[0]).toBe("p2tr");
+    expect(sweep.tx!.outputs).toEqual(["p2tr"]);
+  }, 180_000);
+
   it("--kill-leader: the stopped leader's wallet shows LeaderIdleness in the timeline and the summary", async () => {
     const file = join(dir, "k.json");
     // --no-drain: stops right after window 2, as before the drain existed (and keeps this test short).
@@ -97,5 +146,8 @@ describe("wcoord devnet", () => {
     const res = await devnet(["--nodes", "one"]);
     expect(res.code).toBe(2);
     expect(res.err).toContain("--nodes must be an integer");
+    const frost = await devnet(["--wallets", "2", "--frost-wallets", "3"]);
+    expect(frost.code).toBe(2);
+    expect(frost.err).toContain("--frost-wallets must be at most --wallets (2), got 3");
   });
 });

@@ -43,7 +43,7 @@ async function startChild(i: number, crashAt: string | undefined, ports: { p2p: 
   const keyFile = join(dir, `operator${i}.key`);
   writeFileSync(keyFile, devnetOperatorKey(SEED, i));
   const localKeys = join(dir, "wallet-keys.json");
-  writeFileSync(localKeys, JSON.stringify(Object.fromEntries(net.wallets.map((w) => [toHex(w.walletPubKeyHash), to0x(w.privateKey)]))));
+  writeFileSync(localKeys, JSON.stringify(Object.fromEntries(net.wallets.flatMap((w) => (w.scheme === "ecdsa" ? [[toHex(w.walletPubKeyHash), to0x(w.privateKey)]] : [])))));
   const peers = net.nodes.filter((n) => n?.status === "started").flatMap((n) => n!.listenAddresses().slice(0, 1));
   const config = {
     dataDir: nodeDir,
