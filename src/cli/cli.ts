@@ -15,6 +15,7 @@ const COMMANDS: Record<string, { about: string; load: () => Promise<Command> }> 
   logs: { about: "show the coordination timeline from the node's records", load: async () => (await import("../node/logs-command.js")).runLogsCommand },
   faults: { about: "list recorded faults", load: async () => (await import("../node/faults-command.js")).runFaultsCommand },
   keys: { about: "create or import an encrypted operator keystore", load: async () => (await import("../node/keys-command.js")).runKeysCommand },
+  wallet: { about: "show a wallet as the Bridge holds it; request a new FROST wallet (governance)", load: async () => (await import("../node/wallet-command.js")).runWalletCommand },
   db: { about: "check, back up or reindex the node database", load: async () => (await import("../store/db-command.js")).runDbCommand },
 };
 
