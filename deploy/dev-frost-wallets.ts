@@ -2,10 +2,10 @@
 // (createDevFrostWallet) and registered the way real ones are, through the FrostWalletRegistry:
 // governance requests the wallet, every member signs the DKG result digest (EIP-191) and one member
 // submits it. The dealer saw each whole key: these wallets never hold real funds.
-import { Contract, getAddress, getBytes, hashMessage, keccak256, parseEther, toUtf8Bytes, type Signer, type Wallet } from "ethers";
+import { Contract, getAddress, getBytes, keccak256, parseEther, toUtf8Bytes, type Signer, type Wallet } from "ethers";
 import { bridgeAbi, frostWalletRegistryInterface } from "../src/chain/abi.js";
+import { dkgResultDigest, signDkgResult, submitDkgResultCalldata } from "../src/chain/dkg-result.js";
 import { createDevFrostWallet, type DevFrostWallet } from "../src/threshold/dev-wallet.js";
-import { concatBytes, fromHex, to0x } from "../src/util/hex.js";
 
 export interface DevFrostWalletEntry {
   /** The wallet's position in the devnet's wallet list. */
@@ -56,15 +56,23 @@ export async function registerDevFrostWallets(bridge: string, governance: Signer
       .find((e: { name: string } | null) => e?.name === "DkgRequested");
     if (!requested) throw new Error(`requestNewWallet for dev FROST wallet ${index} emitted no DkgRequested`);
     const requestId = requested.args.requestId as bigint;
-    const walletX = to0x(frost.walletX);
-    const digest = (await registry.getFunction("dkgResultDigest")(requestId, walletX, [])) as string;
-    const signatures = concatBytes(...members.map((m) => fromHex(m.signingKey.sign(hashMessage(getBytes(digest))).serialized)));
+    const digest = dkgResultDigest({
+      chainId: (await governance.provider!.getNetwork()).chainId,
+      registry: registryAddress,
+      bridge,
+      requestId,
+      seed: getBytes(requested.args.seed as string),
+      walletX: frost.walletX,
+      members: addresses,
+      excluded: [],
+    });
+    const signatures = members.map((m) => signDkgResult(m.signingKey, digest));
     const submitter = members[0]!.connect(governance.provider);
     if ((await governance.provider!.getBalance(submitter.address)) === 0n) {
       await (await governance.sendTransaction({ to: submitter.address, value: parseEther("1") })).wait();
     }
-    const result = { requestId, walletX, excluded: [], signerIndices: members.map((_, i) => i + 1), signatures: to0x(signatures) };
-    await (await (registry.connect(submitter) as Contract).getFunction("submitDkgResult")(result)).wait();
+    const data = submitDkgResultCalldata({ requestId, walletX: frost.walletX, excluded: [], signerIndices: members.map((_, i) => i + 1), signatures });
+    await (await submitter.sendTransaction({ to: registryAddress, data })).wait();
     entries.push({ index, walletPubKeyHash: frost.walletPkh, operators: addresses, frost });
   }
   return entries;
