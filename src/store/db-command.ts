@@ -37,7 +37,8 @@ const DB = defineCommand({
      it does not lead the window in progress, records no idleness faults until it has observed a
      full window, and treats wallets with an unknown spend as not synced until the Bridge catches
      up. The event index is rebuilt from bridge.deployBlock. Leader statements, actions, trackers,
-     Ethereum intents and faults of the lost database cannot be rebuilt.`,
+     Ethereum intents, faults, FROST key shares and signing nonce marks of the lost database
+     cannot be rebuilt: back the database up after every new wallet.`,
   // `wcoord db` has always exited 1 on bad arguments (2 is what a locked data directory gives here).
   usageExitCode: 1,
 });

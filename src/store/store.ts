@@ -10,6 +10,8 @@ import { BtcHeadersRepo } from "./repos/btc-headers-repo.js";
 import { BtcTrackersRepo } from "./repos/btc-trackers-repo.js";
 import { CURSOR, CursorsRepo } from "./repos/cursors-repo.js";
 import { DepositStatusRepo } from "./repos/deposit-status-repo.js";
+import { KeySharesRepo } from "./repos/key-shares-repo.js";
+import { SigningNonceMarksRepo } from "./repos/signing-nonce-marks-repo.js";
 import { EthIntentsRepo } from "./repos/eth-intents-repo.js";
 import { EvDepositsRepo } from "./repos/ev-deposits-repo.js";
 import { EvDkgRequestsRepo } from "./repos/ev-dkg-requests-repo.js";
@@ -72,6 +74,10 @@ export class Store {
   /** FrostWalletRegistry events (threshold.md §3.1). */
   readonly evDkgRequests: EvDkgRequestsRepo;
   readonly depositStatus: DepositStatusRepo;
+  /** This node's FROST key shares, sealed (threshold.md §3.2). */
+  readonly keyShares: KeySharesRepo;
+  /** Consumed-nonce marks of signing sessions (threshold.md §5.2). */
+  readonly signingNonceMarks: SigningNonceMarksRepo;
 
   private depth = 0;
 
@@ -97,6 +103,8 @@ export class Store {
     this.evMovingFunds = new EvMovingFundsRepo(ctx);
     this.evDkgRequests = new EvDkgRequestsRepo(ctx);
     this.depositStatus = new DepositStatusRepo(ctx);
+    this.keyShares = new KeySharesRepo(ctx);
+    this.signingNonceMarks = new SigningNonceMarksRepo(ctx);
   }
 
   /**
