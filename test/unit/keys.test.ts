@@ -5,6 +5,7 @@ import { Wallet } from "ethers";
 import { afterAll, describe, expect, it } from "vitest";
 import { createKeystore, KeyError, loadOperatorKey } from "../../src/node/keys.js";
 import { runKeysCommand } from "../../src/node/keys-command.js";
+import { Store } from "../../src/store/store.js";
 
 const dir = mkdtempSync(join(tmpdir(), "wcoord-keys-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -150,5 +151,25 @@ describe("wcoord keys", () => {
     const noPw = new Capture();
     expect(await runKeysCommand(["new", "--out", join(dir, "nopw-new.json")], new Capture(), noPw, {})).toBe(1);
     expect(noPw.text).toContain("WCOORD_KEYSTORE_PASSWORD");
+  });
+
+  it("shares: lists the FROST wallet shares of the node's database, never the sealed share", async () => {
+    const dataDir = join(dir, "shares");
+    const store = Store.open(dataDir);
+    const empty = new Capture();
+    store.close();
+    expect(await runKeysCommand(["shares", "--data-dir", dataDir], empty, new Capture(), {})).toBe(0);
+    expect(empty.text).toBe("no FROST wallet shares held\n");
+    const again = Store.open(dataDir);
+    const sealed = new Uint8Array(80).fill(0xee);
+    again.keyShares.put({ walletPkh: "ab".repeat(20), walletX: "0x" + "cd".repeat(32), requestId: "3", memberIndex: 2, threshold: 3, members: [ADDRESS, ADDRESS, ADDRESS, ADDRESS], sealed, transcript: new Uint8Array(10) });
+    again.close();
+    const text = new Capture();
+    expect(await runKeysCommand(["shares", "--data-dir", dataDir], text, new Capture(), {})).toBe(0);
+    expect(text.text).toBe(`0x${"ab".repeat(20)}  walletX 0x${"cd".repeat(32)}  member 2 of 4, threshold 3  (DKG request 3)\n`);
+    const json = new Capture();
+    expect(await runKeysCommand(["shares", "--data-dir", dataDir, "--json"], json, new Capture(), {})).toBe(0);
+    expect(JSON.parse(json.text)).toEqual([{ wallet: "0x" + "ab".repeat(20), walletX: "0x" + "cd".repeat(32), memberIndex: 2, threshold: 3, members: 4, requestId: "3" }]);
+    expect(json.text + text.text).not.toContain("ee".repeat(8));
   });
 });
