@@ -20,6 +20,7 @@ const enc = (s: string) => new TextEncoder().encode(s);
 const session = { requestId: BigInt(vector.requestId), requestSeed: fromHex(vector.requestSeed), attempt: vector.attempt };
 const [sk, rk] = [fromHex(vector.senderKey), fromHex(vector.recipientKey)];
 const [spub, rpub] = [fromHex(vector.senderPublicKey), fromHex(vector.recipientPublicKey)];
+const pair = { session, sender: 2, recipient: 5, senderCommitment: fromHex(vector.senderCommitment) };
 
 describe("share encryption", () => {
   it("matches the pinned vector, rebuilt here from HKDF and ChaCha20-Poly1305 directly", () => {
@@ -27,40 +28,46 @@ describe("share encryption", () => {
     expect(toHex(shared)).toBe(vector.ecdhPoint);
     const aad = concatBytes(fromHex(vector.requestId.slice(2).padStart(64, "0")), Uint8Array.of(0, 0, 0, vector.attempt, vector.sender, vector.recipient));
     expect(toHex(pairContext(session, 2, 5))).toBe(toHex(aad));
-    const key = hkdf(sha256, shared.slice(1), session.requestSeed, concatBytes(enc("wcoord-frost-dkg-share-v1"), aad), 32);
+    const info = concatBytes(enc("wcoord-frost-dkg-share-v1"), aad, fromHex(vector.senderCommitment));
+    const key = hkdf(sha256, shared.slice(1), session.requestSeed, info, 32);
     expect(toHex(key)).toBe(vector.key);
-    expect(toHex(shareKeyFromEcdh(shared, session, 2, 5))).toBe(vector.key);
+    expect(toHex(shareKeyFromEcdh(shared, pair))).toBe(vector.key);
     const ct = chacha20poly1305(key, new Uint8Array(12), aad).encrypt(fromHex(vector.share));
     expect(toHex(ct)).toBe(vector.ciphertext);
-    expect(toHex(encryptShare(fromHex(vector.share), sk, rpub, session, 2, 5))).toBe(vector.ciphertext);
-    expect(toHex(decryptShare(fromHex(vector.ciphertext), rk, spub, session, 2, 5)!)).toBe(vector.share);
+    expect(toHex(encryptShare(fromHex(vector.share), sk, rpub, pair))).toBe(vector.ciphertext);
+    expect(toHex(decryptShare(fromHex(vector.ciphertext), rk, spub, pair)!)).toBe(vector.share);
     expect(toHex(makeComplaint(session, 5, 2, rk, spub).proof)).toBe(vector.complaintProof);
   });
 
-  it("another request seed, request, attempt or pair (either direction) does not decrypt: a key per context", () => {
+  it("another request seed, request, attempt, pair (either direction) or sender polynomial does not decrypt: a key per share", () => {
     const ct = fromHex(vector.ciphertext);
-    expect(decryptShare(ct, rk, spub, { ...session, requestSeed: sha256(enc("other")) }, 2, 5)).toBeNull();
-    expect(decryptShare(ct, rk, spub, { ...session, requestId: session.requestId + 1n }, 2, 5)).toBeNull();
-    expect(decryptShare(ct, rk, spub, { ...session, attempt: 4 }, 2, 5)).toBeNull();
-    expect(decryptShare(ct, rk, spub, session, 5, 2)).toBeNull();
-    expect(decryptShare(ct, rk, spub, session, 2, 4)).toBeNull();
+    const otherCommitment = secp256k1.getPublicKey(sha256(enc("another polynomial")), true);
+    const variants = [
+      { ...pair, session: { ...session, requestSeed: sha256(enc("other")) } },
+      { ...pair, session: { ...session, requestId: session.requestId + 1n } },
+      { ...pair, session: { ...session, attempt: 4 } },
+      { ...pair, sender: 5, recipient: 2 },
+      { ...pair, recipient: 4 },
+      { ...pair, senderCommitment: otherCommitment },
+    ];
+    for (const v of variants) expect(decryptShare(ct, rk, spub, v)).toBeNull();
     const e = ecdhPoint(sk, rpub);
-    const keys = new Set([shareKeyFromEcdh(e, session, 2, 5), shareKeyFromEcdh(e, session, 5, 2), shareKeyFromEcdh(e, { ...session, attempt: 4 }, 2, 5)].map(toHex));
-    expect(keys.size).toBe(3);
+    expect(new Set([pair, ...variants].map((v) => toHex(shareKeyFromEcdh(e, v)))).size).toBe(variants.length + 1);
   });
 
-  it("never throws on hostile input: bad tags, lengths and keys give null", () => {
+  it("never throws on hostile input: bad tags, lengths, keys and commitments give null", () => {
     const ct = fromHex(vector.ciphertext);
     const flipped = ct.slice();
     flipped[47] ^= 1;
-    expect(decryptShare(flipped, rk, spub, session, 2, 5)).toBeNull();
-    expect(decryptShare(ct.subarray(0, 47), rk, spub, session, 2, 5)).toBeNull();
-    expect(decryptShare(new Uint8Array(0), rk, spub, session, 2, 5)).toBeNull();
-    expect(decryptShare(ct, rk, new Uint8Array(33), session, 2, 5)).toBeNull();
-    expect(decryptShare(ct, rk, Uint8Array.of(4, ...new Uint8Array(32)), session, 2, 5)).toBeNull();
-    expect(decryptShareWithEcdh(ct, new Uint8Array(33).fill(0xff), session, 2, 5)).toBeNull();
-    expect(decryptShareWithEcdh(ct, new Uint8Array(5), session, 2, 5)).toBeNull();
-    for (let i = 0; i < 200; i++) expect(decryptShare(secp256k1.utils.randomSecretKey().slice(0, 32 + (i % 20)), rk, spub, session, 2, 5)).toBeNull();
+    expect(decryptShare(flipped, rk, spub, pair)).toBeNull();
+    expect(decryptShare(ct.subarray(0, 47), rk, spub, pair)).toBeNull();
+    expect(decryptShare(new Uint8Array(0), rk, spub, pair)).toBeNull();
+    expect(decryptShare(ct, rk, new Uint8Array(33), pair)).toBeNull();
+    expect(decryptShare(ct, rk, Uint8Array.of(4, ...new Uint8Array(32)), pair)).toBeNull();
+    expect(decryptShare(ct, rk, spub, { ...pair, senderCommitment: new Uint8Array(3) })).toBeNull();
+    expect(decryptShareWithEcdh(ct, new Uint8Array(33).fill(0xff), pair)).toBeNull();
+    expect(decryptShareWithEcdh(ct, new Uint8Array(5), pair)).toBeNull();
+    for (let i = 0; i < 200; i++) expect(decryptShare(secp256k1.utils.randomSecretKey().slice(0, 32 + (i % 20)), rk, spub, pair)).toBeNull();
   });
 });
 

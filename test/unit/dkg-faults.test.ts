@@ -79,7 +79,8 @@ describe("DkgInvalidShare: complaints", () => {
   it("a wrong share to one recipient: it complains, the judge and every member blame the sender", () => {
     const { attempts, round2 } = upToRound2();
     const wrongShare = schnorr_FROST.utils.randomScalar();
-    const bad = withCiphertext(round2.get(2)!, 5, encryptShare(wrongShare, key(2), pub(5), session, 2, 5));
+    const senderCommitment = attempts.get(2)!.round1().message.commitment[0];
+    const bad = withCiphertext(round2.get(2)!, 5, encryptShare(wrongShare, key(2), pub(5), { session, sender: 2, recipient: 5, senderCommitment }));
     // The other recipients' shares are fine.
     for (const i of [1, 3, 4]) expect(attempts.get(i)!.acceptRound2(2, bad)).toEqual({ kind: "accepted" });
     const r = attempts.get(5)!.acceptRound2(2, bad);

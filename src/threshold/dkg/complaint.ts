@@ -8,11 +8,17 @@
 // them and publish them, so nothing leaks that one of them did not already hold; the honest side of a
 // proven fault simply stops trusting the other.
 import { schnorr_FROST } from "@noble/curves/secp256k1.js";
+import { concatBytes } from "../../util/hex.js";
 import { frostIdentifier } from "../dev-wallet.js";
 import type { DkgComplaint, DkgRound1Message, DkgRound2Message } from "./dkg-messages.js";
 import { pairContext, type DkgSession } from "./dkg-session.js";
 import { proveDleq, verifyDleq } from "./dleq-proof.js";
 import { decryptShareWithEcdh } from "./share-encryption.js";
+
+/** What a complaint's proof is bound to: the request seed and the pair's context (no replay elsewhere). */
+function proofContext(session: DkgSession, accused: number, complainer: number): Uint8Array {
+  return concatBytes(session.requestSeed, pairContext(session, accused, complainer));
+}
 
 /** Who a judged complaint proves at fault. */
 export type ComplaintVerdict = "sender" | "complainer";
@@ -25,7 +31,7 @@ export function makeComplaint(
   complainerOperatorKey: Uint8Array,
   accusedPublicKey: Uint8Array,
 ): DkgComplaint {
-  const { point, proof } = proveDleq(complainerOperatorKey, accusedPublicKey, pairContext(session, accused, complainer));
+  const { point, proof } = proveDleq(complainerOperatorKey, accusedPublicKey, proofContext(session, accused, complainer));
   return { requestId: session.requestId, attempt: session.attempt, complainer, accused, ecdhPoint: point, proof };
 }
 
@@ -71,11 +77,12 @@ export function judgeComplaint(e: ComplaintEvidence): ComplaintVerdict {
   }
   if (r1.sender !== c.accused || r2.sender !== c.accused) throw new Error(`evidence is not from the accused member ${c.accused}`);
 
-  const context = pairContext(session, c.accused, c.complainer);
+  const context = proofContext(session, c.accused, c.complainer);
   if (!verifyDleq(e.complainerPublicKey, e.senderPublicKey, c.ecdhPoint, c.proof, context)) return "complainer";
   const entry = r2.shares.find((s) => s.recipient === c.complainer);
   if (entry === undefined) return "sender";
-  const share = decryptShareWithEcdh(entry.ciphertext, c.ecdhPoint, session, c.accused, c.complainer);
+  const pair = { session, sender: c.accused, recipient: c.complainer, senderCommitment: r1.commitment[0] };
+  const share = decryptShareWithEcdh(entry.ciphertext, c.ecdhPoint, pair);
   if (share === null) return "sender";
   return shareMatchesCommitment(share, c.complainer, r1.commitment) ? "complainer" : "sender";
 }

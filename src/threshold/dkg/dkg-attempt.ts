@@ -164,9 +164,11 @@ export class DkgAttempt {
     const { init } = this;
     const packages = this.others.map((i) => round1Package(this.received1.get(i)!));
     const out: Record<string, DKG_Round2> = schnorr_FROST.DKG.round2(this.round1().secret, packages);
+    const senderCommitment = this.round1().message.commitment[0];
     const shares = this.others.map((recipient) => {
       const share = out[frostIdentifier(recipient)].signingShare;
-      return { recipient, ciphertext: encryptShare(share, init.myOperatorKey, init.operatorPublicKeys[recipient - 1], this.session, init.myIndex, recipient) };
+      const pair = { session: this.session, sender: init.myIndex, recipient, senderCommitment };
+      return { recipient, ciphertext: encryptShare(share, init.myOperatorKey, init.operatorPublicKeys[recipient - 1], pair) };
     });
     this.myRound2 = { requestId: init.requestId, attempt: init.attempt, sender: init.myIndex, shares };
     return this.myRound2;
@@ -186,7 +188,8 @@ export class DkgAttempt {
 
     const { init } = this;
     const entry = msg.shares.find((s) => s.recipient === init.myIndex)!;
-    const share = decryptShare(entry.ciphertext, init.myOperatorKey, init.operatorPublicKeys[from - 1], this.session, from, init.myIndex);
+    const pair = { session: this.session, sender: from, recipient: init.myIndex, senderCommitment: r1.commitment[0] };
+    const share = decryptShare(entry.ciphertext, init.myOperatorKey, init.operatorPublicKeys[from - 1], pair);
     if (share !== null && shareMatchesCommitment(share, init.myIndex, r1.commitment)) {
       this.sharesToMe.set(from, share);
       return { kind: "accepted" };

@@ -43,7 +43,7 @@ export class ByteWriter {
   /** Exactly `length` bytes (the length is the format's, not written). */
   fixed(bytes: Uint8Array, length: number, what: string): this {
     if (bytes.length !== length) throw new RangeError(`${what} must be ${length} bytes, got ${bytes.length}`);
-    this.parts.push(bytes.slice());
+    this.parts.push(bytes); // bytes() copies every part into one new array
     return this;
   }
 
@@ -75,38 +75,50 @@ export class ByteReader {
     if (!(input instanceof Uint8Array)) throw new DkgDecodeError(`${what}: input is not bytes`);
   }
 
+  /** Moves past `n` bytes and returns where they start. */
+  private need(n: number, field: string): number {
+    if (this.input.length - this.offset < n) throw new DkgDecodeError(`${this.what}: truncated at ${field}`);
+    this.offset += n;
+    return this.offset - n;
+  }
+
   /** A copy, so decoded fields never alias the input. */
   private take(n: number, field: string): Uint8Array<ArrayBuffer> {
-    if (this.input.length - this.offset < n) throw new DkgDecodeError(`${this.what}: truncated at ${field}`);
+    const at = this.need(n, field);
     const out = new Uint8Array(n);
-    out.set(this.input.subarray(this.offset, this.offset + n));
-    this.offset += n;
+    out.set(this.input.subarray(at, at + n));
     return out;
   }
 
   u8(field: string): number {
-    return this.take(1, field)[0];
+    return this.input[this.need(1, field)];
   }
 
   u16(field: string): number {
-    const b = this.take(2, field);
-    return (b[0] << 8) | b[1];
+    const at = this.need(2, field);
+    return (this.input[at] << 8) | this.input[at + 1];
   }
 
   u32(field: string): number {
-    return new DataView(this.take(4, field).buffer).getUint32(0);
+    const at = this.need(4, field);
+    const b = this.input;
+    return b[at] * 0x1000000 + ((b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]);
   }
 
   uint256(field: string): bigint {
-    return BigInt("0x" + toHex(this.take(32, field)));
+    const at = this.need(32, field);
+    return BigInt("0x" + toHex(this.input.subarray(at, at + 32)));
   }
 
   fixed(n: number, field: string): Uint8Array<ArrayBuffer> {
     return this.take(n, field);
   }
 
-  lengthPrefixed(field: string): Uint8Array<ArrayBuffer> {
-    return this.take(this.u32(`${field} length`), field);
+  /** A view, not a copy: an embedded message goes straight to its own decoder, which copies its fields. */
+  lengthPrefixed(field: string): Uint8Array {
+    const n = this.u32(`${field} length`);
+    const at = this.need(n, field);
+    return this.input.subarray(at, at + n);
   }
 
   /** A 1-based member index (1…255). */
