@@ -127,6 +127,9 @@ describe("DkgInvalidShare: complaints", () => {
       { ...real, ecdhPoint: pub(2) },
       makeComplaint(sessionOf(1), 3, 1, key(3), pub(1)), // a proof bound to another attempt…
     ].map((c) => ({ ...c, attempt: 0 })); // …replayed into this one
+    // Not a recipient of the message: owed no share.
+    const without3 = { ...round2.get(1)!, shares: round2.get(1)!.shares.filter((x) => x.recipient !== 3) };
+    expect(judgeComplaint({ session, complaint: real, senderRound1: judge.round1Of(1)!, senderRound2: without3, complainerPublicKey: pub(3), senderPublicKey: pub(1) })).toBe("complainer");
     for (const c of forged) {
       const verdict = judgeComplaint({ session, complaint: c, senderRound1: judge.round1Of(1)!, senderRound2: round2.get(1)!, complainerPublicKey: pub(3), senderPublicKey: pub(1) });
       expect(verdict).toBe("complainer");

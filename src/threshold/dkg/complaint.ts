@@ -66,8 +66,8 @@ export interface ComplaintEvidence {
 
 /**
  * Judges a complaint from public data: `"sender"` when the proof holds and the revealed key shows the
- * share to the complainer either does not decrypt, is missing, or fails the sender's commitment;
- * `"complainer"` when the proof does not hold or the share verifies. Throws only when the evidence does
+ * share to the complainer either does not decrypt or fails the sender's commitment; `"complainer"` when
+ * the proof does not hold, the complainer is not a recipient of the message, or the share verifies. Throws only when the evidence does
  * not belong to the complaint (a caller error: wrong request, attempt or member).
  */
 export function judgeComplaint(e: ComplaintEvidence): ComplaintVerdict {
@@ -79,8 +79,10 @@ export function judgeComplaint(e: ComplaintEvidence): ComplaintVerdict {
 
   const context = proofContext(session, c.accused, c.complainer);
   if (!verifyDleq(e.complainerPublicKey, e.senderPublicKey, c.ecdhPoint, c.proof, context)) return "complainer";
+  // A round-2 message counts only when addressed to exactly the other included members (the engine
+  // ignores any other), so no entry means the complainer was owed no share.
   const entry = r2.shares.find((s) => s.recipient === c.complainer);
-  if (entry === undefined) return "sender";
+  if (entry === undefined) return "complainer";
   const pair = { session, sender: c.accused, recipient: c.complainer, senderCommitment: r1.commitment[0] };
   const share = decryptShareWithEcdh(entry.ciphertext, c.ecdhPoint, pair);
   if (share === null) return "sender";

@@ -252,6 +252,8 @@ export class DkgAttempt {
     const packages = this.others.map((i) => round1Package(this.received1.get(i)!));
     const received = this.others.map((i) => ({ identifier: frostIdentifier(i), signingShare: this.sharesToMe.get(i)! }));
     const keyShare = schnorr_FROST.DKG.round3(this.round1().secret, packages, received);
+    // The parts now live only inside the key share.
+    for (const share of this.sharesToMe.values()) share.fill(0);
     const walletX = keyShare.public.commitments[0].slice(1);
     const byIndex = <M>(mineMsg: M, others: Map<number, M>) => init.included.map((i) => (i === init.myIndex ? mineMsg : others.get(i)!));
     const transcript: DkgTranscript = {
