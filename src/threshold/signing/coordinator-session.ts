@@ -12,6 +12,7 @@ import { commitmentListOf, TweakedPublics, walletXOf } from "./package-keys.js";
 import { checkSessionContext, memberOfAddress, type SigningSessionContext } from "./session-context.js";
 import { sealSigningMessage, type OpenedSigningMessage } from "./signing-envelope.js";
 import {
+  invalidCommitmentPoint,
   packageHashOf,
   type CommitmentsMessage,
   type NonceCommitmentPair,
@@ -32,6 +33,7 @@ export type CoordinatorRefusalCode =
   | "NOT_INCLUDED"
   | "DUPLICATE"
   | "COUNT_MISMATCH"
+  | "BAD_COMMITMENT"
   | "PACKAGE_ALREADY_SENT"
   | "NO_PACKAGE_YET"
   | "OTHER_PACKAGE"
@@ -89,6 +91,8 @@ export class CoordinatorAttempt {
     if (m.commitments.length !== this.init.digests.length) {
       return refuse("COUNT_MISMATCH", `${m.commitments.length} commitment pairs for ${this.init.digests.length} digests`);
     }
+    const bad = invalidCommitmentPoint(m.commitments);
+    if (bad !== undefined) return refuse("BAD_COMMITMENT", `member ${member}'s commitment ${bad} is not a curve point`);
     this.answered.set(member, m.commitments);
     if (this.answered.size < this.init.threshold) return { kind: "waiting" };
     return { kind: "package", wire: this.signPackage() };

@@ -11,7 +11,7 @@ import { commitmentListOf, sameDigestKey, secretForKey, TweakedPublics } from ".
 import type { SessionAttempts } from "./session-attempts.js";
 import { checkSessionContext, memberOfAddress, type SigningSessionContext } from "./session-context.js";
 import { sealSigningMessage, type OpenedSigningMessage } from "./signing-envelope.js";
-import { packageHashOf, type NonceCommitmentPair, type PackageMessage } from "./signing-messages.js";
+import { invalidCommitmentPoint, packageHashOf, type NonceCommitmentPair, type PackageMessage } from "./signing-messages.js";
 
 /** Why a package got no shares from this member. */
 export type PackageRefusalCode =
@@ -29,6 +29,7 @@ export type PackageRefusalCode =
   | "COMMITMENTS_DIFFER"
   | "DIGESTS_DIFFER"
   | "KEYS_DIFFER"
+  | "BAD_COMMITMENT"
   | "SIGN_FAILED";
 
 export type PackageAnswer =
@@ -155,6 +156,10 @@ export class MemberSession {
     }
     if (!pkg.keys.every((key, i) => sameDigestKey(key, this.init.keys[i]))) {
       return refuse("KEYS_DIFFER", "the package's per-digest keys are not the ones I computed");
+    }
+    for (const [j, row] of pkg.commitments.entries()) {
+      const bad = invalidCommitmentPoint(row);
+      if (bad !== undefined) return refuse("BAD_COMMITMENT", `member ${pkg.subset[j]}'s commitment ${bad} is not a curve point`);
     }
     return undefined;
   }

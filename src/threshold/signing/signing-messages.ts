@@ -2,8 +2,10 @@
 //   commitments (member → coordinator), package (coordinator), shares (member), signatures (coordinator).
 // A body starts with a kind byte, then the session id and the attempt. The envelope that signs a body
 // with the operator key is signing-envelope.ts. Decoding is exact: fixed lengths, counts 1…255, member
-// indices 1…255 strictly ascending, nonce commitments that are curve points, shares below the group
-// order, no trailing byte; anything else is a SigningDecodeError.
+// indices 1…255 strictly ascending, nonce commitments in compressed form with x below the field prime,
+// shares below the group order, no trailing byte; anything else is a SigningDecodeError. Whether a
+// commitment's x is on the curve costs a square root (≈ 0.1 ms) per point, so it is checked where the
+// point is used (`invalidCommitmentPoint`), not on every message a peer can send for free.
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import type { DigestKey } from "../wallet-signer.js";
@@ -64,6 +66,7 @@ const KEY_WALLET = 0;
 const KEY_TAP_LEAF = 1;
 const POINT_BYTES = 33;
 const N = secp256k1.Point.CURVE().n;
+const P = secp256k1.Point.CURVE().p;
 
 function writePair(w: ByteWriter, p: NonceCommitmentPair): void {
   w.fixed(p.hiding, POINT_BYTES, "hiding commitment").fixed(p.binding, POINT_BYTES, "binding commitment");
@@ -116,15 +119,31 @@ export function packageHashOf(pkg: PackageMessage): Uint8Array {
   return keccak_256(encodeSigningBody(pkg));
 }
 
+function bigOf(b: Uint8Array): bigint {
+  let v = 0n;
+  for (const x of b) v = (v << 8n) | BigInt(x);
+  return v;
+}
+
 function readPoint(r: ByteReader, what: string): Uint8Array {
   const b = r.take(POINT_BYTES, what);
   if (b[0] !== 2 && b[0] !== 3) throw new SigningDecodeError(`${what} is not a compressed point`);
-  try {
-    secp256k1.Point.fromBytes(b);
-  } catch {
-    throw new SigningDecodeError(`${what} is not on the curve`);
-  }
+  if (bigOf(b.subarray(1)) >= P) throw new SigningDecodeError(`${what} x is not below the field prime`);
   return b;
+}
+
+/** The first of `pairs` whose points are not both on the curve, as "index/hiding|binding"; undefined when all are. */
+export function invalidCommitmentPoint(pairs: readonly NonceCommitmentPair[]): string | undefined {
+  for (const [i, p] of pairs.entries()) {
+    for (const [name, point] of [["hiding", p.hiding], ["binding", p.binding]] as const) {
+      try {
+        secp256k1.Point.fromBytes(point);
+      } catch {
+        return `${i}/${name}`;
+      }
+    }
+  }
+  return undefined;
 }
 
 function readPair(r: ByteReader): NonceCommitmentPair {
@@ -139,9 +158,7 @@ function readMember(r: ByteReader, what: string): number {
 
 function readScalar(r: ByteReader, what: string): Uint8Array {
   const b = r.take(32, what);
-  let v = 0n;
-  for (const x of b) v = (v << 8n) | BigInt(x);
-  if (v >= N) throw new SigningDecodeError(`${what} is not below the group order`);
+  if (bigOf(b) >= N) throw new SigningDecodeError(`${what} is not below the group order`);
   return b;
 }
 
