@@ -58,6 +58,7 @@ export class SigningSessionEngine {
   private observed: ObservedAttempt = { shareSenders: new Set() };
   private early: OpenedSigningMessage[] = [];
   private finished: SigningOutcome | undefined;
+  private tail: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly init: SigningEngineInit) {
     this.attempts = new SessionAttempts({ sessionId: init.sessionId, members: init.members, threshold: init.threshold, leader: init.leader });
@@ -73,14 +74,33 @@ export class SigningSessionEngine {
   }
 
   /** Starts attempt 0: this member's commitments (and, as coordinator, its own share of the work). */
-  async start(): Promise<EngineStep> {
-    const step = newStep();
-    await this.beginAttempt(step);
-    return step;
+  start(): Promise<EngineStep> {
+    return this.serially(async () => {
+      const step = newStep();
+      await this.beginAttempt(step);
+      return step;
+    });
   }
 
   /** One wire message from the topic. */
-  async onMessage(wire: Uint8Array): Promise<EngineStep> {
+  onMessage(wire: Uint8Array): Promise<EngineStep> {
+    return this.serially(() => this.receive(wire));
+  }
+
+  /**
+   * Runs one input at a time: `markConsumed` is awaited mid-input, and a second input must not see
+   * the state half-way (two packages racing for the same nonces, or a timeout during a share).
+   */
+  private serially<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(work);
+    this.tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private async receive(wire: Uint8Array): Promise<EngineStep> {
     const step = newStep();
     let opened: OpenedSigningMessage;
     try {
@@ -105,7 +125,11 @@ export class SigningSessionEngine {
   }
 
   /** The current attempt's time is up (`signingAttemptMs`): record who was silent and start the next. */
-  async onAttemptTimeout(attempt: number): Promise<EngineStep> {
+  onAttemptTimeout(attempt: number): Promise<EngineStep> {
+    return this.serially(() => this.closeOnTimeout(attempt));
+  }
+
+  private async closeOnTimeout(attempt: number): Promise<EngineStep> {
     const step = newStep();
     if (this.finished !== undefined || attempt !== this.attempts.attempt) return step;
     const pkg = this.observed.package;

@@ -6,7 +6,11 @@
 export class SigningDecodeError extends Error {
   override readonly name = "SigningDecodeError";
   constructor(message: string) {
+    // No stack: a peer can send junk for free, capturing one costs more than decoding, and the message says all.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
   }
 }
 

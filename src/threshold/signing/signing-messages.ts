@@ -65,8 +65,8 @@ const KIND_BYTE = { commitments: 1, package: 2, shares: 3, signatures: 4 } as co
 const KEY_WALLET = 0;
 const KEY_TAP_LEAF = 1;
 const POINT_BYTES = 33;
-const N = secp256k1.Point.CURVE().n;
-const P = secp256k1.Point.CURVE().p;
+const N_BYTES = bytes32(secp256k1.Point.CURVE().n);
+const P_BYTES = bytes32(secp256k1.Point.CURVE().p);
 
 function writePair(w: ByteWriter, p: NonceCommitmentPair): void {
   w.fixed(p.hiding, POINT_BYTES, "hiding commitment").fixed(p.binding, POINT_BYTES, "binding commitment");
@@ -119,16 +119,23 @@ export function packageHashOf(pkg: PackageMessage): Uint8Array {
   return keccak_256(encodeSigningBody(pkg));
 }
 
-function bigOf(b: Uint8Array): bigint {
-  let v = 0n;
-  for (const x of b) v = (v << 8n) | BigInt(x);
-  return v;
+/** 32 big-endian bytes of `v`. */
+function bytes32(v: bigint): Uint8Array {
+  const out = new Uint8Array(32);
+  for (let i = 31; i >= 0; i--, v >>= 8n) out[i] = Number(v & 0xffn);
+  return out;
+}
+
+/** `a < b` for two 32-byte big-endian numbers, without BigInt (decoding runs on every peer message). */
+function below(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < 32; i++) if (a[i] !== b[i]) return a[i] < b[i];
+  return false;
 }
 
 function readPoint(r: ByteReader, what: string): Uint8Array {
   const b = r.take(POINT_BYTES, what);
   if (b[0] !== 2 && b[0] !== 3) throw new SigningDecodeError(`${what} is not a compressed point`);
-  if (bigOf(b.subarray(1)) >= P) throw new SigningDecodeError(`${what} x is not below the field prime`);
+  if (!below(b.subarray(1), P_BYTES)) throw new SigningDecodeError(`${what} x is not below the field prime`);
   return b;
 }
 
@@ -158,7 +165,7 @@ function readMember(r: ByteReader, what: string): number {
 
 function readScalar(r: ByteReader, what: string): Uint8Array {
   const b = r.take(32, what);
-  if (bigOf(b) >= N) throw new SigningDecodeError(`${what} is not below the group order`);
+  if (!below(b, N_BYTES)) throw new SigningDecodeError(`${what} is not below the group order`);
   return b;
 }
 
