@@ -80,6 +80,21 @@ describe("member session: package checks", () => {
     expect(await sessions[1].onPackage(pkg)).toMatchObject({ kind: "refused", code: "ALREADY_ANSWERED" });
   });
 
+  it("two different packages racing for one attempt: one gets shares, the other is equivocation; markConsumed runs once", async () => {
+    let marks = 0;
+    const slowMark = async () => {
+      marks++;
+      await new Promise((r) => setTimeout(r, 20));
+    };
+    const { attempts, sessions, commitments } = threeCommitted(slowMark);
+    const fourth = commitmentsOf(new MemberSession(memberInit(4), attempts).commitFor(0));
+    const a = signedPackage(1, { subset: [1, 2, 3], commitments });
+    const b = signedPackage(1, { subset: [1, 2, 4], commitments: [commitments[0], commitments[1], fourth] });
+    const answers = await Promise.all([sessions[1].onPackage(a), sessions[1].onPackage(b)]);
+    expect(answers.map((x) => (x.kind === "shares" ? "shares" : x.code))).toEqual(["shares", "EQUIVOCATION"]);
+    expect(marks).toBe(1);
+  });
+
   it("refuses a package from a member that does not coordinate the attempt", async () => {
     const { sessions, commitments } = threeCommitted();
     expect(await sessions[1].onPackage(signedPackage(2, { subset: [1, 2, 3], commitments }))).toMatchObject({ code: "WRONG_COORDINATOR" });
