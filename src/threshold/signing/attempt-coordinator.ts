@@ -5,7 +5,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { concatBytes } from "../../util/hex.js";
 
-/** The coordinator of attempt 0: the window leader's member index. */
+/** What the coordinator of one attempt is computed from. */
 export interface AttemptCoordinatorInput {
   /** The 32-byte session id (the signing round id). */
   readonly sessionId: Uint8Array;
