@@ -1,0 +1,116 @@
+// threshold.md §5.1–§5.3: whole signing sessions among engine instances over in-memory broadcast, with
+// the real library (dev FROST wallet, 5 members, t = 3) and real operator keys.
+import { describe, expect, it } from "vitest";
+import { bip340KeyOf, verifyBip340Signature } from "../../src/threshold/taproot.js";
+import { walletXOf } from "../../src/threshold/signing/package-keys.js";
+import { sealSigningMessage } from "../../src/threshold/signing/signing-envelope.js";
+import type { SharesMessage } from "../../src/threshold/signing/signing-messages.js";
+import { fromHex } from "../../src/util/hex.js";
+import { leafKey, SigningNetwork, signingWorld, WALLET_KEY, type OutgoingFilter, type SigningWorld } from "./signing-harness.js";
+
+const MIXED_KEYS = [WALLET_KEY, leafKey("deposit-a"), leafKey("deposit-b")];
+
+/** Drops the member's shares messages (it committed, then went silent). */
+const withholdShares: OutgoingFilter = (opened, wire) => (opened.message.kind === "shares" ? [] : [wire]);
+
+/** Replaces the member's shares with random scalars, re-signed by its own operator key. */
+function garbageShares(world: SigningWorld, member: number): OutgoingFilter {
+  return (opened, wire) => {
+    if (opened.message.kind !== "shares") return [wire];
+    const m = opened.message as SharesMessage;
+    const shares = m.shares.map((_, i) => fromHex(`${(i + 1).toString(16).padStart(2, "0")}${"5a".repeat(31)}`));
+    return [sealSigningMessage(world.operatorKeys[member - 1], world.domain, { ...m, shares })];
+  };
+}
+
+function expectAllSigned(net: SigningNetwork, attempts: number): readonly Uint8Array[] {
+  const { world } = net;
+  const walletX = walletXOf(world.wallet.public);
+  let first: readonly Uint8Array[] | undefined;
+  for (const [, outcome] of net.outcomes()) {
+    expect(outcome?.kind).toBe("signed");
+    if (outcome?.kind !== "signed") continue;
+    expect(outcome.attempts).toBe(attempts);
+    outcome.signatures.forEach((sig, i) => expect(verifyBip340Signature(world.digests[i], sig, bip340KeyOf(walletX, world.keys[i]))).toBe(true));
+    first ??= outcome.signatures;
+  }
+  return first!;
+}
+
+describe("signing session: happy path", () => {
+  it("5 members, t = 3, 3 digests mixing wallet and tapLeaf keys: every member ends with signatures that verify", async () => {
+    const world = signingWorld(5, 3, MIXED_KEYS, "happy");
+    const net = new SigningNetwork(world);
+    await net.runToEnd();
+    const sigs = expectAllSigned(net, 1);
+    expect(sigs).toHaveLength(3);
+    // The tapLeaf signatures verify under the deposit's output key, not under walletX.
+    expect(verifyBip340Signature(world.digests[1], sigs[1], walletXOf(world.wallet.public))).toBe(false);
+    // Every member that released shares had finished its consumed mark first.
+    let releasing = 0;
+    for (const [, log] of net.logs) {
+      const shared = log.events.indexOf("shares:0");
+      if (shared < 0) continue;
+      releasing++;
+      expect(log.events.indexOf("mark:0:done")).toBeGreaterThanOrEqual(0);
+      expect(log.events.indexOf("mark:0:done")).toBeLessThan(shared);
+    }
+    expect(releasing).toBe(3);
+  });
+});
+
+describe("signing session: silent members", () => {
+  it("n − t members offline from the start: the first t to answer sign in attempt 0", async () => {
+    const world = signingWorld(5, 3, MIXED_KEYS, "offline");
+    const net = new SigningNetwork(world, { offline: [4, 5] });
+    await net.runToEnd();
+    expectAllSigned(net, 1);
+  });
+
+  it("n − t members commit then withhold their shares: attempt 0 times out, attempt 1 signs with a different subset", async () => {
+    const world = signingWorld(5, 3, MIXED_KEYS, "silent");
+    // Leader 3: members 1 and 2's commitments arrive first, so they are in attempt 0's subset.
+    const net = new SigningNetwork(world, { leader: 3, outgoing: { 1: withholdShares, 2: withholdShares } });
+    await net.start();
+    expect([...net.outcomes().values()].every((o) => o === undefined)).toBe(true);
+    await net.timeout(0);
+    expectAllSigned(net, 2);
+    const outcome = net.outcomes().get(3)!;
+    expect(outcome.kind === "signed" && outcome.signers).toEqual([3, 4, 5]);
+    const noShare = net.logs.get(4)!.faults.filter((f) => f.kind === "SigningNoShare");
+    expect(noShare.map((f) => f.kind === "SigningNoShare" && f.member)).toEqual([1, 2]);
+  });
+});
+
+describe("signing session: infeasible", () => {
+  it("three cheaters of five with t = 3: two failed attempts, then fewer than t remain and the session is infeasible", async () => {
+    const world = signingWorld(5, 3, [WALLET_KEY], "infeasible");
+    const outgoing = { 2: garbageShares(world, 2), 3: garbageShares(world, 3), 4: garbageShares(world, 4) };
+    const net = new SigningNetwork(world, { outgoing });
+    await net.runToEnd();
+    for (const [, outcome] of net.outcomes()) {
+      expect(outcome).toEqual({ kind: "infeasible", attempts: 2, excluded: [2, 3, 4] });
+    }
+  });
+});
+
+describe("signing session: replays", () => {
+  it("an earlier attempt's package and commitments are refused during a later attempt", async () => {
+    const world = signingWorld(5, 3, MIXED_KEYS, "replay");
+    const dropAll: OutgoingFilter = (opened, wire) => (opened.message.kind === "shares" ? [] : [wire]);
+    const outgoing = Object.fromEntries([1, 2, 3, 4, 5].map((m) => [m, dropAll]));
+    const net = new SigningNetwork(world, { outgoing });
+    await net.start();
+    await net.timeout(0);
+    expect([...net.engines.values()].map((e) => e.attempt)).toEqual([1, 1, 1, 1, 1]);
+    const oldPackage = net.sent.find((s) => s.wire[0] === 2 && s.wire.subarray(33, 37).every((b) => b === 0))!;
+    const oldCommitments = net.sent.filter((s) => s.wire[0] === 1 && s.wire.subarray(33, 37).every((b) => b === 0));
+    const before = [...net.logs.values()].map((l) => l.events.length);
+    await net.inject(oldPackage.from, oldPackage.wire);
+    for (const c of oldCommitments) await net.inject(c.from, c.wire);
+    expect([...net.logs.values()].map((l) => l.events.length)).toEqual(before);
+    const codes = [...net.logs.values()].flatMap((l) => l.refusals.map((r) => r.code));
+    expect(codes).toContain("ALREADY_ANSWERED");
+    expect(codes.some((c) => c === "WRONG_ATTEMPT" || c === "STALE_ATTEMPT")).toBe(true);
+  });
+});
