@@ -17,6 +17,26 @@ export type ConnectionRefusal =
   /** Not a secp256k1 key, so no operator address at all. */
   | "not_operator_key";
 
+/** The threshold protocols' members-only gossip topics (threshold.md §3.2, §5.2): per DKG request, per wallet for signing. */
+export type ThresholdTopicKind = "dkg" | "signing";
+/** Why a threshold gossip message got its verdict (metric label `reason`). */
+export type ThresholdGossipReason =
+  /** Delivered, and the protocol handler accepted it. */
+  | "ok"
+  /** The publisher's key is not a secp256k1 key, so it has no operator address. */
+  | "not_operator_key"
+  /** The publisher's operator is not a member of the request or wallet. */
+  | "not_member"
+  /** Larger than the topic's limit. */
+  | "oversize"
+  /** The same bytes from the same operator were delivered and accepted already. */
+  | "duplicate"
+  /** The protocol handler rejected it (invalid content). */
+  | "handler_reject"
+  /** The protocol handler ignored it (e.g. not for the current attempt). */
+  | "handler_ignore"
+  /** The handler or the validator threw; dropped without penalty. */
+  | "internal_error";
 
 /** A counter whose label values are checked by the compiler. */
 export interface TypedCounter<L extends Labels> {
@@ -120,6 +140,8 @@ export interface Metrics {
   queueDropped: TypedCounter<{ reason: QueueDropReason }>;
   /** Inbound connections refused by the connection gater (coordination.md §8.1). */
   p2pConnectionsRefused: TypedCounter<{ reason: ConnectionRefusal }>;
+  /** Verdicts on the threshold protocols' members-only topics. */
+  thresholdGossipMessages: TypedCounter<{ kind: ThresholdTopicKind; verdict: GossipAction; reason: ThresholdGossipReason }>;
 
   // chains
   /** `method` is an RPC method name from the code, never user input. */
@@ -246,6 +268,11 @@ export function createMetrics(opts: CreateMetricsOptions = {}): Metrics {
     malformedMessages: counter("malformed_messages_total", "Messages that failed strict decoding, by reason.", ["reason"]),
     queueDropped: counter("queue_dropped_total", "Accepted messages dropped before processing, by reason.", ["reason"]),
     p2pConnectionsRefused: counter("p2p_connections_refused_total", "Inbound libp2p connections refused by the connection gater, by reason.", ["reason"]),
+    thresholdGossipMessages: counter(
+      "threshold_gossip_messages_total",
+      "Gossip verdicts on the threshold protocols' members-only topics (DKG, signing), by topic kind and reason.",
+      ["kind", "verdict", "reason"],
+    ),
 
     rpcCalls: counter("rpc_calls_total", "RPC calls by method and success.", ["method", "ok"]),
     rpcLatency,

@@ -39,9 +39,29 @@ export function configuredPeerIds(addrs: readonly string[]): Set<string> {
   return ids;
 }
 
+/** A set of EIP-55 operator addresses that changes at run time, read afresh at every use. */
+export interface OperatorSource {
+  readonly current: ReadonlySet<string>;
+}
+
+/**
+ * The operators of either source, read afresh at every use: e.g. the wallets' seats together with the
+ * members of pending DKG requests, who may share no wallet with this node yet (threshold.md §3.2).
+ */
+export function unionOperators(a: OperatorSource, b: OperatorSource): OperatorSource {
+  return {
+    get current(): ReadonlySet<string> {
+      const [x, y] = [a.current, b.current];
+      if (y.size === 0) return x;
+      if (x.size === 0) return y;
+      return new Set([...x, ...y]);
+    },
+  };
+}
+
 export interface ConnectionGateComponents {
-  /** The operators accepted right now (read at every inbound connection, so updates apply at once). */
-  seated: { readonly current: ReadonlySet<string> };
+  /** The operators accepted right now (read at every inbound connection, so updates apply at once); see unionOperators. */
+  seated: OperatorSource;
   /** Receives `connection:refused` for every refusal. */
   events: NetworkEventTarget;
   logger: Logger;

@@ -17,15 +17,13 @@ import type { InboundTranscript } from "./inbound-transcript.js";
 import { operatorAddressOfPeer } from "./libp2p.js";
 import type { NetworkEventTarget } from "./network-events.js";
 import type { NetworkIdentity, SeatLookup } from "./network-identity.js";
+import { DEFAULT_MESH_GRACE_MS, topicMeshPeerCount, topicSubscriberCount, waitForTopicPeers, type PublishOutcome, type WaitForPeersOptions } from "./topic-peers.js";
 import { coordinationTopic } from "./topics.js";
 import { WalletQueue } from "./wallet-queue.js";
 import { errorMessage } from "../util/errors.js";
 
 export const DEFAULT_REDIAL_INTERVAL_MS = 30_000;
 const DIAL_TIMEOUT_MS = 10_000;
-const WAIT_POLL_MS = 100;
-/** How long waitForPeers keeps waiting for a mesh peer once enough subscribers are known. */
-export const DEFAULT_MESH_GRACE_MS = 3_000;
 
 /** An accepted message handed to the follower (one per digest per wallet). */
 export interface InboundItem {
@@ -41,21 +39,8 @@ export interface InboundItem {
   receivedAt: number;
 }
 
-export interface PublishOutcome {
-  ok: boolean;
-  recipients: number;
-  error?: string;
-}
-
-export interface WaitForPeersOptions {
-  signal?: AbortSignal;
-  /** Default 1. */
-  minSubscribers?: number;
-  /** Also wait (up to meshGraceMs) for one mesh peer. Default true. */
-  preferMesh?: boolean;
-  /** Default DEFAULT_MESH_GRACE_MS. */
-  meshGraceMs?: number;
-}
+export type { PublishOutcome, WaitForPeersOptions };
+export { DEFAULT_MESH_GRACE_MS };
 
 export interface CoordinationNetworkComponents {
   libp2p: Libp2p<{ pubsub: GossipSub }>;
@@ -221,21 +206,11 @@ export class CoordinationNetwork implements Startable {
   }
 
   subscriberCount(pkh: Uint8Array): number {
-    try {
-      return this.libp2p.services.pubsub.getSubscribers(coordinationTopic(this.identity.chainId, pkh)).length;
-    } catch {
-      return 0;
-    }
+    return topicSubscriberCount(this.libp2p.services.pubsub, coordinationTopic(this.identity.chainId, pkh));
   }
 
   meshPeerCount(pkh: Uint8Array): number {
-    // getMeshPeers exists at run time but not on the exported interface (coordination.md §9.3).
-    const pubsub = this.libp2p.services.pubsub as unknown as { getMeshPeers?: (topic: string) => unknown[] };
-    try {
-      return pubsub.getMeshPeers?.(coordinationTopic(this.identity.chainId, pkh)).length ?? 0;
-    } catch {
-      return 0;
-    }
+    return topicMeshPeerCount(this.libp2p.services.pubsub, coordinationTopic(this.identity.chainId, pkh));
   }
 
   /**
@@ -243,23 +218,7 @@ export class CoordinationNetwork implements Startable {
    * most meshGraceMs for the latter). Rejects on abort or when the network stops.
    */
   async waitForPeers(pkh: Uint8Array, opts: WaitForPeersOptions = {}): Promise<void> {
-    const min = opts.minSubscribers ?? 1;
-    const preferMesh = opts.preferMesh ?? true;
-    const graceMs = opts.meshGraceMs ?? DEFAULT_MESH_GRACE_MS;
-    const signals = [opts.signal, this.lifecycle?.signal].filter((s): s is AbortSignal => s !== undefined);
-    const signal = signals.length > 0 ? AbortSignal.any(signals) : undefined;
-    let enoughSince: number | undefined;
-    for (;;) {
-      if (signal?.aborted) throw signal.reason;
-      if (this.subscriberCount(pkh) >= min) {
-        if (!preferMesh || this.meshPeerCount(pkh) >= 1) return;
-        enoughSince ??= Date.now();
-        if (Date.now() - enoughSince >= graceMs) return;
-      } else {
-        enoughSince = undefined;
-      }
-      await sleep(WAIT_POLL_MS, signal);
-    }
+    await waitForTopicPeers(this.libp2p.services.pubsub, coordinationTopic(this.identity.chainId, pkh), opts, this.lifecycle?.signal);
   }
 
   connectedPeers(): number {

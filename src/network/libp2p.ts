@@ -9,10 +9,26 @@ import { tcp } from "@libp2p/tcp";
 import { yamux } from "@libp2p/yamux";
 import { computeAddress, hexlify } from "ethers";
 import { createLibp2p, type Libp2p, type Libp2pOptions } from "libp2p";
-import { MAX_MESSAGE_BYTES } from "../protocol/constants.js";
 
 export const DEFAULT_LISTEN = ["/ip4/0.0.0.0/tcp/3919"];
 export const DEFAULT_GOSSIP_HEARTBEAT_MS = 1000;
+
+/**
+ * The largest message a threshold-protocol topic may carry (member-topics.ts). The largest known one is
+ * a signing package: t × k commitments of 66 bytes, i.e. t = 51 members × 20 digests ≈ 67 KB, twice that
+ * at t = 100; a DKG round-2 message at n = 100 is ≈ 5 KB. 256 KiB leaves room for both with a margin.
+ */
+export const MAX_THRESHOLD_MESSAGE_BYTES = 256 * 1024;
+
+/**
+ * gossipsub's `maxInboundDataLength`: the limit of one length-prefixed RPC frame, not of one message. A
+ * frame carries a message plus its envelope (key, signature, seqno, topic) and piggybacked control, and
+ * an IWANT answer bundles several messages in one frame; a frame over the limit makes the receiver drop
+ * its whole gossip stream with the sender. Hence four of the largest threshold messages. The per-topic
+ * size limits are enforced by the topic validators: MAX_MESSAGE_BYTES (16 KiB) for coordination
+ * messages (check A1), each member topic's own `maxBytes` (≤ MAX_THRESHOLD_MESSAGE_BYTES).
+ */
+export const MAX_GOSSIP_FRAME_BYTES = 4 * MAX_THRESHOLD_MESSAGE_BYTES;
 
 export type CoordinationServices = { pubsub: GossipSub; identify: Identify };
 export type CoordinationLibp2p = Libp2p<CoordinationServices>;
@@ -56,7 +72,9 @@ export async function createLibp2pNode(init: Libp2pNodeInit): Promise<Coordinati
         emitSelf: false,
         // Publishing never throws for lack of peers; the leader waits for subscribers itself (§9.3).
         allowPublishToZeroTopicPeers: true,
-        maxInboundDataLength: MAX_MESSAGE_BYTES,
+        // Not MAX_MESSAGE_BYTES any more: threshold messages are larger. Coordination topics still
+        // refuse anything over MAX_MESSAGE_BYTES in their validator (A1).
+        maxInboundDataLength: MAX_GOSSIP_FRAME_BYTES,
         heartbeatInterval: init.gossipHeartbeatMs ?? DEFAULT_GOSSIP_HEARTBEAT_MS,
         // msgIdFn left at the default (publisher + seqno): every republish is a new gossip message.
       }),

@@ -15,10 +15,11 @@ export function createNodeEvents(): NodeEventTarget {
   return new TypedEventEmitter<NodeEvents>();
 }
 
-/** Counts what the network reports: gossip verdicts, malformed messages and refused connections. */
+/** Counts what the network reports: gossip verdicts (coordination and threshold topics), malformed messages and refused connections. */
 export function countNetworkEvents(events: NodeEventTarget, metrics: Metrics | null): void {
   if (metrics === null) return;
   events.addEventListener("gossip:verdict", (e) => metrics.gossipMessages.inc(e.detail));
   events.addEventListener("gossip:malformed", (e) => metrics.malformedMessages.inc({ reason: e.detail as MalformedReason }));
   events.addEventListener("connection:refused", (e) => metrics.p2pConnectionsRefused.inc({ reason: e.detail }));
+  events.addEventListener("member-topic:verdict", (e) => metrics.thresholdGossipMessages.inc(e.detail));
 }

@@ -4,7 +4,7 @@ import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { multiaddr } from "@multiformats/multiaddr";
 import { getBytes, Wallet } from "ethers";
 import { describe, expect, it } from "vitest";
-import { configuredPeerIds, createConnectionGate, decideInbound } from "../../src/network/connection-gate.js";
+import { configuredPeerIds, createConnectionGate, decideInbound, unionOperators } from "../../src/network/connection-gate.js";
 import { type ConnectionRefusal } from "../../src/metrics/metrics.js";
 import type { NetworkEvents } from "../../src/network/network-events.js";
 import { silentLogger } from "../../src/util/logger.js";
@@ -78,5 +78,28 @@ describe("createConnectionGate", () => {
   it("gates nothing but inbound encrypted connections", () => {
     const { g } = gate(new Set());
     expect(Object.keys(g)).toEqual(["denyInboundEncryptedConnection"]);
+  });
+});
+
+describe("unionOperators", () => {
+  it("admits the members of a pending DKG who share no wallet with the node, read afresh at every connection", async () => {
+    const seated = new Set([alice.address]);
+    const dkgMembers = new Set<string>();
+    const union = unionOperators({ current: seated }, { current: dkgMembers });
+    expect(union.current).toBe(seated); // nothing to add: no copy
+    const refused: ConnectionRefusal[] = [];
+    const events = new TypedEventEmitter<NetworkEvents>();
+    events.addEventListener("connection:refused", (e) => refused.push(e.detail));
+    const g = createConnectionGate({ seated: union, events, logger: silentLogger }, { configuredPeers: [] });
+    expect(await g.denyInboundEncryptedConnection!(peerOf(bob), conn)).toBe(true);
+    dkgMembers.add(bob.address);
+    expect(await g.denyInboundEncryptedConnection!(peerOf(bob), conn)).toBe(false);
+    expect(await g.denyInboundEncryptedConnection!(peerOf(alice), conn)).toBe(false);
+    expect([...union.current].sort()).toEqual([alice.address, bob.address].sort());
+    seated.clear();
+    expect(union.current).toBe(dkgMembers);
+    dkgMembers.clear();
+    expect(await g.denyInboundEncryptedConnection!(peerOf(bob), conn)).toBe(true);
+    expect(refused).toEqual(["not_seated", "not_seated"]);
   });
 });

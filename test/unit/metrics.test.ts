@@ -31,6 +31,7 @@ const REQUIRED = [
   "wcoord_gossip_peers",
   "wcoord_gossip_mesh_peers",
   "wcoord_gossip_messages_total",
+  "wcoord_threshold_gossip_messages_total",
   "wcoord_malformed_messages_total",
   "wcoord_leader_publish_total",
   "wcoord_window_results_total",
@@ -75,6 +76,7 @@ describe("metrics", () => {
     a.windows.inc({ outcome: "missed" });
     a.faults.inc({ type: "LeaderIdleness", culprit: "0xAbC0000000000000000000000000000000000001" });
     a.gossipMessages.inc({ verdict: "reject", reason: "profile_mismatch" });
+    a.thresholdGossipMessages.inc({ kind: "dkg", verdict: "reject", reason: "not_member" });
     a.walletsCoordinated.set(3);
     a.chainHead.set({ chain: "eth" }, 2704);
     a.leaderWindows.inc();
@@ -84,6 +86,7 @@ describe("metrics", () => {
     expect(sample(t, "wcoord_windows_total", { outcome: "missed" })).toBe(1);
     expect(sample(t, "wcoord_faults_total", { type: "LeaderIdleness", culprit: "0xAbC0000000000000000000000000000000000001" })).toBe(1);
     expect(sample(t, "wcoord_gossip_messages_total", { verdict: "reject", reason: "profile_mismatch" })).toBe(1);
+    expect(sample(t, "wcoord_threshold_gossip_messages_total", { kind: "dkg", verdict: "reject", reason: "not_member" })).toBe(1);
     expect(sample(t, "wcoord_wallets_coordinated")).toBe(3);
     expect(sample(t, "wcoord_chain_head", { chain: "eth" })).toBe(2704);
     expect(sample(t, "wcoord_leader_windows_total")).toBe(1);
