@@ -7,7 +7,7 @@ import type { CoordinatorIdentity } from "../coordination/coordinator.js";
 import { coordinationDomain, type CoordinationDomain } from "../network/eip712.js";
 import type { NetworkIdentity } from "../network/network-identity.js";
 import { profileHash, type ProtocolProfile } from "../protocol/profile.js";
-import { META_KEYS } from "../store/repos/meta-repo.js";
+import { META_KEYS, profileMetaKey } from "../store/repos/meta-repo.js";
 import { assertLocalChain } from "../threshold/wallet-signer.js";
 import type { Store } from "../store/store.js";
 import type { AbortOptions } from "../util/lifecycle.js";
@@ -61,6 +61,8 @@ export class ChainIdentity implements NetworkIdentity, CoordinatorIdentity {
     const hash = profileHash(profile);
     this.log.info({ profile: { ...profile, chainId: profile.chainId.toString() }, profileHash: hash }, "protocol profile");
     store.checkIdentity({ chainId, bridge: profile.bridge, profileHash: hash }, { acceptProfileChange: this.init.acceptProfileChange });
+    // Every profile the node ran under, so its faults' evidence can be checked later (`wcoord faults verify`).
+    store.meta.setJson(profileMetaKey(hash), { ...profile, chainId: profile.chainId.toString() });
     const head = await ethereum.block("latest", { signal: o.signal });
     if (store.meta.get(META_KEYS.freshSince) === undefined) store.meta.set(META_KEYS.freshSince, String(head.number));
     const freshSinceHead = Number(store.meta.get(META_KEYS.freshSince));

@@ -1,15 +1,24 @@
-// `wcoord faults`: the recorded faults (coordination.md §11.3), read from the node's database.
+// `wcoord faults`: the recorded faults (coordination.md §11.3), read from the node's database, and
+// `wcoord faults verify ID`: what a fault's evidence proves, checked offline (fault-evidence.ts).
 import { FaultType } from "../protocol/constants.js";
-import { CommandExit, defineCommand, parseCommand, type TextSink } from "../util/cli-args.js";
+import { verifyFaultEvidence, type EvidenceCheck, type EvidenceVerdict } from "../coordination/fault-evidence.js";
+import type { ProtocolProfile } from "../protocol/profile.js";
+import { profileMetaKey } from "../store/repos/meta-repo.js";
+import type { Store } from "../store/store.js";
+import { CommandExit, defineCommand, parseCommand, UsageError, type TextSink } from "../util/cli-args.js";
 import { DATA_DIR_FLAG, parseNonNegativeInt, parseWallet, resolveDataDir, shortHex, withRecords } from "./records-reader.js";
 import { faultView, type FaultDetailView } from "./status-source.js";
 
 const FAULTS = defineCommand({
   name: "wcoord faults",
   usage: `usage: wcoord faults [--wallet PKH] [--type TYPE] [--since-block N] [--limit N] [--json] [--data-dir DIR]
-       wcoord faults --id N [--json] [--data-dir DIR]`,
+       wcoord faults --id N [--json] [--data-dir DIR]
+       wcoord faults verify N [--json] [--data-dir DIR]`,
   about: `Lists recorded faults, newest first (read-only; works while the node runs). --json prints them with
-their evidence.`,
+their evidence. verify checks fault N's evidence offline, under the protocol profile it names: the
+leader recomputed, the signed messages decoded and their signatures recovered. Exit 0: proven;
+1: not proven; 3: this kind of evidence cannot be checked offline (an idle leader, a validator revert).`,
+  positionals: true,
   flags: {
     wallet: { type: "string", value: "PKH", help: "only faults of this wallet" },
     type: { type: "string", value: "TYPE", help: "LeaderIdleness, LeaderMistake, LeaderImpersonation, LeaderEquivocation\nor InvalidProposal" },
@@ -40,10 +49,40 @@ function table(rows: FaultDetailView[]): string {
   return [line(head), ...cells.map(line)].join("\n") + "\n";
 }
 
+/** `verify N` → N; no positionals → undefined; anything else is a usage error. */
+function verifyTarget(positionals: string[]): number | undefined {
+  if (positionals.length === 0) return undefined;
+  if (positionals[0] !== "verify" || positionals.length !== 2) throw new UsageError(`unexpected ${JSON.stringify(positionals.join(" "))}; did you mean verify N?`);
+  return parseNonNegativeInt("verify", positionals[1]!);
+}
+
+const VERDICT_EXIT: Record<EvidenceVerdict, number> = { proven: 0, not_proven: 1, unverifiable: 3 };
+
+function verifyFault(store: Store, id: number, json: boolean, out: TextSink, err: TextSink): number {
+  const f = store.faults.get(id);
+  if (!f) {
+    err.write(`wcoord faults: no fault ${id}\n`);
+    return 1;
+  }
+  const named = String(f.evidence.profileHash ?? "");
+  const stored = store.meta.getJson<ProtocolProfile & { chainId: string }>(profileMetaKey(named));
+  const check: EvidenceCheck = stored
+    ? verifyFaultEvidence(f, { ...stored, chainId: BigInt(stored.chainId) })
+    : { verdict: "unverifiable", reason: `this node never ran under profile ${named || "(none named)"}`, checks: [] };
+  if (json) {
+    out.write(JSON.stringify({ id, type: FaultType[f.type], culprit: f.culprit, ...check }, null, 2) + "\n");
+  } else {
+    out.write(`fault ${id} ${FaultType[f.type]} by ${f.culprit} (W=${f.W}, wallet ${f.walletPkh}): ${check.verdict.replace("_", " ")} — ${check.reason}\n`);
+    for (const c of check.checks) out.write(`  ✓ ${c}\n`);
+  }
+  return VERDICT_EXIT[check.verdict];
+}
+
 /** Runs `wcoord faults …`; returns the exit code (0 ok, 1 failure or not found, 2 usage). */
 export async function runFaultsCommand(argv: string[], out: TextSink, err: TextSink, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const parsed = parseCommand(FAULTS, argv, { out, err }, ({ values }) => ({
+  const parsed = parseCommand(FAULTS, argv, { out, err }, ({ values, positionals }) => ({
     values,
+    verify: verifyTarget(positionals),
     query: {
       wallet: values.wallet === undefined ? undefined : parseWallet(values.wallet),
       type: values.type === undefined ? undefined : parseType(values.type),
@@ -53,8 +92,9 @@ export async function runFaultsCommand(argv: string[], out: TextSink, err: TextS
     },
   }));
   if (parsed instanceof CommandExit) return parsed.code;
-  const { values, query } = parsed;
+  const { values, query, verify } = parsed;
   return withRecords(FAULTS.name, resolveDataDir(values["data-dir"], env), err, (store) => {
+    if (verify !== undefined) return verifyFault(store, verify, values.json, out, err);
     if (query.id !== undefined) {
       const f = store.faults.get(query.id);
       if (!f) {

@@ -1,6 +1,7 @@
 // Composition root (style.md §1.1): createNode builds every component in dependency order; start()
 // runs the boot and recovery sequence (reliability.md §5); stop() shuts down in a fixed order. One
 // root AbortSignal runs through everything, so stopping during boot abandons the boot at once.
+import type { ProtocolProfile } from "../protocol/profile.js";
 import { setMaxListeners } from "node:events";
 import { createRequire } from "node:module";
 import { getAddress } from "ethers";
@@ -136,6 +137,11 @@ export class WcoordNode {
   /** The protocol profile's hash (0x-hex), once the chain has answered. */
   get profileHash(): string | undefined {
     return this.c.identity.established ? this.c.identity.profileHash : undefined;
+  }
+
+  /** The protocol profile, once the chain has answered (what `wcoord faults verify` checks evidence against). */
+  get profile(): ProtocolProfile | undefined {
+    return this.c.identity.established ? this.c.identity.profile : undefined;
   }
 
   /** Base URL of the status API and page, once started. */

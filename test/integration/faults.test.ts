@@ -5,6 +5,10 @@ import { getAddress } from "ethers";
 import { ActionType, COORDINATION_FREQUENCY_BLOCKS, FaultType } from "../../src/protocol/constants.js";
 import { heartbeatMessage } from "../../src/protocol/heartbeat.js";
 import { encodePayload } from "../../src/protocol/payloads.js";
+import { join } from "node:path";
+import { verifyFaultEvidence, type EvidenceVerdict } from "../../src/coordination/fault-evidence.js";
+import { runFaultsCommand } from "../../src/node/faults-command.js";
+import type { FaultRow } from "../../src/store/repos/faults-repo.js";
 import { toHex } from "../../src/util/hex.js";
 import { startRpcProxy } from "../fakes/rpc-proxy.js";
 import {
@@ -42,6 +46,15 @@ describe("fault scenarios on a local network", () => {
   const faultsAt = (i: number, w: number, W: number) => node(t.net, i).store!.faults.list({ wallet: t.net.walletHex(w) }).filter((f) => f.W === W);
   const rowAt = (i: number, w: number, W: number) => node(t.net, i).store!.windows.get(t.net.walletHex(w), W)!;
   const leaderOf = async (w: number, W: number) => getAddress(await t.net.leaderOf(w, W));
+  /** What `wcoord faults verify` says of node i's fault, with node i's profile. */
+  const verdictAt = (i: number, f: FaultRow): EvidenceVerdict => verifyFaultEvidence(f, node(t.net, i).profile!).verdict;
+  /** `wcoord faults verify ID` on node i's data directory, while the node runs. */
+  const verifyCommand = async (i: number, id: number): Promise<{ code: number; out: string }> => {
+    let out = "";
+    const sink = { write: (s: string) => (out += s) };
+    const code = await runFaultsCommand(["verify", String(id), "--data-dir", join(t.net.opts.dataDir, `node${i}`)], sink, sink, {});
+    return { code, out };
+  };
 
   it("leader offline: every follower records LeaderIdleness and result idle", async () => {
     const { net } = t;
@@ -62,6 +75,8 @@ describe("fault scenarios on a local network", () => {
         expect(rowAt(f, 0, W).result, `node${f}`).toBe("idle");
         const faults = faultsAt(f, 0, W);
         expect(faults.map((x) => [x.type, x.culprit]), `node${f}`).toEqual([[FaultType.LeaderIdleness, leader]]);
+        expect(verdictAt(f, faults[0])).toBe("unverifiable");
+        expect((await verifyCommand(f, faults[0].id)).code).toBe(3);
       }
     } finally {
       await t.start(stopped);
@@ -103,6 +118,10 @@ describe("fault scenarios on a local network", () => {
       const faults = faultsAt(f, 0, W);
       expect(faults.map((x) => [x.type, x.culprit]), `node${f}`).toEqual([[FaultType.LeaderImpersonation, impostorAddr]]);
       expect(normHex(String(faults[0].evidence.message))).toBe(normHex(forged));
+      expect(verdictAt(f, faults[0])).toBe("proven");
+      const cli = await verifyCommand(f, faults[0].id);
+      expect(cli.code, cli.out).toBe(0);
+      expect(cli.out).toContain(`LeaderImpersonation by ${impostorAddr} (W=${W}, wallet ${t.net.walletHex(0)}): proven — a proposal signed by an operator who is not the leader`);
       // The impostor changes nothing about the leader's statement being accepted.
       expect(ACCEPTED).toContain(rowAt(f, 0, W).result);
       expect(toHex(rowAt(f, 0, W).resultDigest!)).toBe(own.digest);
@@ -136,6 +155,7 @@ describe("fault scenarios on a local network", () => {
       expect(rowAt(f, 0, W).checklist).not.toContain("DepositSweep");
       const faults = faultsAt(f, 0, W);
       expect(faults.map((x) => [x.type, x.culprit]), `node${f}`).toEqual([[FaultType.LeaderMistake, leader]]);
+      expect(verdictAt(f, faults[0])).toBe("proven");
       expect(rowAt(f, 0, W).result).toBe("rejected");
     }
   }, 40_000);
@@ -156,6 +176,8 @@ describe("fault scenarios on a local network", () => {
       const faults = faultsAt(f, 0, W);
       expect(faults.map((x) => [x.type, x.culprit, x.reason]), `node${f}`).toEqual([[FaultType.InvalidProposal, leader, "Not a valid heartbeat message"]]);
       expect(faults[0].evidence.validationBlock).toBeDefined();
+      // The leader's signature is checked offline; the revert itself needs the chain.
+      expect(verdictAt(f, faults[0])).toBe("unverifiable");
       expect(rowAt(f, 0, W).result).toBe("rejected");
     }
   }, 30_000);
@@ -189,6 +211,7 @@ describe("fault scenarios on a local network", () => {
       expect(faults.map((x) => [x.type, x.culprit]), `node${f}`).toEqual([[FaultType.LeaderEquivocation, leader]]);
       const messages = (faults[0].evidence.messages as string[]).map(normHex).sort();
       expect(messages).toEqual([normHex(first), normHex(second)].sort());
+      expect(verdictAt(f, faults[0])).toBe("proven");
       expect(rowAt(f, 0, W).result).toBe("equivocated");
     }
   }, 30_000);

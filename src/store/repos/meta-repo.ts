@@ -15,6 +15,11 @@ export const META_KEYS = {
   indexedFrostWalletRegistry: "indexedFrostWalletRegistry",
 } as const;
 
+/** Meta key of a protocol profile the node ran under, by its hash (JSON; what `wcoord faults verify` checks evidence against). */
+export function profileMetaKey(profileHash: string): string {
+  return `profile:${profileHash.toLowerCase()}`;
+}
+
 export class MetaRepo {
   constructor(private readonly ctx: RepoContext) {}
 
