@@ -17,7 +17,7 @@ import type { InboundTranscript } from "./inbound-transcript.js";
 import { operatorAddressOfPeer } from "./libp2p.js";
 import type { NetworkEventTarget } from "./network-events.js";
 import type { NetworkIdentity, SeatLookup } from "./network-identity.js";
-import { DEFAULT_MESH_GRACE_MS, topicMeshPeerCount, topicSubscriberCount, waitForTopicPeers, type PublishOutcome, type WaitForPeersOptions } from "./topic-peers.js";
+import { DEFAULT_MESH_GRACE_MS, joinTopic, leaveTopic, topicMeshPeerCount, topicSubscriberCount, waitForTopicPeers, type PublishOutcome, type WaitForPeersOptions } from "./topic-peers.js";
 import { coordinationTopic } from "./topics.js";
 import { WalletQueue } from "./wallet-queue.js";
 import { errorMessage } from "../util/errors.js";
@@ -226,28 +226,12 @@ export class CoordinationNetwork implements Startable {
   }
 
   private attach(pkh: Uint8Array): void {
-    const topic = coordinationTopic(this.identity.chainId, pkh);
     const wallet = Uint8Array.from(pkh);
-    const pubsub = this.libp2p.services.pubsub;
-    pubsub.topicValidators.set(topic, (_propagationSource, msg) => this.validate(wallet, msg));
-    try {
-      pubsub.subscribe(topic);
-    } catch (err) {
-      // Only when gossipsub is not running (libp2p stopped); the next start() subscribes again.
-      this.log.error({ topic, err: String(err) }, "subscribe failed");
-    }
+    joinTopic(this.libp2p.services.pubsub, coordinationTopic(this.identity.chainId, pkh), (_propagationSource, msg) => this.validate(wallet, msg), this.log);
   }
 
   private detach(pkh: Uint8Array): void {
-    const topic = coordinationTopic(this.identity.chainId, pkh);
-    const pubsub = this.libp2p.services.pubsub;
-    pubsub.topicValidators.delete(topic);
-    try {
-      pubsub.unsubscribe(topic);
-    } catch (err) {
-      // gossipsub refuses when already stopped; nothing left to undo then.
-      this.log.debug({ topic, err: String(err) }, "unsubscribe failed");
-    }
+    leaveTopic(this.libp2p.services.pubsub, coordinationTopic(this.identity.chainId, pkh), this.log);
   }
 
   /** Topic validator: must never throw (malformed input is dropped and counted, §7.2). */

@@ -14,7 +14,7 @@ import { toHex } from "../util/hex.js";
 import type { Logger } from "../util/logger.js";
 import { MAX_THRESHOLD_MESSAGE_BYTES, operatorAddressOfPeer } from "./libp2p.js";
 import type { MemberTopicVerdict, NetworkEventTarget } from "./network-events.js";
-import { topicMeshPeerCount, topicSubscriberCount, waitForTopicPeers, type PublishOutcome, type WaitForPeersOptions } from "./topic-peers.js";
+import { joinTopic, leaveTopic, topicMeshPeerCount, topicSubscriberCount, waitForTopicPeers, type PublishOutcome, type WaitForPeersOptions } from "./topic-peers.js";
 import { parseMemberTopic } from "./topics.js";
 
 /** Distinct accepted payloads remembered per topic for the duplicate check (the oldest are forgotten first). */
@@ -245,25 +245,11 @@ export class MemberTopics implements Startable {
   }
 
   private attach(topic: string): void {
-    const pubsub = this.libp2p.services.pubsub;
-    pubsub.topicValidators.set(topic, (_propagationSource, msg) => this.validate(topic, msg));
-    try {
-      pubsub.subscribe(topic);
-    } catch (err) {
-      // Only when gossipsub is not running (libp2p stopped); the next start() subscribes again.
-      this.log.error({ topic, err: String(err) }, "subscribe failed");
-    }
+    joinTopic(this.libp2p.services.pubsub, topic, (_propagationSource, msg) => this.validate(topic, msg), this.log);
   }
 
   private detach(topic: string): void {
-    const pubsub = this.libp2p.services.pubsub;
-    pubsub.topicValidators.delete(topic);
-    try {
-      pubsub.unsubscribe(topic);
-    } catch (err) {
-      // gossipsub refuses when already stopped; nothing left to undo then.
-      this.log.debug({ topic, err: String(err) }, "unsubscribe failed");
-    }
+    leaveTopic(this.libp2p.services.pubsub, topic, this.log);
   }
 
   /** Topic validator: never throws (threshold.md §7). */

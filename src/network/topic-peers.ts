@@ -1,6 +1,8 @@
-// Peers of one gossip topic, as the publishers of the coordination and threshold topics see them: how
-// many subscribers and mesh peers it has, and a wait for enough of them before a first publish.
-import type { GossipSub } from "@libp2p/gossipsub";
+// One gossip topic as the coordination and threshold topics use it: subscribing with its validator and
+// leaving it, how many subscribers and mesh peers it has, and a wait for enough of them before a first
+// publish.
+import type { GossipSub, TopicValidatorFn } from "@libp2p/gossipsub";
+import type { Logger } from "../util/logger.js";
 import { sleep } from "../util/sleep.js";
 
 const WAIT_POLL_MS = 100;
@@ -65,5 +67,27 @@ export async function waitForTopicPeers(pubsub: GossipSub, topic: string, opts: 
       enoughSince = undefined;
     }
     await sleep(WAIT_POLL_MS, signal);
+  }
+}
+
+/** Registers the topic's validator and subscribes; a stopped gossipsub is logged (the next start subscribes again). */
+export function joinTopic(pubsub: GossipSub, topic: string, validator: TopicValidatorFn, log: Logger): void {
+  pubsub.topicValidators.set(topic, validator);
+  try {
+    pubsub.subscribe(topic);
+  } catch (err) {
+    // Only when gossipsub is not running (libp2p stopped); the next start() subscribes again.
+    log.error({ topic, err: String(err) }, "subscribe failed");
+  }
+}
+
+/** Drops the topic's validator and unsubscribes; never throws. */
+export function leaveTopic(pubsub: GossipSub, topic: string, log: Logger): void {
+  pubsub.topicValidators.delete(topic);
+  try {
+    pubsub.unsubscribe(topic);
+  } catch (err) {
+    // gossipsub refuses when already stopped; nothing left to undo then.
+    log.debug({ topic, err: String(err) }, "unsubscribe failed");
   }
 }

@@ -11,35 +11,10 @@ import { decodePayload, encodePayload, PAYLOAD_DECODE_REASONS, type ProposalPayl
 import { bytesEqual, fromHex, toHex } from "../../src/util/hex.js";
 import vectors from "../vectors/eip712.json" with { type: "json" };
 import { bfield, bytes, tag, varint, vfield } from "./helpers/proto-writer.js";
+import { prng } from "./helpers/prng.js";
 
 const TOTAL = 100_000;
 
-/** xorshift32: reproducible inputs (failures print the seed and iteration). */
-function prng(seed: number) {
-  let x = seed >>> 0 || 1;
-  const next = () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-  return {
-    int: (n: number) => next() % n,
-    bytes(n: number): Uint8Array {
-      const out = new Uint8Array(n);
-      for (let i = 0; i < n; i += 4) {
-        const v = next();
-        out[i] = v;
-        if (i + 1 < n) out[i + 1] = v >>> 8;
-        if (i + 2 < n) out[i + 2] = v >>> 16;
-        if (i + 3 < n) out[i + 3] = v >>> 24;
-      }
-      return out;
-    },
-  };
-}
 
 const h = (n: number, b: number) => new Uint8Array(n).fill(b);
 const PAYLOADS: [ActionType, ProposalPayload][] = [

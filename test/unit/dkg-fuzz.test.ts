@@ -4,23 +4,10 @@ import { describe, expect, it } from "vitest";
 import { DkgDecodeError } from "../../src/threshold/dkg/dkg-messages.js";
 import { bytesEqual, concatBytes, toHex } from "../../src/util/hex.js";
 import { CODECS } from "./dkg-codec-samples.js";
+import { prng } from "./helpers/prng.js";
 
 const TOTAL = 100_000;
 
-/** xorshift32: reproducible inputs (a failure prints its codec and iteration). */
-function prng(seed: number) {
-  let x = seed >>> 0 || 1;
-  const next = () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>>= 0);
-  };
-  const int = (n: number) => next() % n;
-  const bytes = (n: number) => Uint8Array.from({ length: n }, () => next() & 0xff);
-  return { int, bytes };
-}
 
 /** A random input: random bytes, or a valid sample (of any codec) mutated a few ways. */
 function fuzzInput(r: ReturnType<typeof prng>, own: Uint8Array[]): Uint8Array {

@@ -6,27 +6,8 @@ import { createDevFrostWallet } from "../../src/threshold/dev-wallet.js";
 import type { SigningDomain } from "../../src/threshold/signing/signing-envelope.js";
 import type { SigningMessage } from "../../src/threshold/signing/signing-messages.js";
 
-/** xorshift32: failures print the seed and iteration. */
-export function prng(seed: number) {
-  let x = seed >>> 0 || 1;
-  const next = () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-  return {
-    int: (n: number) => next() % n,
-    bytes(n: number): Uint8Array {
-      const out = new Uint8Array(n);
-      for (let i = 0; i < n; i++) out[i] = next() & 0xff;
-      return out;
-    },
-  };
-}
-export type Prng = ReturnType<typeof prng>;
+export { prng, type Prng } from "./helpers/prng.js";
+import type { Prng } from "./helpers/prng.js";
 
 const wallet = createDevFrostWallet(new TextEncoder().encode("signing-fuzz"), 3, 2);
 const pair = (m: number) => {

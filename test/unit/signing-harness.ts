@@ -4,11 +4,14 @@
 // or equivocate. Evidence a node produces is handed to the others through onEvidence, as the shell
 // would publish it.
 import { computeAddress, keccak256, SigningKey, toUtf8Bytes } from "ethers";
+import { expect } from "vitest";
+import { bip340KeyOf, verifyBip340Signature } from "../../src/threshold/taproot.js";
+import { walletXOf } from "../../src/threshold/signing/package-keys.js";
 import { createDevFrostWallet, type DevFrostWallet } from "../../src/threshold/dev-wallet.js";
 import type { SigningFault } from "../../src/threshold/signing/evidence.js";
 import { SigningSessionEngine, type SigningOutcome, type SigningRefusal } from "../../src/threshold/signing/session-engine.js";
-import { openSigningMessage, type OpenedSigningMessage, type SigningDomain } from "../../src/threshold/signing/signing-envelope.js";
-import type { Bip340DigestKey } from "../../src/threshold/signing/signing-messages.js";
+import { openSigningMessage, sealSigningMessage, type OpenedSigningMessage, type SigningDomain } from "../../src/threshold/signing/signing-envelope.js";
+import type { Bip340DigestKey, SharesMessage } from "../../src/threshold/signing/signing-messages.js";
 import { fromHex } from "../../src/util/hex.js";
 
 /** Decides what member `from` really sends for one wire: the wire, other wires, or nothing. */
@@ -163,4 +166,32 @@ export class SigningNetwork {
       for (const w of filter === undefined ? [wire] : filter(opened, wire)) this.queue.push({ from: member, wire: w });
     }
   }
+}
+
+/** One wallet-key digest and two deposit (tapLeaf) digests: both kinds of key in one session. */
+export const MIXED_KEYS = [WALLET_KEY, leafKey("deposit-a"), leafKey("deposit-b")];
+
+/** Replaces the member's shares with fixed non-shares, re-signed by its own operator key (a cheater). */
+export function garbageShares(world: SigningWorld, member: number): OutgoingFilter {
+  return (opened, wire) => {
+    if (opened.message.kind !== "shares") return [wire];
+    const m = opened.message as SharesMessage;
+    const shares = m.shares.map((_, i) => fromHex(`${(i + 1).toString(16).padStart(2, "0")}${"5a".repeat(31)}`));
+    return [sealSigningMessage(world.operatorKeys[member - 1], world.domain, { ...m, shares })];
+  };
+}
+
+/** Every member ended `signed` after `attempts` attempts, each signature valid under its key; the first member's signatures. */
+export function expectAllSigned(net: SigningNetwork, attempts: number): readonly Uint8Array[] {
+  const { world } = net;
+  const walletX = walletXOf(world.wallet.public);
+  let first: readonly Uint8Array[] | undefined;
+  for (const [, outcome] of net.outcomes()) {
+    expect(outcome?.kind).toBe("signed");
+    if (outcome?.kind !== "signed") continue;
+    expect(outcome.attempts).toBe(attempts);
+    outcome.signatures.forEach((sig, i) => expect(verifyBip340Signature(world.digests[i], sig, bip340KeyOf(walletX, world.keys[i]))).toBe(true));
+    first ??= outcome.signatures;
+  }
+  return first!;
 }

@@ -1,41 +1,13 @@
 // threshold.md §5.1–§5.3: whole signing sessions among engine instances over in-memory broadcast, with
 // the real library (dev FROST wallet, 5 members, t = 3) and real operator keys.
 import { describe, expect, it } from "vitest";
-import { bip340KeyOf, verifyBip340Signature } from "../../src/threshold/taproot.js";
+import { verifyBip340Signature } from "../../src/threshold/taproot.js";
 import { walletXOf } from "../../src/threshold/signing/package-keys.js";
-import { sealSigningMessage } from "../../src/threshold/signing/signing-envelope.js";
-import type { SharesMessage } from "../../src/threshold/signing/signing-messages.js";
-import { fromHex } from "../../src/util/hex.js";
-import { leafKey, SigningNetwork, signingWorld, WALLET_KEY, type OutgoingFilter, type SigningWorld } from "./signing-harness.js";
+import { expectAllSigned, garbageShares, MIXED_KEYS, SigningNetwork, signingWorld, WALLET_KEY, type OutgoingFilter } from "./signing-harness.js";
 
-const MIXED_KEYS = [WALLET_KEY, leafKey("deposit-a"), leafKey("deposit-b")];
 
 /** Drops the member's shares messages (it committed, then went silent). */
 const withholdShares: OutgoingFilter = (opened, wire) => (opened.message.kind === "shares" ? [] : [wire]);
-
-/** Replaces the member's shares with random scalars, re-signed by its own operator key. */
-function garbageShares(world: SigningWorld, member: number): OutgoingFilter {
-  return (opened, wire) => {
-    if (opened.message.kind !== "shares") return [wire];
-    const m = opened.message as SharesMessage;
-    const shares = m.shares.map((_, i) => fromHex(`${(i + 1).toString(16).padStart(2, "0")}${"5a".repeat(31)}`));
-    return [sealSigningMessage(world.operatorKeys[member - 1], world.domain, { ...m, shares })];
-  };
-}
-
-function expectAllSigned(net: SigningNetwork, attempts: number): readonly Uint8Array[] {
-  const { world } = net;
-  const walletX = walletXOf(world.wallet.public);
-  let first: readonly Uint8Array[] | undefined;
-  for (const [, outcome] of net.outcomes()) {
-    expect(outcome?.kind).toBe("signed");
-    if (outcome?.kind !== "signed") continue;
-    expect(outcome.attempts).toBe(attempts);
-    outcome.signatures.forEach((sig, i) => expect(verifyBip340Signature(world.digests[i], sig, bip340KeyOf(walletX, world.keys[i]))).toBe(true));
-    first ??= outcome.signatures;
-  }
-  return first!;
-}
 
 describe("signing session: happy path", () => {
   it("5 members, t = 3, 3 digests mixing wallet and tapLeaf keys: every member ends with signatures that verify", async () => {
