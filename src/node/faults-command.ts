@@ -4,7 +4,9 @@ import { FaultType } from "../protocol/constants.js";
 import { verifyFaultEvidence, type EvidenceCheck, type EvidenceVerdict } from "../coordination/fault-evidence.js";
 import type { ProtocolProfile } from "../protocol/profile.js";
 import { profileMetaKey } from "../store/repos/meta-repo.js";
+import type { FaultRow } from "../store/repos/faults-repo.js";
 import type { Store } from "../store/store.js";
+import { checkSigningFaultEvidence } from "../threshold/signing/evidence-json.js";
 import { CommandExit, defineCommand, parseCommand, UsageError, type TextSink } from "../util/cli-args.js";
 import { DATA_DIR_FLAG, parseNonNegativeInt, parseWallet, resolveDataDir, shortHex, withRecords } from "./records-reader.js";
 import { faultView, type FaultDetailView } from "./status-source.js";
@@ -17,11 +19,12 @@ const FAULTS = defineCommand({
   about: `Lists recorded faults, newest first (read-only; works while the node runs). --json prints them with
 their evidence. verify checks fault N's evidence offline, under the protocol profile it names: the
 leader recomputed, the signed messages decoded and their signatures recovered. Exit 0: proven;
-1: not proven; 3: this kind of evidence cannot be checked offline (an idle leader, a validator revert).`,
+1: not proven; 3: this kind of evidence cannot be checked offline (an idle leader, a validator revert,
+a missing signature share). Signing faults carry the wallet's public package and are checked against it.`,
   positionals: true,
   flags: {
     wallet: { type: "string", value: "PKH", help: "only faults of this wallet" },
-    type: { type: "string", value: "TYPE", help: "LeaderIdleness, LeaderMistake, LeaderImpersonation, LeaderEquivocation\nor InvalidProposal" },
+    type: { type: "string", value: "TYPE", help: "LeaderIdleness, LeaderMistake, LeaderImpersonation, LeaderEquivocation,\nInvalidProposal, SigningInvalidShare, SigningCoordinatorEquivocation or SigningNoShare" },
     "since-block": { type: "string", value: "N", help: "only faults detected at block N or later" },
     limit: { type: "string", value: "N", help: "at most N faults" },
     id: { type: "string", value: "N", help: "one fault, with its evidence" },
@@ -64,11 +67,7 @@ function verifyFault(store: Store, id: number, json: boolean, out: TextSink, err
     err.write(`wcoord faults: no fault ${id}\n`);
     return 1;
   }
-  const named = String(f.evidence.profileHash ?? "");
-  const stored = store.meta.getJson<ProtocolProfile & { chainId: string }>(profileMetaKey(named));
-  const check: EvidenceCheck = stored
-    ? verifyFaultEvidence(f, { ...stored, chainId: BigInt(stored.chainId) })
-    : { verdict: "unverifiable", reason: `this node never ran under profile ${named || "(none named)"}`, checks: [] };
+  const check = SIGNING_FAULTS.has(f.type) ? checkSigningFaultEvidence(f.evidence) : checkCoordinationFault(store, f);
   if (json) {
     out.write(JSON.stringify({ id, type: FaultType[f.type], culprit: f.culprit, ...check }, null, 2) + "\n");
   } else {
@@ -76,6 +75,16 @@ function verifyFault(store: Store, id: number, json: boolean, out: TextSink, err
     for (const c of check.checks) out.write(`  ✓ ${c}\n`);
   }
   return VERDICT_EXIT[check.verdict];
+}
+
+/** Signing faults carry their own public facts (threshold.md §5.3); coordination faults name their profile. */
+const SIGNING_FAULTS: ReadonlySet<FaultType> = new Set([FaultType.SigningInvalidShare, FaultType.SigningCoordinatorEquivocation, FaultType.SigningNoShare]);
+
+function checkCoordinationFault(store: Store, f: FaultRow): EvidenceCheck {
+  const named = String(f.evidence.profileHash ?? "");
+  const stored = store.meta.getJson<ProtocolProfile & { chainId: string }>(profileMetaKey(named));
+  if (!stored) return { verdict: "unverifiable", reason: `this node never ran under profile ${named || "(none named)"}`, checks: [] };
+  return verifyFaultEvidence(f, { ...stored, chainId: BigInt(stored.chainId) });
 }
 
 /** Runs `wcoord faults …`; returns the exit code (0 ok, 1 failure or not found, 2 usage). */

@@ -46,6 +46,12 @@ export enum FaultType {
   LeaderImpersonation = 3,
   LeaderEquivocation = 4,
   InvalidProposal = 5,
+  /** threshold.md §5.3: a signature share that fails against its sender's verifying share. */
+  SigningInvalidShare = 6,
+  /** threshold.md §5.3: two different packages from one coordinator for one (session, attempt). */
+  SigningCoordinatorEquivocation = 7,
+  /** threshold.md §5.3: a subset member sent no share (recorded, not an accusation). */
+  SigningNoShare = 8,
 }
 export type FaultName = keyof typeof FaultType;
 

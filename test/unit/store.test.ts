@@ -56,8 +56,8 @@ describe.each([
   afterEach(() => store.close());
 
   it("meta: get/set/delete/json, schema_version mirrors user_version", () => {
-    expect(store.schemaVersion).toBe(3);
-    expect(store.meta.get(META_KEYS.schemaVersion)).toBe("3");
+    expect(store.schemaVersion).toBe(4);
+    expect(store.meta.get(META_KEYS.schemaVersion)).toBe("4");
     expect(store.meta.get(META_KEYS.createdAt)).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(store.meta.get("x")).toBeUndefined();
     store.meta.set("x", "1");
@@ -218,7 +218,7 @@ describe.each([
       expect(store.faults.list({ wallet: PKH_B }).map((f) => f.culprit)).toEqual([BOB]);
       expect(store.faults.list({ type: FaultType.LeaderMistake, sinceBlock: 1000 }).map((f) => f.W)).toEqual([1800]);
       expect(store.faults.list({ limit: 1 })).toHaveLength(1);
-      expect(store.faults.countByType()).toEqual({ 1: 0, 2: 2, 3: 0, 4: 0, 5: 1 });
+      expect(store.faults.countByType()).toEqual({ 1: 0, 2: 2, 3: 0, 4: 0, 5: 1, 6: 0, 7: 0, 8: 0 });
       expect(store.faults.get(12345)).toBeUndefined();
     });
   });

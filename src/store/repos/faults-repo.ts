@@ -66,7 +66,7 @@ export class FaultsRepo {
     return this.table.one("WHERE id = ?", id);
   }
 
-  /** Count per recordable type (1–5), zeros included. */
+  /** Count per recordable type (1–8), zeros included. */
   countByType(): Record<Exclude<FaultType, FaultType.Unknown>, number> {
     const out = {
       [FaultType.LeaderIdleness]: 0,
@@ -74,6 +74,9 @@ export class FaultsRepo {
       [FaultType.LeaderImpersonation]: 0,
       [FaultType.LeaderEquivocation]: 0,
       [FaultType.InvalidProposal]: 0,
+      [FaultType.SigningInvalidShare]: 0,
+      [FaultType.SigningCoordinatorEquivocation]: 0,
+      [FaultType.SigningNoShare]: 0,
     };
     const rows = this.ctx.db.prepare("SELECT type, count(*) AS n FROM faults GROUP BY type").all() as { type: number; n: number }[];
     for (const r of rows) out[r.type as keyof typeof out] = r.n;
