@@ -1,8 +1,15 @@
 // One signing session of this node over the wallet's signing topic (threshold.md §5.2): the effectful
 // shell around one SigningSessionEngine. It feeds the engine the topic's messages, publishes what the
-// engine sends (and the invalid-share evidence it finds, see evidence-wire.ts), owns the attempt timer
-// (`signingAttemptMs`, started when the attempt starts here), and settles once: the engine's outcome
-// (signed or infeasible) or an abort (deadline, shutdown).
+// engine sends (and the invalid-share evidence it finds, see evidence-wire.ts), owns the attempt timers,
+// and settles once: the engine's outcome (signed or infeasible) or an abort (deadline, shutdown).
+//
+// Attempt clock: attempt a ends at `epoch + (a + 1) · signingAttemptMs`, where the epoch is the first
+// sign of the session here: this node's sign() or the first message of the session it kept before,
+// whichever came first. Every member judges who was silent from what it saw by its own timeout, and
+// the next coordinator follows from that; with timers started at each node's own sign(), a member that
+// starts late would close each attempt later than the others, see shares the others missed, and draw
+// another coordinator. Anchored on the first message, the members' clocks differ by network delay only.
+// (A member that sends early can shorten others' attempt 0; that costs an attempt, nothing more.)
 import type { SigningEvidence, SigningFault } from "./evidence.js";
 import { encodeEvidenceWire } from "./evidence-wire.js";
 import type { EngineStep, SigningOutcome, SigningRefusal, SigningSessionEngine } from "./session-engine.js";
@@ -18,7 +25,7 @@ export interface NetworkSessionHooks {
   internalError(err: unknown): void;
 }
 
-/** The error markConsumed throws when the nonce mark cannot be written for this package. */
+/** What markConsumed throws when the store holds a mark of these nonces (the engine refuses: MARK_FAILED). */
 export class NonceMarkRefusedError extends Error {
   override readonly name = "NonceMarkRefusedError";
   readonly code = "NONCE_MARK_REFUSED";
@@ -43,6 +50,8 @@ export class NetworkSession {
     private readonly hooks: NetworkSessionHooks,
     /** Inputs kept before start(); beyond it, further ones are refused. */
     private readonly maxQueued: number,
+    /** When the attempt clock starts (Date.now() ms); see the head of this file. */
+    private readonly epoch: number = Date.now(),
   ) {
     // The caller awaits `outcome`; an abort before it does must not be an unhandled rejection.
     this.settled.promise.catch(() => undefined);
@@ -98,9 +107,7 @@ export class NetworkSession {
     step.then(
       (s) => this.absorb(s),
       (err: unknown) => {
-        if (this.state === "done") return;
-        if (err instanceof NonceMarkRefusedError) this.hooks.refusal({ code: err.code, detail: err.message });
-        else this.hooks.internalError(err);
+        if (this.state !== "done") this.hooks.internalError(err);
       },
     );
   }
@@ -134,10 +141,11 @@ export class NetworkSession {
     if (attempt === this.armedFor) return;
     this.armedFor = attempt;
     clearTimeout(this.timer);
+    const delay = Math.max(0, this.epoch + (attempt + 1) * this.attemptMs - Date.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (this.state === "running") this.run(this.engine.onAttemptTimeout(attempt));
-    }, this.attemptMs);
+    }, delay);
   }
 
   private end(): void {

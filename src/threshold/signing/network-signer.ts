@@ -15,14 +15,12 @@
 // - Faults go to `onFault`; nothing here writes the fault store. Refusals and drops are counted in
 //   `stats()` for metrics.
 // - Never logs a secret or a share: one info line per session outcome (attempts, signers, ms).
-import type { FrostPublic, FrostSecret } from "@noble/curves/abstract/frost.js";
 import { schnorr_FROST } from "@noble/curves/secp256k1.js";
-import { computeAddress, getAddress, type SigningKey } from "ethers";
-import type { MemberTopicHandle, MemberTopics } from "../../network/member-topics.js";
+import { computeAddress, getAddress } from "ethers";
+import type { MemberTopicHandle } from "../../network/member-topics.js";
 import { MAX_THRESHOLD_MESSAGE_BYTES } from "../../network/libp2p.js";
 import { signingTopic } from "../../network/topics.js";
 import { walletPkhFromPublicKey } from "../../coordination/seed.js";
-import type { SigningNonceMarksRepo } from "../../store/repos/signing-nonce-marks-repo.js";
 import { errorMessage } from "../../util/errors.js";
 import { bytesEqual, concatBytes, to0x, toHex } from "../../util/hex.js";
 import type { Logger } from "../../util/logger.js";
@@ -32,6 +30,19 @@ import { UnknownWalletError, digestKeysOf, type SignRequest, type WalletSigner }
 import type { SigningFault } from "./evidence.js";
 import { decodeEvidenceWire, topicMessageHeader } from "./evidence-wire.js";
 import { NetworkSession, NonceMarkRefusedError } from "./network-session.js";
+import {
+  DEFAULT_FINISHED_MEMORY,
+  DEFAULT_MAX_PENDING_MESSAGES,
+  DEFAULT_MAX_PENDING_SESSIONS,
+  DEFAULT_PENDING_TTL_MS,
+  DEFAULT_SIGNING_ATTEMPT_MS,
+  SigningSessionError,
+  type HeldWalletShare,
+  type NetworkSignerComponents,
+  type NetworkSignerInit,
+  type NetworkSignerStats,
+  type SigningSessionSummary,
+} from "./network-signer-types.js";
 import { FinishedSessions, PendingMessages } from "./session-buffers.js";
 import { SigningSessionEngine, type SigningEngineInit, type SigningOutcome } from "./session-engine.js";
 import { memberOfAddress } from "./session-context.js";
@@ -39,92 +50,7 @@ import { SigningDecodeError } from "./signing-codec.js";
 import { openSigningMessage } from "./signing-envelope.js";
 import type { Bip340DigestKey } from "./signing-messages.js";
 
-export const DEFAULT_SIGNING_ATTEMPT_MS = 20_000;
-export const DEFAULT_PENDING_TTL_MS = 60_000;
-export const DEFAULT_MAX_PENDING_SESSIONS = 16;
-export const DEFAULT_MAX_PENDING_MESSAGES = 512;
-export const DEFAULT_FINISHED_MEMORY = 1024;
-
-/** One wallet this node is a member of: its public package and this node's own share only. */
-export interface HeldWalletShare {
-  readonly walletPkh: Uint8Array;
-  /** The wallet's public package, in the form whose group key is the wallet key (dev-wallet.ts). */
-  readonly public: FrostPublic;
-  /** This node's member index (1-based; FROST identifier = index). */
-  readonly memberIndex: number;
-  /** This node's secret share; never logged, never sent. */
-  readonly secret: FrostSecret;
-  /** EIP-55 operator address of member index i at position i − 1 (the wallet's sorted seats). */
-  readonly members: readonly string[];
-}
-
-export interface SigningFaultContext {
-  /** Lowercase hex. */
-  readonly walletPkh: string;
-  /** 0x-hex session (round) id. */
-  readonly sessionId: string;
-  /** `self`: found by this node's engine; `peer`: evidence a peer published, verified here. */
-  readonly origin: "self" | "peer";
-}
-
-export interface SigningSessionSummary {
-  readonly walletPkh: string;
-  readonly sessionId: string;
-  readonly outcome: "signed" | "infeasible" | "aborted";
-  /** Attempts run (started) by this node. */
-  readonly attempts: number;
-  /** The subset whose shares made the signatures (signed only, when this node saw the package). */
-  readonly signers: readonly number[];
-  readonly ms: number;
-}
-
-export interface NetworkSignerComponents {
-  /** The node's members-only topics (started and stopped by its owner). */
-  readonly topics: Pick<MemberTopics, "join">;
-  /** This node's operator key: signs every signing message (its address is the member's seat). */
-  readonly operatorKey: SigningKey;
-  /** The store's durable consumed-nonce marks. */
-  readonly nonceMarks: Pick<SigningNonceMarksRepo, "mark">;
-  readonly logger: Logger;
-  readonly onFault?: (fault: SigningFault, ctx: SigningFaultContext) => void;
-  readonly onSessionEnd?: (summary: SigningSessionSummary) => void;
-}
-
-export interface NetworkSignerInit {
-  readonly chainId: bigint;
-  readonly wallets: readonly HeldWalletShare[];
-  /** Time of one attempt. Default DEFAULT_SIGNING_ATTEMPT_MS (devnet 3 s). */
-  readonly signingAttemptMs?: number;
-  /** Default DEFAULT_PENDING_TTL_MS. */
-  readonly pendingTtlMs?: number;
-  /** Per wallet. Default DEFAULT_MAX_PENDING_SESSIONS. */
-  readonly maxPendingSessions?: number;
-  /** Per session. Default DEFAULT_MAX_PENDING_MESSAGES. */
-  readonly maxPendingMessages?: number;
-  /** Finished session ids remembered per wallet. Default DEFAULT_FINISHED_MEMORY. */
-  readonly finishedMemory?: number;
-}
-
-export type SigningErrorCode = "SIGNING_INFEASIBLE" | "SIGNING_BAD_REQUEST" | "SIGNING_SESSION_ACTIVE" | "SIGNER_STOPPED";
-
-export class SigningSessionError extends Error {
-  override readonly name = "SigningSessionError";
-  constructor(
-    readonly code: SigningErrorCode,
-    message: string,
-    readonly metadata: Readonly<Record<string, unknown>> = {},
-  ) {
-    super(message);
-  }
-}
-
-/** Counters for metrics: by refusal code, fault kind, drop reason and session outcome. */
-export interface NetworkSignerStats {
-  readonly sessions: Record<string, number>;
-  readonly refusals: Record<string, number>;
-  readonly faults: Record<string, number>;
-  readonly dropped: Record<string, number>;
-}
+export * from "./network-signer-types.js";
 
 type CounterKind = keyof NetworkSignerStats;
 
@@ -226,10 +152,12 @@ export class NetworkSigner implements WalletSigner, Startable {
       },
     });
     const ctx = { walletPkh: w.pkhHex, sessionId: to0x(req.roundId) };
-    const session = new NetworkSession(engine, req.roundId, this.attemptMs, this.hooksFor(w, ctx), this.maxPendingMessages);
+    const kept = w.pending.take(sid);
+    const epoch = Math.min(Date.now(), kept.since ?? Infinity);
+    const session = new NetworkSession(engine, req.roundId, this.attemptMs, this.hooksFor(w, ctx), this.maxPendingMessages, epoch);
     w.finished.delete(sid);
     w.active.set(sid, session);
-    for (const wire of w.pending.take(sid)) route(session, wire);
+    for (const wire of kept.wires) route(session, wire);
     const onAbort = (): void => session.abort(req.signal?.reason);
     req.signal?.addEventListener("abort", onAbort, { once: true });
     let outcome: SigningOutcome | undefined;

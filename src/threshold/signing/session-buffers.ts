@@ -52,12 +52,12 @@ export class PendingMessages {
     return true;
   }
 
-  /** Removes and returns the messages kept for `session`, in arrival order. */
-  take(session: string): Uint8Array[] {
+  /** Removes and returns the messages kept for `session`, in arrival order, and when the first came. */
+  take(session: string): { readonly since?: number; readonly wires: Uint8Array[] } {
     this.sweep();
     const held = this.bySession.get(session);
     this.bySession.delete(session);
-    return held?.wires ?? [];
+    return held ?? { wires: [] };
   }
 
   /** Sessions with messages kept. */
