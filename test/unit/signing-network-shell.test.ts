@@ -174,7 +174,7 @@ describe("NetworkSigner over an in-memory topic", () => {
     await expect(node.signer.sign(requestOf(world))).rejects.toMatchObject({ code: "SIGNING_SESSION_ACTIVE" });
     ctl.abort(new Error("deadline"));
     await expect(running).rejects.toThrow("deadline");
-    expect(node.sessions.map((s) => s.outcome)).toEqual(["aborted"]);
+    expect(node.sessions.map((s) => [s.outcome, s.attempts])).toEqual([["aborted", 1]]);
     await node.signer.stop();
   });
 

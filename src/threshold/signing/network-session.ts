@@ -40,6 +40,7 @@ export class NetworkSession {
   private readonly queued: Input[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private armedFor = -1;
+  private begun = false;
   private publishing: Promise<void> = Promise.resolve();
   readonly startedAt = Date.now();
 
@@ -66,10 +67,16 @@ export class NetworkSession {
     return this.state === "done";
   }
 
+  /** Attempts begun here (0 when the session never started). */
+  get attemptsBegun(): number {
+    return this.begun ? this.engine.attempt + 1 : 0;
+  }
+
   /** Starts attempt 0, then replays what arrived before. */
   start(): void {
     if (this.state !== "new") return;
     this.state = "running";
+    this.begun = true;
     this.run(this.engine.start());
     for (const input of this.queued.splice(0)) this.feed(input);
   }

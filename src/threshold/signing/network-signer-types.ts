@@ -39,7 +39,7 @@ export interface SigningSessionSummary {
   readonly walletPkh: string;
   readonly sessionId: string;
   readonly outcome: "signed" | "infeasible" | "aborted";
-  /** Attempts run (started) by this node. */
+  /** Attempts begun by this node (for an aborted session, up to the abort). */
   readonly attempts: number;
   /** The subset whose shares made the signatures (signed only, when this node saw the package). */
   readonly signers: readonly number[];

@@ -189,13 +189,17 @@ export class NetworkSigner implements WalletSigner, Startable {
     const summary: SigningSessionSummary = {
       ...ctx,
       outcome: outcome?.kind ?? "aborted",
-      attempts: outcome?.attempts ?? 0,
+      attempts: outcome?.attempts ?? session.attemptsBegun,
       signers: outcome?.kind === "signed" ? [...outcome.signers] : [],
       ms: Date.now() - session.startedAt,
     };
     this.count("sessions", summary.outcome);
     this.log.info({ wallet: summary.walletPkh, session: summary.sessionId, outcome: summary.outcome, attempts: summary.attempts, signers: summary.signers, ms: summary.ms }, "signing session ended");
-    this.components.onSessionEnd?.(summary);
+    try {
+      this.components.onSessionEnd?.(summary);
+    } catch (err) {
+      this.log.error({ ...ctx, err: errorMessage(err) }, "onSessionEnd threw");
+    }
   }
 
   /** Topic validator hook (synchronous): checks the message cheaply, then routes or keeps it. */
