@@ -248,6 +248,8 @@ describe("NetworkSigner: quorum signing over libp2p", () => {
     // It ended from the messages kept before its sign() (the signatures included), not after an attempt timeout.
     expect(late.sessions[0].ms).toBeLessThan(3000);
     expect(late.signer!.stats().dropped).toEqual({});
+    // Its own commitments reached members whose session had ended: ignored there.
+    await waitUntil("late commitments ignored", () => [1, 2, 3, 5].every((i) => (c.members[i - 1].signer!.stats().refusals.FINISHED_SESSION ?? 0) >= 1));
   }, 30_000);
 
   it("only t − 1 members online: the session ends infeasible (or the deadline aborts it), without a crash", async () => {

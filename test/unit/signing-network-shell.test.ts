@@ -50,7 +50,7 @@ describe("pending messages and finished sessions", () => {
   it("bounds messages per session, sessions per wallet, and time", () => {
     let now = 1000;
     const drops: [PendingDrop, number][] = [];
-    const p = new PendingMessages({ maxSessions: 2, maxMessages: 2, ttlMs: 500 }, (r, n) => drops.push([r, n]), () => now);
+    const p = new PendingMessages({ maxSessions: 2, maxMessages: 2, ttlMs: 500, maxBytes: 1000 }, (r, n) => drops.push([r, n]), () => now);
     expect(p.add("a", Uint8Array.of(1))).toBe(true);
     expect(p.add("a", Uint8Array.of(2))).toBe(true);
     expect(p.add("a", Uint8Array.of(3))).toBe(false);
@@ -69,8 +69,22 @@ describe("pending messages and finished sessions", () => {
     ]);
     p.add("d", Uint8Array.of(6));
     p.add("d", Uint8Array.of(7));
-    expect(p.take("d")).toEqual({ since: now, wires: [Uint8Array.of(6), Uint8Array.of(7)] });
+    expect(p.take("d")).toMatchObject({ since: now, wires: [Uint8Array.of(6), Uint8Array.of(7)] });
     expect(p.size).toBe(0);
+    expect(p.heldBytes).toBe(0);
+  });
+
+  it("bounds the bytes kept over all sessions", () => {
+    const drops: PendingDrop[] = [];
+    const p = new PendingMessages({ maxSessions: 10, maxMessages: 10, ttlMs: 60_000, maxBytes: 250 }, (r) => drops.push(r));
+    expect(p.add("a", new Uint8Array(100))).toBe(true);
+    expect(p.add("b", new Uint8Array(100))).toBe(true);
+    expect(p.add("c", new Uint8Array(100))).toBe(false);
+    expect(drops).toEqual(["pending_bytes_full"]);
+    expect(p.heldBytes).toBe(200);
+    p.take("a");
+    expect(p.heldBytes).toBe(100);
+    expect(p.add("c", new Uint8Array(100))).toBe(true);
   });
 
   it("remembers a bounded number of finished sessions", () => {

@@ -12,6 +12,8 @@ export const DEFAULT_PENDING_TTL_MS = 60_000;
 export const DEFAULT_MAX_PENDING_SESSIONS = 16;
 export const DEFAULT_MAX_PENDING_MESSAGES = 512;
 export const DEFAULT_FINISHED_MEMORY = 1024;
+/** About 70 sessions' worth of messages of a 5-member wallet signing 255 inputs. */
+export const DEFAULT_MAX_PENDING_BYTES = 16 * 1024 * 1024;
 
 /** One wallet this node is a member of: its public package and this node's own share only. */
 export interface HeldWalletShare {
@@ -69,6 +71,8 @@ export interface NetworkSignerInit {
   readonly maxPendingSessions?: number;
   /** Per session. Default DEFAULT_MAX_PENDING_MESSAGES. */
   readonly maxPendingMessages?: number;
+  /** Bytes of kept messages, per wallet. Default DEFAULT_MAX_PENDING_BYTES. */
+  readonly maxPendingBytes?: number;
   /** Finished session ids remembered per wallet. Default DEFAULT_FINISHED_MEMORY. */
   readonly finishedMemory?: number;
 }

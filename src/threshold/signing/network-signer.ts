@@ -32,6 +32,7 @@ import { decodeEvidenceWire, topicMessageHeader } from "./evidence-wire.js";
 import { NetworkSession, NonceMarkRefusedError } from "./network-session.js";
 import {
   DEFAULT_FINISHED_MEMORY,
+  DEFAULT_MAX_PENDING_BYTES,
   DEFAULT_MAX_PENDING_MESSAGES,
   DEFAULT_MAX_PENDING_SESSIONS,
   DEFAULT_PENDING_TTL_MS,
@@ -290,7 +291,12 @@ export class NetworkSigner implements WalletSigner, Startable {
       memberSet: new Set(share.members),
       active: new Map(),
       pending: new PendingMessages(
-        { maxSessions: this.init.maxPendingSessions ?? DEFAULT_MAX_PENDING_SESSIONS, maxMessages: this.maxPendingMessages, ttlMs: this.init.pendingTtlMs ?? DEFAULT_PENDING_TTL_MS },
+        {
+          maxSessions: this.init.maxPendingSessions ?? DEFAULT_MAX_PENDING_SESSIONS,
+          maxMessages: this.maxPendingMessages,
+          ttlMs: this.init.pendingTtlMs ?? DEFAULT_PENDING_TTL_MS,
+          maxBytes: this.init.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES,
+        },
         (reason, count) => this.count("dropped", reason, count),
       ),
       finished: new FinishedSessions(this.init.finishedMemory ?? DEFAULT_FINISHED_MEMORY),

@@ -6,7 +6,7 @@
 //   than buffered as if for a session still to come.
 
 /** Why a pending message was dropped (counted by the shell). */
-export type PendingDrop = "pending_session_full" | "pending_evicted" | "pending_expired";
+export type PendingDrop = "pending_session_full" | "pending_bytes_full" | "pending_evicted" | "pending_expired";
 
 export interface PendingLimits {
   /** Sessions buffered at once (per wallet); the oldest is evicted for a new one. */
@@ -15,15 +15,19 @@ export interface PendingLimits {
   readonly maxMessages: number;
   /** A session's messages are dropped this long after its first one arrived. */
   readonly ttlMs: number;
+  /** Bytes kept over all sessions (a message may be 256 KiB); further messages are dropped. */
+  readonly maxBytes: number;
 }
 
 interface Pending {
   readonly since: number;
   readonly wires: Uint8Array[];
+  bytes: number;
 }
 
 export class PendingMessages {
   private readonly bySession = new Map<string, Pending>();
+  private bytes = 0;
 
   constructor(
     private readonly limits: PendingLimits,
@@ -38,17 +42,23 @@ export class PendingMessages {
     if (held === undefined) {
       if (this.bySession.size >= this.limits.maxSessions) {
         const [oldest, dropped] = this.bySession.entries().next().value!;
-        this.bySession.delete(oldest);
+        this.forget(oldest, dropped);
         this.onDrop("pending_evicted", dropped.wires.length);
       }
-      held = { since: this.now(), wires: [] };
+      held = { since: this.now(), wires: [], bytes: 0 };
       this.bySession.set(session, held);
     }
     if (held.wires.length >= this.limits.maxMessages) {
       this.onDrop("pending_session_full", 1);
       return false;
     }
+    if (this.bytes + wire.length > this.limits.maxBytes) {
+      this.onDrop("pending_bytes_full", 1);
+      return false;
+    }
     held.wires.push(wire);
+    held.bytes += wire.length;
+    this.bytes += wire.length;
     return true;
   }
 
@@ -56,8 +66,9 @@ export class PendingMessages {
   take(session: string): { readonly since?: number; readonly wires: Uint8Array[] } {
     this.sweep();
     const held = this.bySession.get(session);
-    this.bySession.delete(session);
-    return held ?? { wires: [] };
+    if (held === undefined) return { wires: [] };
+    this.forget(session, held);
+    return held;
   }
 
   /** Sessions with messages kept. */
@@ -65,8 +76,19 @@ export class PendingMessages {
     return this.bySession.size;
   }
 
+  /** Bytes kept over all sessions. */
+  get heldBytes(): number {
+    return this.bytes;
+  }
+
   clear(): void {
     this.bySession.clear();
+    this.bytes = 0;
+  }
+
+  private forget(session: string, held: Pending): void {
+    this.bySession.delete(session);
+    this.bytes -= held.bytes;
   }
 
   private sweep(): void {
@@ -74,7 +96,7 @@ export class PendingMessages {
     // Insertion order is arrival order of each session's first message: stop at the first young one.
     for (const [session, held] of this.bySession) {
       if (held.since > cutoff) break;
-      this.bySession.delete(session);
+      this.forget(session, held);
       this.onDrop("pending_expired", held.wires.length);
     }
   }
