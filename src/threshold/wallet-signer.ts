@@ -31,6 +31,12 @@ export interface SignRequest {
   readonly keys?: readonly DigestKey[];
   readonly startBlock: number;
   readonly deadlineBlock: number;
+  /**
+   * EIP-55 operator address of the window's leader, the coordinator of a quorum session's attempt 0
+   * (threshold.md §5.2). Signers that sign alone ignore it. Absent: a quorum signer uses member index 1
+   * as attempt 0's coordinator (every member does the same, so they still agree).
+   */
+  readonly leader?: string;
   /** Fires at the deadline block or at shutdown. */
   readonly signal?: AbortSignal;
 }

@@ -95,6 +95,19 @@ describe("member session: package checks", () => {
     expect(marks).toBe(1);
   });
 
+  it("passes the package hash to markConsumed, and releases nothing when the mark fails (MARK_FAILED), not even later", async () => {
+    const hashes: Uint8Array[] = [];
+    const failing = async (_s: Uint8Array, _a: number, packageHash: Uint8Array) => {
+      hashes.push(packageHash);
+      throw new Error("nonces already marked for another package");
+    };
+    const { sessions, commitments } = threeCommitted(failing);
+    const pkg = signedPackage(1, { subset: [1, 2, 3], commitments });
+    expect(await sessions[1].onPackage(pkg)).toMatchObject({ kind: "refused", code: "MARK_FAILED" });
+    expect(hashes.map((h) => bytesEqual(h, packageHashOf(pkg.message)))).toEqual([true]);
+    expect(await sessions[1].onPackage(pkg)).toMatchObject({ kind: "refused", code: "ALREADY_ANSWERED" });
+  });
+
   it("refuses a package from a member that does not coordinate the attempt", async () => {
     const { sessions, commitments } = threeCommitted();
     expect(await sessions[1].onPackage(signedPackage(2, { subset: [1, 2, 3], commitments }))).toMatchObject({ code: "WRONG_COORDINATOR" });

@@ -30,7 +30,8 @@ export type PackageRefusalCode =
   | "DIGESTS_DIFFER"
   | "KEYS_DIFFER"
   | "BAD_COMMITMENT"
-  | "SIGN_FAILED";
+  | "SIGN_FAILED"
+  | "MARK_FAILED";
 
 export type PackageAnswer =
   | { readonly kind: "shares"; readonly wire: Uint8Array }
@@ -49,8 +50,12 @@ export interface MemberSessionInit extends SigningSessionContext {
   readonly secret: FrostSecret;
   /** The operator key that signs this member's messages. */
   readonly operatorKey: SigningKey;
-  /** Durable "nonces of (session, attempt) consumed" mark; awaited before any share leaves. */
-  readonly markConsumed: (sessionId: Uint8Array, attempt: number) => Promise<void>;
+  /**
+   * Durable "nonces of (session, attempt) consumed" mark, for the package (by its hash) the shares will
+   * answer; awaited before any share leaves. A throw (e.g. the store holds another package for that
+   * attempt) releases nothing (refusal MARK_FAILED): the nonces are already dropped.
+   */
+  readonly markConsumed: (sessionId: Uint8Array, attempt: number, packageHash: Uint8Array) => Promise<void>;
 }
 
 interface AttemptNonces {
@@ -124,7 +129,12 @@ export class MemberSession {
     }
     // Single use, decided before the await: a concurrent second call finds no nonces.
     this.nonces.delete(pkg.attempt);
-    await this.init.markConsumed(this.init.sessionId, pkg.attempt);
+    try {
+      await this.init.markConsumed(this.init.sessionId, pkg.attempt, packageHashOf(pkg));
+    } catch (err) {
+      // No mark, no share (the store may hold another package for these nonces, or failed).
+      return refuse("MARK_FAILED", `nonce mark not written: ${(err as Error)?.message ?? String(err)}`);
+    }
     let shares: Uint8Array[];
     try {
       shares = pkg.digests.map((digest, i) =>
