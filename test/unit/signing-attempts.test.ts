@@ -39,13 +39,24 @@ describe("session attempts", () => {
     expect(a.excludedMembers()).toEqual([3]);
   });
 
-  it("infeasible as soon as fewer than t members are included", () => {
+  it("a one-attempt rest never ends the session; it is infeasible once fewer than t are left that are not excluded for it", () => {
     const a = fresh();
     expect(a.closeAttempt({ cheaters: [1, 2], silent: [] })).toBe(true);
     expect(a.feasible).toBe(true);
+    // Member 3 would rest for one attempt, but without it only 4 and 5 are left: it stays in.
+    expect(a.closeAttempt({ cheaters: [], silent: [3] })).toBe(true);
+    expect(a.included).toEqual([3, 4, 5]);
+    // A second silence excludes it for the rest of the session: fewer than t are left.
     expect(a.closeAttempt({ cheaters: [], silent: [3] })).toBe(false);
     expect(a.feasible).toBe(false);
     expect(() => a.coordinator).toThrow(/infeasible/);
+  });
+
+  it("a slow attempt in which the whole subset looks silent leaves the others to try again", () => {
+    const a = fresh();
+    // 5 members, t = 3: the subset 1, 2, 3 sent nothing in time; 4 and 5 alone are too few, so all stay in.
+    expect(a.closeAttempt({ cheaters: [], silent: [1, 2, 3] })).toBe(true);
+    expect(a.included).toEqual([1, 2, 3, 4, 5]);
   });
 
   it("with k members that fail every time they can, the session never takes more than 2k + 1 attempts", () => {

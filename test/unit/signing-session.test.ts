@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { verifyBip340Signature } from "../../src/threshold/taproot.js";
 import { walletXOf } from "../../src/threshold/signing/package-keys.js";
+import { openSigningMessage } from "../../src/threshold/signing/signing-envelope.js";
 import { expectAllSigned, garbageShares, MIXED_KEYS, SigningNetwork, signingWorld, WALLET_KEY, type OutgoingFilter } from "./signing-harness.js";
 
 
@@ -51,6 +52,30 @@ describe("signing session: silent members", () => {
     expect(outcome.kind === "signed" && outcome.signers).toEqual([3, 4, 5]);
     const noShare = net.logs.get(4)!.faults.filter((f) => f.kind === "SigningNoShare");
     expect(noShare.map((f) => f.kind === "SigningNoShare" && f.member)).toEqual([1, 2]);
+  });
+});
+
+describe("signing session: gossip out of order", () => {
+  it("an observer that gets the shares before the package still counts their senders as answered at the timeout", async () => {
+    const world = signingWorld(5, 3, MIXED_KEYS, "order");
+    const net = new SigningNetwork(world);
+    const e = (m: number) => net.engines.get(m)!;
+    const opened = (wire: Uint8Array) => openSigningMessage(wire, world.domain).message;
+    const commitments = new Map<number, Uint8Array>();
+    for (const m of [1, 2, 3, 4, 5]) commitments.set(m, (await e(m).start()).send[0]!);
+    // The coordinator (member 1, the leader) takes the first t = 3 commitments: its own, 2's and 3's.
+    const out: Uint8Array[] = [];
+    for (const m of [2, 3]) out.push(...(await e(1).onMessage(commitments.get(m)!)).send);
+    const pkg = out.find((w) => opened(w).kind === "package")!;
+    const shares1 = out.find((w) => opened(w).kind === "shares")!;
+    const shares = [shares1];
+    for (const m of [2, 3]) shares.push(...(await e(m).onMessage(pkg)).send.filter((w) => opened(w).kind === "shares"));
+    expect(shares).toHaveLength(3);
+    // Member 4 sees the three shares first, then the package; no signatures reach it before its timeout.
+    for (const w of shares) await e(4).onMessage(w);
+    await e(4).onMessage(pkg);
+    const closed = await e(4).onAttemptTimeout(0);
+    expect(closed.faults.filter((f) => f.kind === "SigningNoShare")).toEqual([]);
   });
 });
 

@@ -10,7 +10,10 @@
 //   package — is excluded for the next attempt only (SigningNoShare: a network can lose messages). A
 //   second failure to answer in the same session excludes it for the rest of the session: without that
 //   a member could commit fast and withhold its share forever, every other attempt.
-// - The session is infeasible as soon as fewer than `t` members are included in the next attempt.
+// - A rest for one attempt never ends the session: when the members left without the resting ones are
+//   fewer than `t`, the resting ones are back in (a slow attempt must not end a session that can still sign).
+// - The session is infeasible as soon as fewer than `t` members are left that are not excluded for the
+//   rest of the session.
 //
 // Bound: every failed attempt is charged to at least one member (an invalid share, a missing share or a
 // missing package of the one coordinator); a cheater is charged once, a silent member at most twice.
@@ -118,8 +121,10 @@ export class SessionAttempts {
   }
 
   private frameOf(attempt: number): AttemptFrame {
-    const included = this.members.filter((m) => !this.excludedForSession.has(m) && !this.resting.has(m));
-    if (included.length < this.threshold) return { attempt, included, coordinator: undefined };
+    const available = this.members.filter((m) => !this.excludedForSession.has(m));
+    if (available.length < this.threshold) return { attempt, included: available, coordinator: undefined };
+    const rested = available.filter((m) => !this.resting.has(m));
+    const included = rested.length >= this.threshold ? rested : available;
     const coordinator = attemptCoordinator({ sessionId: this.sessionId, attempt, leader: this.leader, included });
     return { attempt, included, coordinator };
   }

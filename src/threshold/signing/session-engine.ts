@@ -3,7 +3,7 @@
 // outcome. It joins the member side, the coordinator side (when this node coordinates the current
 // attempt) and the attempt bookkeeping. Every member sees every message of the topic, so each one can
 // tell for itself which subset members sent no share when an attempt times out.
-import { bytesEqual } from "../../util/hex.js";
+import { bytesEqual, toHex } from "../../util/hex.js";
 import { bip340KeyOf, verifyBip340Signature } from "../taproot.js";
 import { CoordinatorAttempt } from "./coordinator-session.js";
 import { verifySigningEvidence, type EvidenceVerdict, type SigningEvidence, type SigningFault } from "./evidence.js";
@@ -45,8 +45,16 @@ export interface EngineStep {
 interface ObservedAttempt {
   package?: OpenedSigningMessage<PackageMessage>;
   packageHash?: Uint8Array;
-  readonly shareSenders: Set<number>;
+  /**
+   * Senders of shares by the package hash they answer (hex). Kept per hash, not checked against the
+   * package on arrival: gossip may deliver a member's shares before the package itself, and a member
+   * counted silent by one observer and not by another would make them draw different coordinators.
+   */
+  readonly shareSenders: Map<string, Set<number>>;
 }
+
+/** Package hashes whose shares one attempt tracks (the real one, plus what an equivocating coordinator adds). */
+const MAX_PACKAGES_OBSERVED = 4;
 
 /** Messages for the next attempt that arrive before this node's own timeout: kept, then replayed. */
 const MAX_EARLY_MESSAGES = 4 * 255;
@@ -55,7 +63,7 @@ export class SigningSessionEngine {
   private readonly attempts: SessionAttempts;
   private readonly member: MemberSession;
   private coordinating: CoordinatorAttempt | undefined;
-  private observed: ObservedAttempt = { shareSenders: new Set() };
+  private observed: ObservedAttempt = { shareSenders: new Map() };
   private early: OpenedSigningMessage[] = [];
   private finished: SigningOutcome | undefined;
   private tail: Promise<unknown> = Promise.resolve();
@@ -133,7 +141,8 @@ export class SigningSessionEngine {
     const step = newStep();
     if (this.finished !== undefined || attempt !== this.attempts.attempt) return step;
     const pkg = this.observed.package;
-    const silent = pkg === undefined ? [this.attempts.coordinator] : pkg.message.subset.filter((m) => !this.observed.shareSenders.has(m));
+    const answered = this.observed.packageHash === undefined ? undefined : this.observed.shareSenders.get(toHex(this.observed.packageHash));
+    const silent = pkg === undefined ? [this.attempts.coordinator] : pkg.message.subset.filter((m) => !(answered?.has(m) ?? false));
     for (const m of silent) step.faults.push({ kind: "SigningNoShare", member: m, attempt, ...(pkg === undefined ? {} : { packageWire: pkg.wire }) });
     if (!this.attempts.closeAttempt({ cheaters: [], silent })) {
       this.finish(step, { kind: "infeasible", attempts: attempt + 1, excluded: this.attempts.excludedMembers() });
@@ -144,7 +153,7 @@ export class SigningSessionEngine {
   }
 
   private async beginAttempt(step: EngineStep): Promise<void> {
-    this.observed = { shareSenders: new Set() };
+    this.observed = { shareSenders: new Map() };
     this.coordinating = undefined;
     const a = this.attempts.attempt;
     const commitments = this.member.commitFor(a);
@@ -216,8 +225,13 @@ export class SigningSessionEngine {
   private async onShares(opened: OpenedSigningMessage<Extract<SigningMessage, { kind: "shares" }>>, sender: number, step: EngineStep): Promise<void> {
     const m = opened.message;
     if (m.attempt < this.attempts.attempt) return void step.refusals.push({ code: "STALE_ATTEMPT", detail: `shares of attempt ${m.attempt}` });
-    const hash = this.observed.packageHash;
-    if (hash !== undefined && bytesEqual(hash, m.packageHash)) this.observed.shareSenders.add(sender);
+    if (m.attempt === this.attempts.attempt) {
+      const key = toHex(m.packageHash);
+      const senders = this.observed.shareSenders.get(key) ?? new Set<number>();
+      // Bounded: one set per package hash, each at most the members; an attempt sees one real package.
+      if (senders.size === 0 && this.observed.shareSenders.size >= MAX_PACKAGES_OBSERVED) return void step.refusals.push({ code: "TOO_MANY_PACKAGES", detail: `shares for a ${MAX_PACKAGES_OBSERVED + 1}th package hash` });
+      this.observed.shareSenders.set(key, senders.add(sender));
+    }
     if (this.coordinating === undefined) return;
     const answer = this.coordinating.onShares(opened);
     if (answer.kind === "refused") return void step.refusals.push(answer);
