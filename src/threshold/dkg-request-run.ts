@@ -47,9 +47,13 @@ export interface DkgRunContext {
   readonly keystorePassword: string;
   readonly scryptN: number | undefined;
   readonly attemptBlocks: number;
+  /** Blocks after DkgResultAccepted during which a member still republishes its rounds and a late member may still finish. */
+  readonly lingerBlocks: number;
   readonly maxBuffered: number;
   operatorPublicKey(address: string): Uint8Array | undefined;
   publish(requestId: bigint, bytes: Uint8Array): Promise<void>;
+  /** Waits (bounded) until `count` other peers subscribe to the request's topic; never throws. */
+  waitForSubscribers(requestId: bigint, count: number): Promise<void>;
   submit(requestId: bigint, calldata: string): Promise<EthIntentRow>;
   onFault(f: DkgServiceFault): void;
   /** Asks for a step soon (a message made progress possible). */
@@ -94,16 +98,23 @@ export class DkgRequestRun {
     for (;;) {
       const row = this.session();
       if (row.state === "registered" || row.state === "failed") return true;
-      if (req.status === "accepted") {
-        if (row.walletX !== null && req.walletX === row.walletX) this.advance("registered", {}, "wallet registered");
-        else this.fail(row.walletX === null ? "a result was accepted without this member's share" : `another key was registered: ${req.walletX}`);
+      const accepted = req.status === "accepted";
+      if (accepted && row.walletX !== null) {
+        if (req.walletX === row.walletX) this.advance("registered", {}, "wallet registered");
+        else this.fail(`another key was registered: ${req.walletX}`);
         continue;
       }
+      if (accepted && head > req.settledAt!.blockNumber + this.ctx.lingerBlocks) {
+        this.fail("a result was accepted without this member's share");
+        continue;
+      }
+      // Accepted before this member stored its share (it was down, or slow): it still completes its
+      // attempt while the others republish their messages (lingerBlocks), without signing or submitting.
       if (req.status === "timed_out") {
         this.fail("request timed out");
         continue;
       }
-      if (PRE_SHARE.has(row.state) && head >= this.attemptStart(row.attempt + 1)) {
+      if (!accepted && PRE_SHARE.has(row.state) && head >= this.attemptStart(row.attempt + 1)) {
         this.nextAttempt(row, head);
         continue;
       }
@@ -113,6 +124,9 @@ export class DkgRequestRun {
           if (a === null) return false;
           const { message } = a.round1();
           this.advance("round1_sent", {}, "round 1 sent", { attempt: row.attempt, included: row.included });
+          // Gossip keeps no history: a first publish before the others subscribe reaches no one (the
+          // periodic republish would repair it, a second later).
+          await this.ctx.waitForSubscribers(this.requestId, row.included.length - 1);
           await this.ctx.publish(this.requestId, encodeRound1(message));
           continue;
         }
@@ -149,7 +163,10 @@ export class DkgRequestRun {
         case "result_signed": {
           const signers = Object.keys(row.resultSignatures).map(Number).sort((x, y) => x - y);
           if (signers.length < req.dkgQuorum) return false;
-          const rank = signers.indexOf(this.myIndex);
+          // Rank among the attempt's members (the expected signers), the same at every member: the lowest
+          // submits at once, the others after 2 · rank blocks. (Rank among the signatures held would let
+          // two members both see themselves lowest while a lower one's signature is in flight.)
+          const rank = row.included.indexOf(this.myIndex);
           if (rank < 0 || head < (row.signedBlock ?? 0) + 2 * rank) return false;
           const calldata = submitDkgResultCalldata({
             requestId: this.requestId,
@@ -177,7 +194,7 @@ export class DkgRequestRun {
   /** Publishes again what this member has sent in the current state (restarted or late members need it). */
   async republish(): Promise<void> {
     const row = this.ctx.store.dkgSessions.get(this.requestId);
-    if (row === undefined || row.state === "registered" || row.state === "failed") return;
+    if (row === undefined || row.state === "failed") return;
     const a = this.attempt;
     if (a !== null && a.session.attempt === row.attempt && row.state !== "requested") {
       await this.ctx.publish(this.requestId, encodeRound1(a.round1().message));
@@ -197,7 +214,9 @@ export class DkgRequestRun {
     if (row === undefined || row.state === "registered" || row.state === "failed") return "ignore";
     if (msg.body.attempt < row.attempt) return "ignore";
     if (msg.body.attempt > row.attempt) return this.hold(from, msg);
-    return this.process(from, msg, row);
+    const verdict = this.process(from, msg, row);
+    this.ctx.log.debug({ requestId: this.requestId.toString(), from, kind: msg.kind, attempt: msg.body.attempt, verdict }, "DKG message");
+    return verdict;
   }
 
   private process(from: number, msg: DkgMessage, row: DkgSessionRow): DeliverVerdict {
@@ -216,6 +235,8 @@ export class DkgRequestRun {
       return "accept";
     }
     if (r.kind === "accepted") {
+      // A held round 2 or complaint may count now.
+      if (this.buffer.length > 0) queueMicrotask(() => this.retryBuffer());
       this.ctx.kick();
       return "accept";
     }

@@ -50,16 +50,30 @@ export interface DkgServiceInit {
   dkgAttemptBlocks: number;
   /** A member's 33-byte compressed operator public key by its EIP-55 address; undefined while unknown. */
   operatorPublicKey(address: string): Uint8Array | undefined;
+  /**
+   * Blocks after the wallet is registered during which this member keeps republishing its round-1 and
+   * round-2 messages, so that a member that was down still computes its share. Default dkgAttemptBlocks.
+   */
+  lingerBlocks?: number;
   /** Faults with evidence (no fault store here). */
   onFault?: (f: DkgServiceFault) => void;
   /** Default 500 ms. */
   tickMs?: number;
   /** Default 2000 ms. */
   republishMs?: number;
+  /** Longest wait for the other members to subscribe before round 1 is first published. Default 1500 ms. */
+  subscribersWaitMs?: number;
   /** Messages held per request for later (a later attempt, out of order). Default 256. */
   maxBuffered?: number;
   /** scrypt cost of the sealed shares; default key-share-store's (2^17). Tests lower it. */
   scryptN?: number;
+}
+
+interface RunEntry {
+  run: DkgRequestRun;
+  handle: MemberTopicHandle;
+  /** The head at which the session was seen final: the run lingers (republishing) lingerBlocks more. */
+  finishedAt?: number;
 }
 
 export class DkgService implements Startable {
@@ -71,7 +85,7 @@ export class DkgService implements Startable {
   private readonly log: Logger;
   private readonly init: DkgServiceInit;
   private readonly ctx: DkgRunContext;
-  private readonly runs = new Map<bigint, { run: DkgRequestRun; handle: MemberTopicHandle }>();
+  private readonly runs = new Map<bigint, RunEntry>();
   readonly counts = { conflicting: 0, rejected: 0, buffered: 0 };
   private timer: NodeJS.Timeout | undefined;
   private started = false;
@@ -101,9 +115,11 @@ export class DkgService implements Startable {
       keystorePassword: init.keystorePassword,
       scryptN: init.scryptN,
       attemptBlocks: init.dkgAttemptBlocks,
+      lingerBlocks: init.lingerBlocks ?? init.dkgAttemptBlocks,
       maxBuffered: init.maxBuffered ?? 256,
       operatorPublicKey: (a) => init.operatorPublicKey(a),
       publish: (id, bytes) => this.publish(id, bytes),
+      waitForSubscribers: (id, count) => this.waitForSubscribers(id, count),
       submit: (id, calldata) => this.submit(id, calldata),
       onFault: (f) => {
         this.log.warn({ requestId: f.requestId.toString(), attempt: f.attempt, code: f.code, accused: f.accused }, "DKG fault");
@@ -175,12 +191,20 @@ export class DkgService implements Startable {
       const session = this.store.dkgSessions.get(req.requestId);
       const final = session !== undefined && (session.state === "registered" || session.state === "failed");
       if (final || (session === undefined && req.status !== "requested")) {
+        const lingering = this.runs.get(req.requestId);
+        if (lingering !== undefined && session?.state === "registered") {
+          lingering.finishedAt ??= head;
+          if (head < lingering.finishedAt + this.ctx.lingerBlocks) {
+            if (republish) await lingering.run.republish();
+            continue;
+          }
+        }
         this.drop(req.requestId);
         continue;
       }
       const entry = this.runs.get(req.requestId) ?? this.open(req);
       try {
-        if (await entry.run.step(req, head)) this.drop(req.requestId);
+        if (await entry.run.step(req, head)) entry.finishedAt = head;
         else if (republish) await entry.run.republish();
       } catch (err) {
         this.log.error({ requestId: req.requestId.toString(), err: errorMessage(err) }, "DKG step failed; retrying");
@@ -188,7 +212,7 @@ export class DkgService implements Startable {
     }
   }
 
-  private open(req: DkgRequestState): { run: DkgRequestRun; handle: MemberTopicHandle } {
+  private open(req: DkgRequestState): RunEntry {
     const run = new DkgRequestRun(this.ctx, req);
     const members = new Set(req.members);
     const handle = this.topics.join(dkgTopic(this.init.chainId, req.requestId), {
@@ -196,7 +220,7 @@ export class DkgService implements Startable {
       maxBytes: MAX_DKG_MESSAGE_BYTES,
       deliver: (data, from) => run.deliver(data, from),
     });
-    const entry = { run, handle };
+    const entry: RunEntry = { run, handle };
     this.runs.set(req.requestId, entry);
     this.log.info({ requestId: req.requestId.toString(), members: req.members.length, threshold: req.threshold, dkgQuorum: req.dkgQuorum }, "DKG request joined");
     return entry;
@@ -214,6 +238,13 @@ export class DkgService implements Startable {
     if (entry === undefined) return;
     // Never throws; a failure is logged by MemberTopics and the periodic republish tries again.
     await entry.handle.publish(bytes);
+  }
+
+  private async waitForSubscribers(requestId: bigint, count: number): Promise<void> {
+    const entry = this.runs.get(requestId);
+    if (entry === undefined || count < 1) return;
+    const signal = AbortSignal.timeout(this.init.subscribersWaitMs ?? 1500);
+    await entry.handle.waitForPeers({ minSubscribers: count, preferMesh: false, signal }).catch(() => undefined);
   }
 
   private submit(requestId: bigint, calldata: string) {

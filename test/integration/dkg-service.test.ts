@@ -3,12 +3,14 @@
 // EthersChain, EventIndexer (lag 0), EthIntentSender (watching) and DkgService. Governance requests
 // wallets; the services create them with no machine holding the key. Blocks are mined every
 // BLOCK_MS so that the attempts' cut-offs pass. The tests share the chain and the peers, in file order.
+// DKG_DEBUG=info (or debug) prints the services' logs.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TypedEventEmitter } from "@libp2p/interface";
 import { schnorr, schnorr_FROST, secp256k1 } from "@noble/curves/secp256k1.js";
 import { Contract, JsonRpcProvider, Wallet, getAddress, getBytes, keccak256, toBeHex, toUtf8Bytes, type JsonRpcSigner } from "ethers";
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deployArtifact, readArtifact } from "../../deploy/link-libraries.js";
 import { frostWalletRegistryInterface } from "../../src/chain/abi.js";
@@ -21,7 +23,7 @@ import type { NetworkEvents } from "../../src/network/network-events.js";
 import { WalletState } from "../../src/protocol/constants.js";
 import { Store } from "../../src/store/store.js";
 import { DkgAttempt } from "../../src/threshold/dkg/dkg-attempt.js";
-import { encodeRound1 } from "../../src/threshold/dkg/dkg-messages.js";
+import { encodeRound1, encodeRound2 } from "../../src/threshold/dkg/dkg-messages.js";
 import { openKeyShare } from "../../src/threshold/dkg/key-share-store.js";
 import { decodeTranscript } from "../../src/threshold/dkg/transcript.js";
 import { DkgService, type DkgServiceFault } from "../../src/threshold/dkg-service.js";
@@ -39,6 +41,7 @@ const ATTEMPT_BLOCKS = 40;
 const DKG_TIMEOUT_BLOCKS = 2000;
 const PASSWORD = "dkg-service-test-password";
 const FROST_SCHEME = 1;
+const ORDER = ["requested", "round1_sent", "round2_sent", "share_stored", "result_signed", "submitted", "registered"];
 
 interface Member {
   index: number;
@@ -69,17 +72,22 @@ let miner: NodeJS.Timeout;
 const members: Member[] = [];
 const directory = new Map<string, Uint8Array>();
 
-async function waitUntil(what: string, cond: () => boolean, timeoutMs = 30_000): Promise<void> {
+async function waitUntil(what: string, cond: () => boolean, timeoutMs = 30_000, pollMs = 50): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, pollMs));
   }
+}
+
+async function openShare(m: Member, requestId: bigint) {
+  const info = m.store.keyShares.list().find((k) => k.requestId === requestId.toString())!;
+  return (await openKeyShare(new TextDecoder().decode(m.store.keyShares.get(info.walletPkh)!.sealed), PASSWORD)).keyShare;
 }
 
 function newService(m: Member): DkgService {
   return new DkgService(
-    { store: m.store, memberTopics: m.topics, chain: m.chain, intents: m.intents, logger: silentLogger },
+    { store: m.store, memberTopics: m.topics, chain: m.chain, intents: m.intents, logger: process.env.DKG_DEBUG ? pino({ level: process.env.DKG_DEBUG, base: { m: m.index } }) : silentLogger },
     {
       chainId: CHAIN_ID,
       registryAddress,
@@ -169,9 +177,26 @@ describe("DkgService on a hardhat node and real libp2p peers", () => {
     for (const m of members) await m.service.start();
     const t0 = Date.now();
     const { requestId } = await request(3, 4);
-    await waitUntil("every member registered", () => members.every((m) => stateOf(m, requestId) === "registered"));
-    const wallMs = Date.now() - t0;
-    console.log(`DKG 5 members t=3 quorum 4: registered on every member after ${wallMs} ms`);
+    // When the first member reached round1_sent, and when the last reached share_stored and registered.
+    const phases = new Map<string, number>();
+    const seen = (state: string, all: boolean) => {
+      const reached = members.filter((m) => {
+        const st = stateOf(m, requestId);
+        return st !== undefined && ORDER.indexOf(st) >= ORDER.indexOf(state);
+      }).length;
+      if (!phases.has(`${state}:${all}`) && (all ? reached === N : reached > 0)) phases.set(`${state}:${all}`, Date.now() - t0);
+    };
+    await waitUntil("every member registered", () => {
+      seen("round1_sent", false);
+      seen("share_stored", true);
+      seen("registered", true);
+      return members.every((m) => stateOf(m, requestId) === "registered");
+    });
+    console.log(
+      `DKG 5 members t=3 quorum 4, ms after the request tx: first round 1 sent ${phases.get("round1_sent:false")}, ` +
+        `every share stored ${phases.get("share_stored:true")}, every member registered ${phases.get("registered:true")}; ` +
+        `intents sent: ${members.map((m) => m.store.ethIntents.byDedupeKey(`dkg_result:${requestId}`).map((r) => r.status).join("/") || "-").join(", ")}`,
+    );
 
     const rows = members.map((m) => m.store.keyShares.get(m.store.keyShares.list().find((k) => k.requestId === requestId.toString())!.walletPkh)!);
     const walletX = rows[0].walletX;
@@ -276,5 +301,32 @@ describe("DkgService on a hardhat node and real libp2p peers", () => {
     const walletX = members[0].store.dkgSessions.get(req.requestId)!.walletX!;
     expect((await bridgeWallet(walletX)).state).toBe(WalletState.Live);
     for (const m of members) expect(m.faults).toEqual([]);
+  }, 90_000);
+
+  it("a member down after round 2 while the others register the wallet still computes its share from their republished rounds", async () => {
+    const late = members[3];
+    const others = members.filter((m) => m !== late);
+    const req = await request(3, 4);
+    await waitUntil("member 4 sent round 2", () => stateOf(late, req.requestId) !== undefined && ORDER.indexOf(stateOf(late, req.requestId)!) >= ORDER.indexOf("round2_sent"), 30_000, 5);
+    await late.service.stop();
+    const stoppedAt = stateOf(late, req.requestId);
+    await waitUntil("the four others registered", () => others.every((m) => stateOf(m, req.requestId) === "registered"), 60_000);
+    const t0 = Date.now();
+    late.service = newService(late);
+    await late.service.start();
+    await waitUntil("member 4 registered", () => stateOf(late, req.requestId) === "registered", 60_000);
+    console.log(`DKG member stopped at ${stoppedAt}, restarted after the wallet was registered: share stored and registered ${Date.now() - t0} ms after its restart`);
+
+    const walletX = others[0].store.dkgSessions.get(req.requestId)!.walletX!;
+    expect(late.store.dkgSessions.get(req.requestId)!.walletX).toBe(walletX);
+    // Its share signs with two others under walletX; its round 2 is the one the others hold (no second version).
+    const shares = [await openShare(late, req.requestId), await openShare(members[0], req.requestId), await openShare(members[4], req.requestId)];
+    const digest = getBytes(keccak256(toUtf8Bytes("dkg-service: the late member signs")));
+    const sig = frostSignDigest(schnorr_FROST, shares[1].public, [4, 1, 5].map((member, i) => ({ member, secret: shares[i].secret })), digest);
+    expect(schnorr.verify(sig, digest, fromHex(walletX))).toBe(true);
+    const transcripts = members.map((m) => decodeTranscript(m.store.keyShares.get(m.store.keyShares.list().find((k) => k.requestId === req.requestId.toString())!.walletPkh)!.transcript));
+    for (const t of transcripts) expect(toHex(encodeRound2(t.round2[3]))).toBe(toHex(encodeRound2(transcripts[3].round2[3])));
+    for (const m of members) expect(m.service.counts.conflicting).toBe(0);
+    expect(members[0].store.evDkgRequests.byRequest(req.requestId).filter((e) => e.event === "DkgResultAccepted")).toHaveLength(1);
   }, 90_000);
 });
