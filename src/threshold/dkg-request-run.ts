@@ -2,65 +2,23 @@
 // `dkg_sessions` (reliability.md §3: each step is written before what it publishes or sends), driven by
 // the blocks (`step`) and the members' messages (`deliver`). The FROST work is DkgAttempt's; the
 // transport, the request list and the lifecycle are DkgService's.
-import { getAddress, hashMessage, recoverAddress, type SigningKey } from "ethers";
-import type { EthIntentRow } from "../store/repos/eth-intents-repo.js";
-import type { DkgSessionRow } from "../store/repos/dkg-sessions-repo.js";
-import type { DkgRequestState } from "../store/repos/ev-dkg-requests-repo.js";
-import type { Store } from "../store/store.js";
+import { getAddress, hashMessage, recoverAddress } from "ethers";
 import { dkgResultDigest, signDkgResult, submitDkgResultCalldata } from "../chain/dkg-result.js";
 import type { DeliverVerdict } from "../network/member-topics.js";
+import type { DkgSessionRow } from "../store/repos/dkg-sessions-repo.js";
+import type { EthIntentRow } from "../store/repos/eth-intents-repo.js";
+import type { DkgRequestState } from "../store/repos/ev-dkg-requests-repo.js";
+import type { Store } from "../store/store.js";
 import { bytesEqual, fromHex, to0x, toHex } from "../util/hex.js";
-import type { Logger } from "../util/logger.js";
 import { DkgAttempt, type DkgAcceptResult } from "./dkg/dkg-attempt.js";
-import { decodeDkgMessage, type DkgMessage } from "./dkg-service-messages.js";
-import {
-  encodeComplaint,
-  encodeResultSignature,
-  encodeRound1,
-  encodeRound2,
-} from "./dkg/dkg-messages.js";
+import { encodeComplaint, encodeResultSignature, encodeRound1, encodeRound2 } from "./dkg/dkg-messages.js";
 import { attemptFeasible, excludedMembers, nextIncluded } from "./dkg/exclusion.js";
 import { sealKeyShare } from "./dkg/key-share-store.js";
 import { encodeTranscript } from "./dkg/transcript.js";
+import type { DkgRunContext, DkgServiceFault } from "./dkg-run-context.js";
+import { decodeDkgMessage, type DkgMessage } from "./dkg-service-messages.js";
 
-/** A member's fault with its evidence (threshold.md §5.3); the service hands it to `onFault`. */
-export interface DkgServiceFault {
-  readonly requestId: bigint;
-  readonly attempt: number;
-  readonly code: "DkgInvalidProof" | "DkgInvalidShare" | "DkgNoParticipation";
-  /** Member index and address of the accused. */
-  readonly accused: number;
-  readonly accusedAddress: string;
-  /** The offending message or complaint; for DkgNoParticipation the attempt's cut-off block and what was missing. */
-  readonly evidence: unknown;
-}
-
-export interface DkgRunContext {
-  readonly store: Store;
-  readonly log: Logger;
-  readonly chainId: bigint;
-  readonly registryAddress: string;
-  readonly bridgeAddress: string;
-  readonly operatorKey: Uint8Array;
-  readonly signingKey: SigningKey;
-  readonly myAddress: string;
-  readonly keystorePassword: string;
-  readonly scryptN: number | undefined;
-  readonly attemptBlocks: number;
-  /** Blocks after DkgResultAccepted during which a member still republishes its rounds and a late member may still finish. */
-  readonly lingerBlocks: number;
-  readonly maxBuffered: number;
-  operatorPublicKey(address: string): Uint8Array | undefined;
-  publish(requestId: bigint, bytes: Uint8Array): Promise<void>;
-  /** Waits (bounded) until `count` other peers subscribe to the request's topic; never throws. */
-  waitForSubscribers(requestId: bigint, count: number): Promise<void>;
-  submit(requestId: bigint, calldata: string): Promise<EthIntentRow>;
-  onFault(f: DkgServiceFault): void;
-  /** Asks for a step soon (a message made progress possible). */
-  kick(): void;
-  /** Counters, for tests and metrics. */
-  readonly counts: { conflicting: number; rejected: number; buffered: number };
-}
+export type { DkgRunContext, DkgServiceFault } from "./dkg-run-context.js";
 
 const PRE_SHARE = new Set(["requested", "round1_sent", "round2_sent"]);
 
@@ -210,8 +168,8 @@ export class DkgRequestRun {
     const from = this.req.members.indexOf(fromAddress) + 1;
     const msg = decodeDkgMessage(data);
     if (from === 0 || msg === null || msg.body.requestId !== this.requestId) return this.reject();
-    const row = this.ctx.store.dkgSessions.get(this.requestId);
-    if (row === undefined || row.state === "registered" || row.state === "failed") return "ignore";
+    const row = this.session();
+    if (row.state === "registered" || row.state === "failed") return "ignore";
     if (msg.body.attempt < row.attempt) return "ignore";
     if (msg.body.attempt > row.attempt) return this.hold(from, msg);
     const verdict = this.process(from, msg, row);
@@ -324,12 +282,14 @@ export class DkgRequestRun {
   /** Past the cut-off: the silent and the proven bad leave; the next attempt starts, or the request fails. */
   private nextAttempt(row: DkgSessionRow, head: number): void {
     const a = this.attempt?.session.attempt === row.attempt ? this.attempt : null;
-    const missing1 = a?.missingRound1() ?? [];
-    // Round-2 silence counts only when every round 1 was in: else everyone waited for the silent ones.
-    const silent = missing1.length > 0 ? missing1 : (a?.missingRound2() ?? []);
+    const bad = a?.provenBad() ?? [];
+    const missing1 = (a?.missingRound1() ?? []).filter((m) => !bad.includes(m));
+    // Round-2 silence counts only when every round 1 was in and no one was proven bad: else everyone
+    // waited for the silent or stopped at the cheater, and nobody could send round 2.
+    const silent = missing1.length > 0 || bad.length > 0 ? missing1 : (a?.missingRound2() ?? []);
     const cutoff = this.attemptStart(row.attempt + 1);
     for (const m of silent) this.fault({ code: "DkgNoParticipation", accused: m, attempt: row.attempt, evidence: { cutoffBlock: cutoff, missing: missing1.length > 0 ? "round1" : "round2" } });
-    const next = nextIncluded(row.included, silent, a?.provenBad() ?? []);
+    const next = nextIncluded(row.included, silent, bad);
     if (!next.includes(this.myIndex) || !attemptFeasible(next, this.req.threshold, this.req.dkgQuorum)) {
       this.fail(`attempt ${row.attempt + 1} cannot succeed: included ${next.join(",")}`);
       return;

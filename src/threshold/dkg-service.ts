@@ -88,7 +88,8 @@ export class DkgService implements Startable {
   private readonly runs = new Map<bigint, RunEntry>();
   readonly counts = { conflicting: 0, rejected: 0, buffered: 0 };
   private timer: NodeJS.Timeout | undefined;
-  private started = false;
+  /** Aborted by stop(): ends the waits of a tick in progress. */
+  private lifecycle: AbortController | undefined;
   private ticking: Promise<void> | null = null;
   private again = false;
   private lastRepublish = 0;
@@ -131,19 +132,25 @@ export class DkgService implements Startable {
   }
 
   get isStarted(): boolean {
-    return this.started;
+    return this.lifecycle !== undefined;
+  }
+
+  private get started(): boolean {
+    return this.lifecycle !== undefined;
   }
 
   async start(): Promise<void> {
     if (this.started) return;
-    this.started = true;
+    this.lifecycle = new AbortController();
     this.log.info({ operator: this.operatorAddress, sessions: this.store.dkgSessions.list({ active: true }).length }, "DKG service started");
     this.schedule();
   }
 
   async stop(): Promise<void> {
-    if (!this.started) return;
-    this.started = false;
+    const lifecycle = this.lifecycle;
+    if (lifecycle === undefined) return;
+    this.lifecycle = undefined;
+    lifecycle.abort(new DOMException("DKG service stopped", "AbortError"));
     clearTimeout(this.timer);
     this.timer = undefined;
     await this.ticking;
@@ -243,7 +250,8 @@ export class DkgService implements Startable {
   private async waitForSubscribers(requestId: bigint, count: number): Promise<void> {
     const entry = this.runs.get(requestId);
     if (entry === undefined || count < 1) return;
-    const signal = AbortSignal.timeout(this.init.subscribersWaitMs ?? 1500);
+    const timeout = AbortSignal.timeout(this.init.subscribersWaitMs ?? 1500);
+    const signal = this.lifecycle === undefined ? timeout : AbortSignal.any([this.lifecycle.signal, timeout]);
     await entry.handle.waitForPeers({ minSubscribers: count, preferMesh: false, signal }).catch(() => undefined);
   }
 
