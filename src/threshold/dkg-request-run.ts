@@ -29,6 +29,8 @@ export class DkgRequestRun {
   private attempt: DkgAttempt | null = null;
   private buffer: { from: number; msg: DkgMessage }[] = [];
   private keysMissingLogged = false;
+  /** The head at which the last submit was refused: tried again on a later block only. */
+  private submitRefusedAt = -1;
 
   constructor(
     private readonly ctx: DkgRunContext,
@@ -68,8 +70,9 @@ export class DkgRequestRun {
       }
       // Accepted before this member stored its share (it was down, or slow): it still completes its
       // attempt while the others republish their messages (lingerBlocks), without signing or submitting.
-      if (req.status === "timed_out") {
-        this.fail("request timed out");
+      if (req.status === "timed_out" || (!accepted && head > req.deadline)) {
+        // Past the deadline no result is accepted any more (notifyDkgTimeout is anyone's to send).
+        this.fail(req.status === "timed_out" ? "request timed out" : `deadline ${req.deadline} passed`);
         continue;
       }
       if (!accepted && PRE_SHARE.has(row.state) && head >= this.attemptStart(row.attempt + 1)) {
@@ -125,7 +128,7 @@ export class DkgRequestRun {
           // submits at once, the others after 2 · rank blocks. (Rank among the signatures held would let
           // two members both see themselves lowest while a lower one's signature is in flight.)
           const rank = row.included.indexOf(this.myIndex);
-          if (rank < 0 || head < (row.signedBlock ?? 0) + 2 * rank) return false;
+          if (rank < 0 || head < (row.signedBlock ?? 0) + 2 * rank || head === this.submitRefusedAt) return false;
           const calldata = submitDkgResultCalldata({
             requestId: this.requestId,
             walletX: fromHex(row.walletX!),
@@ -137,6 +140,7 @@ export class DkgRequestRun {
           try {
             intent = await this.ctx.submit(this.requestId, calldata);
           } catch (err) {
+            this.submitRefusedAt = head;
             this.ctx.log.warn({ requestId: this.requestId.toString(), err: String(err) }, "DKG result submit refused; retrying on a later block");
             return false;
           }

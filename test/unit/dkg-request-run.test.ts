@@ -191,6 +191,17 @@ describe("DkgRequestRun", () => {
     }
   });
 
+  it("past the deadline with no result accepted, and on DkgTimedOut, the session fails", async () => {
+    const req = { ...request(3, 4), deadline: REQUEST_BLOCK + 5 };
+    const [m1, m2] = group(req);
+    await m1.run.step(req, REQUEST_BLOCK + 1);
+    expect(state(m1)).toBe("round1_sent");
+    expect(await m1.run.step(req, REQUEST_BLOCK + 6)).toBe(true);
+    expect(m1.store.dkgSessions.get(9n)).toMatchObject({ state: "failed", error: `deadline ${REQUEST_BLOCK + 5} passed` });
+    expect(await m2.run.step(request(3, 4, "timed_out"), REQUEST_BLOCK + 1)).toBe(true);
+    expect(m2.store.dkgSessions.get(9n)).toMatchObject({ state: "failed", error: "request timed out" });
+  });
+
   it("rejects malformed bytes and non-members, ignores replays of an earlier attempt, holds a later attempt's messages", async () => {
     const req = request(3, 4);
     const members = group(req);
