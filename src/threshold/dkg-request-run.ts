@@ -64,12 +64,12 @@ export class DkgRequestRun {
         else this.fail(`another key was registered: ${req.walletX}`);
         continue;
       }
+      // Accepted before this member stored its share (it was down, or slow): it still completes its
+      // attempt while the others republish their messages (lingerBlocks), without signing or submitting.
       if (accepted && head > req.settledAt!.blockNumber + this.ctx.lingerBlocks) {
         this.fail("a result was accepted without this member's share");
         continue;
       }
-      // Accepted before this member stored its share (it was down, or slow): it still completes its
-      // attempt while the others republish their messages (lingerBlocks), without signing or submitting.
       if (req.status === "timed_out" || (!accepted && head > req.deadline)) {
         // Past the deadline no result is accepted any more (notifyDkgTimeout is anyone's to send).
         this.fail(req.status === "timed_out" ? "request timed out" : `deadline ${req.deadline} passed`);
@@ -114,9 +114,11 @@ export class DkgRequestRun {
           continue;
         }
         case "share_stored": {
+          // The signature is deterministic (RFC 6979): kept first, so a crash before the state change
+          // finds it held, the same, when the step runs again.
           const sig = this.resultSignature(row);
-          this.advance("result_signed", { signedBlock: head }, "result signed", { walletX: row.walletX });
           sessions.addSignatures(this.requestId, { [this.myIndex]: to0x(sig) });
+          this.advance("result_signed", { signedBlock: head }, "result signed", { walletX: row.walletX });
           await this.publishSignature(row, sig);
           this.retryBuffer();
           continue;
