@@ -263,7 +263,8 @@ export class DkgRequestRun {
   private ensureAttempt(row: DkgSessionRow): DkgAttempt | null {
     if (this.attempt !== null && this.attempt.session.attempt === row.attempt) return this.attempt;
     if (!row.included.includes(this.myIndex)) return null;
-    const keys = this.req.members.map((m) => this.ctx.operatorPublicKey(m));
+    const mine = fromHex(this.ctx.signingKey.compressedPublicKey);
+    const keys = this.req.members.map((m, i) => (i + 1 === this.myIndex ? mine : this.ctx.operatorPublicKey(m)));
     const missing = this.req.members.filter((_, i) => keys[i] === undefined);
     if (missing.length > 0) {
       if (!this.keysMissingLogged) this.ctx.log.warn({ requestId: this.requestId.toString(), missing }, "DKG waits for members' operator public keys");

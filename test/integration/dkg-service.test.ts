@@ -26,6 +26,7 @@ import { DkgAttempt } from "../../src/threshold/dkg/dkg-attempt.js";
 import { encodeRound1, encodeRound2 } from "../../src/threshold/dkg/dkg-messages.js";
 import { openKeyShare } from "../../src/threshold/dkg/key-share-store.js";
 import { decodeTranscript } from "../../src/threshold/dkg/transcript.js";
+import { operatorKeyDirectory } from "../../src/threshold/dkg-operator-keys.js";
 import { DkgService, type DkgServiceFault } from "../../src/threshold/dkg-service.js";
 import { frostSignDigest } from "../../src/threshold/frost-rounds.js";
 import { walletPkhFromPublicKey } from "../../src/coordination/seed.js";
@@ -70,7 +71,6 @@ let deployBlock: number;
 let gov: JsonRpcSigner;
 let miner: NodeJS.Timeout;
 const members: Member[] = [];
-const directory = new Map<string, Uint8Array>();
 
 async function waitUntil(what: string, cond: () => boolean, timeoutMs = 30_000, pollMs = 50): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -95,7 +95,8 @@ function newService(m: Member): DkgService {
       operatorPrivateKey: m.key,
       keystorePassword: PASSWORD,
       dkgAttemptBlocks: ATTEMPT_BLOCKS,
-      operatorPublicKey: (a) => directory.get(a),
+      // Learnt from the connected peers' identities (the directory is empty): the mesh is full.
+      operatorPublicKey: operatorKeyDirectory(new Map(), m.libp2p),
       onFault: (f) => m.faults.push(f),
       tickMs: 100,
       republishMs: 1000,
@@ -136,7 +137,6 @@ beforeAll(async () => {
     await provider.send("hardhat_setBalance", [wallet.address, toBeHex(10n ** 20n)]);
     const key = getBytes(wallet.privateKey);
     const publicKey = secp256k1.getPublicKey(key, true);
-    directory.set(wallet.address, publicKey);
     const dir = mkdtempSync(join(tmpdir(), "wcoord-dkgsvc-"));
     const store = Store.open(dir);
     const libp2p = await createLibp2pNode({ operatorPrivateKey: key, listen: ["/ip4/127.0.0.1/tcp/0"], gossipHeartbeatMs: 200 });
