@@ -4,10 +4,14 @@
 // member keeps only its own share, sealed under the operator keystore's password.
 //
 // Progress is driven by a timer (every `tickMs`, and at once when a message makes progress possible);
-// the request list comes from the store's event index, the block height from the chain's head. What a
-// member published is published again every `republishMs` until the session is final, so that a
-// restarted or late member catches up (gossip has no history). The operator public keys of the members
-// come from `operatorPublicKey` (the node's directory: the devnet's operators, or peers' identities).
+// the request list comes from the store's event index, the block height from the chain's head. Gossip
+// keeps no history, so what a member published is published again every `republishMs` until its session
+// is final, and for `lingerBlocks` after the wallet is registered: a restarted, late or not-yet-subscribed
+// member catches up from that. Messages that cannot count yet (a later attempt, a round 2 before its
+// round 1, a complaint before its evidence, a result signature before this member's share) are held,
+// at most `maxBuffered` per request, and tried again when the state moves. The operator public keys of
+// the members come from `operatorPublicKey` (dkg-operator-keys.ts). Submitting goes through the
+// Ethereum intents, which the node polls (`EthIntentSender.watch()`).
 import type { Startable } from "@libp2p/interface";
 import { SigningKey, computeAddress } from "ethers";
 import type { EthIntentSender } from "../chain/eth-intents.js";
