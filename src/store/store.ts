@@ -10,6 +10,7 @@ import { BtcHeadersRepo } from "./repos/btc-headers-repo.js";
 import { BtcTrackersRepo } from "./repos/btc-trackers-repo.js";
 import { CURSOR, CursorsRepo } from "./repos/cursors-repo.js";
 import { DepositStatusRepo } from "./repos/deposit-status-repo.js";
+import { DkgSessionsRepo } from "./repos/dkg-sessions-repo.js";
 import { KeySharesRepo } from "./repos/key-shares-repo.js";
 import { SigningNonceMarksRepo } from "./repos/signing-nonce-marks-repo.js";
 import { EthIntentsRepo } from "./repos/eth-intents-repo.js";
@@ -78,6 +79,8 @@ export class Store {
   readonly keyShares: KeySharesRepo;
   /** Consumed-nonce marks of signing sessions (threshold.md §5.2). */
   readonly signingNonceMarks: SigningNonceMarksRepo;
+  /** This node's DKG state per request (threshold.md §3.2). */
+  readonly dkgSessions: DkgSessionsRepo;
 
   private depth = 0;
 
@@ -105,6 +108,7 @@ export class Store {
     this.depositStatus = new DepositStatusRepo(ctx);
     this.keyShares = new KeySharesRepo(ctx);
     this.signingNonceMarks = new SigningNonceMarksRepo(ctx);
+    this.dkgSessions = new DkgSessionsRepo(ctx);
   }
 
   /**

@@ -120,7 +120,7 @@ const TABLES_0001 = [
   "windows",
 ];
 /** Every table of the current schema. */
-const ALL_TABLES = [...TABLES_0001, "ev_dkg_requests", "key_shares", "signing_nonce_marks"].sort();
+const ALL_TABLES = [...TABLES_0001, "dkg_sessions", "ev_dkg_requests", "key_shares", "signing_nonce_marks"].sort();
 
 describe("second instance (reliability.md §7.3.4)", () => {
   it("is refused with LOCKED while another process holds the data directory; a dead holder's LOCK is taken over", async () => {
