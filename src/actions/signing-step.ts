@@ -132,6 +132,7 @@ export class SigningStep {
           roundId,
           digests,
           ...(keys !== undefined ? { keys } : {}),
+          ...leaderOf(host.store.windows.get(row.walletPkh, row.W)?.leader),
           startBlock: current.signingStartedBlock ?? heights.ethHead,
           deadlineBlock: row.signingDeadline,
           signal,
@@ -248,4 +249,9 @@ function raceAbort<T>(p: Promise<T>, signal: AbortSignal, late: (outcome: "resol
       },
     );
   });
+}
+
+/** The window's leader coordinates a FROST signing session's first attempt (threshold.md §5.2). */
+function leaderOf(leader: string | null | undefined): { leader?: string } {
+  return leader ? { leader } : {};
 }

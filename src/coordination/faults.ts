@@ -21,8 +21,12 @@ export interface FaultInput {
   culprit: string;
   reason: string;
   detectedBlock: number;
-  evidence: WindowEvidence & Record<string, unknown>;
+  /** Coordination faults carry the window's facts (WindowEvidence); signing faults their own public facts. */
+  evidence: Record<string, unknown>;
 }
+
+/** Recorded and counted but not logged at warn: a missing signature share accuses nobody (threshold.md §5.3). */
+const QUIET: ReadonlySet<FaultType> = new Set([FaultType.SigningNoShare]);
 
 export interface FaultRecorderComponents {
   store: Store;
@@ -52,7 +56,9 @@ export class FaultRecorder {
     });
     if (!inserted) return false;
     const name = FaultType[f.type] as FaultName;
-    this.log.warn({ wallet, W: f.W, type: name, culprit: f.culprit, reason: f.reason }, "fault recorded");
+    const line = { wallet, W: f.W, type: name, culprit: f.culprit, reason: f.reason };
+    if (QUIET.has(f.type)) this.log.info(line, "fault recorded");
+    else this.log.warn(line, "fault recorded");
     this.components.metrics?.faults.inc({ type: name, culprit: f.culprit });
     report(this.components.events, { type: "fault", W: f.W, wallet, fault: name, culprit: f.culprit, reason: f.reason });
     return true;

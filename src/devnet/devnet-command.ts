@@ -15,7 +15,7 @@ overlapping signing groups, and the operator nodes over libp2p; mines so a windo
       value: "F",
       default: "0",
       help: `the last F of the wallets are FROST wallets on Taproot, keyed by a trusted
-dealer and signed with its shares (development only; 0 to W)`,
+dealer (development only; 0 to W); see --quorum-signing`,
     },
     windows: {
       type: "string",
@@ -23,6 +23,12 @@ dealer and signed with its shares (development only; 0 to W)`,
       help: `after K windows, wait until every action is done, expired or backed out
 (at most ${DRAIN_BTC_BLOCKS} Bitcoin blocks), then stop; exit 0, or 1 if some are
 still pending (default: run until Ctrl-C)`,
+    },
+    "quorum-signing": {
+      type: "boolean",
+      help: `FROST wallets are signed by t of their members over libp2p, each node holding
+only its own share, sealed in its database (default: each node signs alone
+with all the dealer's shares)`,
     },
     "no-drain": { type: "boolean", help: "with --windows: stop right after window K, actions wherever they are" },
     summary: { type: "string", value: "FILE", help: "write a JSON summary of every window" },
@@ -53,6 +59,7 @@ export async function runDevnetCommand(argv: string[], out: TextSink, err: TextS
     frostWallets: frostCount(values["frost-wallets"], boundedInt("wallets", values.wallets, 1)),
     windows: values.windows === undefined ? 0 : boundedInt("windows", values.windows, 1),
     drain: !values["no-drain"],
+    quorumSigning: values["quorum-signing"],
     seed: values.seed,
     killLeader: values["kill-leader"],
     dataDir: values["data-dir"],

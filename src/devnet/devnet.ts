@@ -16,8 +16,10 @@ import { isTerminalOutcome, Timeline, type ActionSummary, type Printer, type Win
 export interface DevnetOptions {
   nodes: number;
   wallets: number;
-  /** The last `frostWallets` wallets are FROST wallets on Taproot, signed with dealer shares. */
+  /** The last `frostWallets` wallets are FROST wallets on Taproot. */
   frostWallets: number;
+  /** FROST wallets signed by a quorum over libp2p, each node holding only its own share. */
+  quorumSigning: boolean;
   /** Stop after this many windows (0: run until aborted). */
   windows: number;
   /**
@@ -82,6 +84,7 @@ export async function runDevnet(opts: DevnetOptions): Promise<DevnetSummary> {
       nodes: opts.nodes,
       wallets: opts.wallets,
       frostWallets: opts.frostWallets,
+      quorumSigning: opts.quorumSigning,
       seed: opts.seed,
       dataDir,
       blockMs: opts.blockMs,
@@ -97,7 +100,8 @@ export async function runDevnet(opts: DevnetOptions): Promise<DevnetSummary> {
     net.wallets.forEach((w, i) => timeline.followers.set(net!.walletHex(i), new Set(w.operators).size - 1));
     net.onEvent(({ node, event }) => timeline.record(net!.operatorAddress(node), event));
     for (const [i, w] of net.wallets.entries()) {
-      const kind = w.scheme === "frost" ? `FROST ${w.frost.threshold}-of-${w.operators.length} on Taproot (dealer shares)` : "ECDSA (dev key)";
+      const signing = opts.quorumSigning ? "signed by a quorum over libp2p, each node holding its own share" : "every node holds the dealer's shares";
+      const kind = w.scheme === "frost" ? `FROST ${w.frost.threshold}-of-${w.operators.length} on Taproot (${signing})` : "ECDSA (dev key)";
       print(`wallet 0x${net.walletHex(i)}: ${kind}, seats ${w.operators.map((a) => timeline.labels.get(a)).join(", ")}`);
       summary.wallets.push(walletSummary(net.walletHex(i), w));
     }

@@ -8,8 +8,10 @@ import { JsonRpcProvider, Network, Wallet, getAddress, keccak256, toUtf8Bytes } 
 import type { DevWallet } from "../../deploy/dev-bootstrap.js";
 import type { DevFrostWalletEntry } from "../../deploy/dev-frost-wallets.js";
 import { LocalKeySigner } from "../actions/signer.js";
+import { sealKeyShare } from "../threshold/dkg/key-share-store.js";
 import { FrostDealerSigner } from "../threshold/frost-dealer-signer.js";
 import { WalletSignerSet } from "../threshold/signer-set.js";
+import { Store } from "../store/store.js";
 import type { Deployment } from "../chain/deployment-file.js";
 import type { CoordinationEvent } from "../protocol/events.js";
 import { selectLeader } from "../coordination/leader.js";
@@ -28,6 +30,11 @@ export interface LocalNetworkOptions {
   wallets: number;
   /** The last `frostWallets` of the wallets are FROST wallets (Taproot), the others ECDSA; default 0. */
   frostWallets?: number;
+  /**
+   * FROST wallets signed by a quorum of their members over libp2p, each node holding only its own
+   * share (sealed in its database). False: every node signs them alone with all the dealer's shares.
+   */
+  quorumSigning?: boolean;
   /** Same seed, same operator keys, wallets and therefore leaders. */
   seed: string;
   dataDir: string;
@@ -44,6 +51,13 @@ export interface RecordedEvent {
   node: number;
   event: CoordinationEvent;
 }
+
+/** Seals the devnet's FROST key shares in each node's database (a test password, never for real funds). */
+export const DEVNET_KEY_SHARE_PASSWORD = "wcoord-devnet";
+/** A low scrypt cost: the devnet seals a dozen shares at start. */
+const DEVNET_SCRYPT_N = 2 ** 12;
+/** One signing attempt on the devnet (threshold.md §6): windows come every few seconds. */
+const DEVNET_SIGNING_ATTEMPT_MS = 3_000;
 
 /** Devnet operators: deterministic keys from the scenario seed (test keys, never for real funds). */
 export function devnetOperatorKey(seed: string, i: number): string {
@@ -145,6 +159,7 @@ export class LocalNetwork {
   async startNode(i: number, overrides: Partial<NodeOverrides> = {}, config: ConfigInput = {}): Promise<WcoordNode> {
     const nodeDir = join(this.opts.dataDir, `node${i}`);
     mkdirSync(nodeDir, { recursive: true });
+    if (this.opts.quorumSigning) await this.provisionKeyShares(i, nodeDir);
     // Gossip only travels between subscribers of a topic, so every node dials every other one.
     const peers = this.nodes.filter((n, j) => j !== i && n?.status === "started").flatMap((n) => n!.listenAddresses().slice(0, 1));
     const { deployment } = this;
@@ -160,6 +175,7 @@ export class LocalNetwork {
         network: { listen: ["/ip4/127.0.0.1/tcp/0"], bootstrapPeers: peers },
         status: { listen: "127.0.0.1:0" },
         profile: { ...this.opts.profile, ...config.profile },
+        threshold: { signingAttemptMs: DEVNET_SIGNING_ATTEMPT_MS, ...config.threshold },
       },
     });
     // The project's logger (redaction, the repeated-warning limiter), into the node's file only.
@@ -170,16 +186,11 @@ export class LocalNetwork {
       file: join(nodeDir, "wcoord.log"),
       fileSync: false,
     });
-    const node = await createNode({ config: cfg, operatorKey: this.operators[i] }, {
+    const node = await createNode({ config: cfg, operatorKey: this.operators[i], keySharePassword: DEVNET_KEY_SHARE_PASSWORD }, {
       logger,
       pollIntervalMs: 100,
       gossipHeartbeatMs: 200,
-      // Stands in for threshold signing on the devnet: every node holds the ECDSA wallets' keys and
-      // the FROST wallets' dealer shares.
-      signer: new WalletSignerSet([
-        new LocalKeySigner(this.wallets.flatMap((w) => (w.scheme === "ecdsa" ? [w.privateKey] : []))),
-        new FrostDealerSigner(this.wallets.flatMap((w) => (w.scheme === "frost" ? [w.frost] : [])), { chainId: BigInt(deployment.chainId) }),
-      ]),
+      signer: this.devSigner(deployment.chainId),
       ...overrides,
     });
     node.events.addEventListener("coordination", ({ detail: event }) => {
@@ -190,6 +201,47 @@ export class LocalNetwork {
     this.nodes[i] = node;
     await node.start();
     return node;
+  }
+
+  /**
+   * Stands in for threshold signing where the devnet has no quorum: every node holds the ECDSA
+   * wallets' keys and, without quorumSigning, the FROST wallets' dealer shares. With quorumSigning a
+   * FROST wallet is signed by a quorum of its members over libp2p, each with its own share only.
+   */
+  private devSigner(chainId: number): LocalKeySigner | WalletSignerSet {
+    const local = new LocalKeySigner(this.wallets.flatMap((w) => (w.scheme === "ecdsa" ? [w.privateKey] : [])));
+    if (this.opts.quorumSigning) return local;
+    return new WalletSignerSet([local, new FrostDealerSigner(this.wallets.flatMap((w) => (w.scheme === "frost" ? [w.frost] : [])), { chainId: BigInt(chainId) })]);
+  }
+
+  /**
+   * Node i's own share of each FROST wallet it is a member of, sealed into its database before its
+   * first start: member index = seat = the position in the wallet's ascending member list.
+   */
+  private async provisionKeyShares(i: number, nodeDir: string): Promise<void> {
+    const operator = this.operatorAddress(i);
+    const store = Store.open(nodeDir);
+    try {
+      for (const w of this.wallets) {
+        if (w.scheme !== "frost") continue;
+        const memberIndex = w.operators.findIndex((a) => getAddress(a) === operator) + 1;
+        if (memberIndex === 0 || store.keyShares.get(toHex(w.walletPubKeyHash)) !== undefined) continue;
+        const sealed = await sealKeyShare({ public: w.frost.public, secret: w.frost.shares.get(memberIndex)! }, DEVNET_KEY_SHARE_PASSWORD, { scryptN: DEVNET_SCRYPT_N });
+        store.keyShares.put({
+          walletPkh: toHex(w.walletPubKeyHash),
+          walletX: toHex(w.frost.walletX),
+          requestId: "0",
+          memberIndex,
+          threshold: w.frost.threshold,
+          members: w.operators.map((a) => getAddress(a)),
+          sealed: new TextEncoder().encode(sealed),
+          // A dealer's share has no DKG transcript to rebuild it from.
+          transcript: new Uint8Array(0),
+        });
+      }
+    } finally {
+      store.close();
+    }
   }
 
   async stopNode(i: number): Promise<void> {

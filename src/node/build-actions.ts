@@ -10,6 +10,7 @@ import { MovingFundsHandler } from "../actions/handlers/moving-funds.js";
 import { RedemptionHandler } from "../actions/handlers/redemption.js";
 import { OutcomeRecorder } from "../actions/recording.js";
 import { LocalKeySigner, type WalletSigner } from "../actions/signer.js";
+import { WalletSignerSet } from "../threshold/signer-set.js";
 import type { BitcoinChain } from "../bitcoin/bitcoin-chain.js";
 import { BitcoinTipTracker } from "../bitcoin/bitcoin-tip.js";
 import { BitcoinResponder } from "../bitcoin/responder.js";
@@ -25,7 +26,14 @@ export interface ActionSide {
   executor: ActionExecutor;
 }
 
-export function buildActionSide(base: NodeBase, eth: EthereumSide, bitcoin: BitcoinChain | null, validateContent: ContentValidator): ActionSide {
+export function buildActionSide(
+  base: NodeBase,
+  eth: EthereumSide,
+  bitcoin: BitcoinChain | null,
+  validateContent: ContentValidator,
+  /** Signs the FROST wallets whose shares this node holds, with the other members. */
+  thresholdSigner: WalletSigner | null,
+): ActionSide {
   const { logger, metrics, events, store } = base;
   const bitcoinTip = bitcoin === null ? null : new BitcoinTipTracker({ store, bitcoin, logger, metrics });
   const handlers = new Map<ActionType, ActionHandler>([[ActionType.Heartbeat, new HeartbeatHandler({ contentValidator: validateContent })]]);
@@ -37,7 +45,7 @@ export function buildActionSide(base: NodeBase, eth: EthereumSide, bitcoin: Bitc
     clock: eth.clock,
     blocks: eth.ethereum,
     bridge: eth.bridge,
-    signer: base.overrides.signer ?? signerOf(base),
+    signer: thresholdSigner === null ? (base.overrides.signer ?? signerOf(base)) : new WalletSignerSet([thresholdSigner, base.overrides.signer ?? signerOf(base)]),
     handlers,
     bitcoinTip,
     observer: (event) => report(events, event),

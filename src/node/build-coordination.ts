@@ -27,6 +27,7 @@ export interface CoordinationSide {
   libp2p: CoordinationLibp2p;
   network: CoordinationNetwork;
   coordinator: Coordinator;
+  faults: FaultRecorder;
 }
 
 export async function buildCoordinationSide(base: NodeBase, eth: EthereumSide, bitcoin: BitcoinChain | null): Promise<CoordinationSide> {
@@ -75,7 +76,7 @@ export async function buildCoordinationSide(base: NodeBase, eth: EthereumSide, b
     events,
     identity,
   });
-  return { validateContent, libp2p, network, coordinator };
+  return { validateContent, libp2p, network, coordinator, faults };
 }
 
 /** The proposal tasks (coordination.md §13): the Bitcoin ones need Electrum; the heartbeat does not. */

@@ -17,6 +17,8 @@ export interface NodeOptions {
   config: NodeConfig;
   /** The operator key: signs coordination messages and Ethereum intents, and is the libp2p identity. */
   operatorKey: BaseWallet;
+  /** The operator keystore's password: it opens the FROST key shares sealed in the database. */
+  keySharePassword?: string;
 }
 
 /** The Bitcoin client: Electrum's tells how long it has been unreachable (health). */

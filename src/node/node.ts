@@ -15,6 +15,7 @@ import { abortable } from "../util/sleep.js";
 import { buildActionSide, type ActionSide } from "./build-actions.js";
 import { buildCoordinationSide, type CoordinationSide } from "./build-coordination.js";
 import { buildEthereumSide, type EthereumSide } from "./build-ethereum.js";
+import { buildThresholdSide, type ThresholdSide } from "./build-threshold.js";
 import { NodeHealth } from "./health.js";
 import type { BitcoinClient, NodeBase, NodeOptions, NodeOverrides } from "./node-base.js";
 import { countNetworkEvents, createNodeEvents } from "./node-events.js";
@@ -31,6 +32,7 @@ export type NodeStatus = "created" | "starting" | "started" | "closing" | "close
 type NodeComponents = NodeBase &
   EthereumSide &
   CoordinationSide &
+  ThresholdSide &
   ActionSide & {
     controller: AbortController;
     bitcoin: BitcoinClient | null;
@@ -66,7 +68,8 @@ export async function createNode(options: NodeOptions, overrides: NodeOverrides 
     const health = new NodeHealth({ bitcoin });
     const eth = buildEthereumSide(base, health);
     const coordination = await buildCoordinationSide(base, eth, bitcoin);
-    const actions = buildActionSide(base, eth, bitcoin, coordination.validateContent);
+    const threshold = await buildThresholdSide(base, eth, coordination.libp2p, coordination.faults);
+    const actions = buildActionSide(base, eth, bitcoin, coordination.validateContent, threshold.networkSigner);
     const statusServer = new StatusServer(
       { source: storeStatusSource(store, liveStatus(base, health, eth, coordination, actions)), metrics, logger: base.logger },
       { listen: base.config.status.listen },
@@ -77,7 +80,7 @@ export async function createNode(options: NodeOptions, overrides: NodeOverrides 
       health: () => health.status(),
       chainUnreachableSeconds: () => health.chainUnreachableSeconds(),
     });
-    return new WcoordNode({ ...base, ...eth, ...coordination, ...actions, controller, bitcoin, health, statusServer });
+    return new WcoordNode({ ...base, ...eth, ...coordination, ...threshold, ...actions, controller, bitcoin, health, statusServer });
   } catch (err) {
     store.close();
     throw err;
@@ -179,10 +182,12 @@ export class WcoordNode {
    * connection gate, then the block clock (the windows it finds wait in the coordinator until step 7).
    */
   private async listenAndCatchUp(): Promise<void> {
-    const { indexer, libp2p, network, coordinator, seated, clock, controller } = this.c;
+    const { indexer, libp2p, network, memberTopics, networkSigner, coordinator, seated, clock, controller } = this.c;
     await this.waitFor(indexer.start());
     await libp2p.start();
     await network.start();
+    await memberTopics.start();
+    await networkSigner?.start();
     await coordinator.refreshWallets(controller.signal);
     await seated.refresh({ signal: controller.signal });
     await clock.start();
@@ -226,7 +231,9 @@ export class WcoordNode {
       c.controller.abort(new DOMException("node stopped during boot", "AbortError"));
       await booting.catch(() => undefined);
     }
-    await c.network.stop(); // 1. gossip
+    await c.network.stop(); // 1. gossip, the signing sessions first
+    await c.networkSigner?.stop();
+    await c.memberTopics.stop();
     await c.clock.stop(); // 2. watchers, and the windows they started
     await c.coordinator.stop();
     this.stopIntentWatch?.();

@@ -9,7 +9,12 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { Wallet, getAddress, getBytes, keccak256, toUtf8Bytes } from "ethers";
 import type { DevnetSummary } from "../../src/devnet/devnet.js";
+import { devnetOperatorKey } from "../../src/devnet/local-network.js";
+import { Store } from "../../src/store/store.js";
+import { createDevFrostWallet } from "../../src/threshold/dev-wallet.js";
+import { toHex } from "../../src/util/hex.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const dir = mkdtempSync(join(tmpdir(), "wcoord-devnet-test-"));
@@ -122,6 +127,40 @@ describe("wcoord devnet", () => {
     expect(sweep.wallet).toBe(frost.wallet);
     expect(sweep.tx!.inputs[0]).toBe("p2tr");
     expect(sweep.tx!.outputs).toEqual(["p2tr"]);
+  }, 180_000);
+
+  it("--quorum-signing: each FROST wallet signed by t of its members over libp2p, no node holding more than its own share", async () => {
+    const file = join(dir, "q.json");
+    const data = join(dir, "quorum");
+    const res = await devnet(["--frost-wallets", "3", "--quorum-signing", "--windows", "2", "--summary", file, "--data-dir", data, "--seed", "ci"]);
+    expect(res.code, res.err).toBe(0);
+    const s = JSON.parse(readFileSync(file, "utf8")) as DevnetSummary;
+    expect(new Set(s.actions.map((a) => a.type))).toEqual(new Set(["DepositSweep", "MovingFunds", "Heartbeat"]));
+    for (const a of s.actions) expect(a.state, `${a.type} W=${a.window}: ${a.history.join(" → ")}`).toBe("done");
+    expect(res.out).toMatch(/FROST 3-of-4 on Taproot \(signed by a quorum over libp2p, each node holding its own share\)/);
+    // Every node's database holds, per FROST wallet it sits in, its own share only, sealed.
+    const secrets = s.wallets.map((w, i) => createDevFrostWallet(getBytes(keccak256(toUtf8Bytes(`wcoord-dev-frost-wallet-ci-${i}`))), w.members.length, w.threshold!));
+    const holders = new Map<string, number[]>();
+    for (let n = 0; n < 5; n++) {
+      const nodeDir = join(data, `node${n}`);
+      const store = Store.open(nodeDir);
+      try {
+        const operator = getAddress(new Wallet(devnetOperatorKey("ci", n)).address);
+        for (const share of store.keyShares.list()) {
+          const wallet = s.wallets.find((w) => w.wallet === "0x" + share.walletPkh)!;
+          expect(wallet.members[share.memberIndex - 1]).toBe(operator);
+          holders.set(share.walletPkh, [...(holders.get(share.walletPkh) ?? []), share.memberIndex]);
+        }
+      } finally {
+        store.close();
+      }
+      // No share of any wallet in clear, as bytes or as hex text, anywhere in the node's database file.
+      const raw = readFileSync(join(nodeDir, "wcoord.sqlite"));
+      const [asBytes, asText] = [raw.toString("hex"), raw.toString("latin1").toLowerCase()];
+      for (const w of secrets) for (const sh of w.shares.values()) expect(asBytes.includes(toHex(sh.signingShare)) || asText.includes(toHex(sh.signingShare))).toBe(false);
+      expect(readFileSync(join(nodeDir, "wcoord.log"), "utf8")).not.toMatch(/"level":(40|50)/);
+    }
+    for (const w of s.wallets) expect([...holders.get(w.wallet.slice(2))!].sort()).toEqual([1, 2, 3, 4]);
   }, 180_000);
 
   it("--kill-leader: the stopped leader's wallet shows LeaderIdleness in the timeline and the summary", async () => {

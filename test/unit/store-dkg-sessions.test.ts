@@ -1,4 +1,4 @@
-// Migration 0004: the DKG sessions (threshold.md §3.2) as a forward-only state machine enforced by the
+// Migration 0005: the DKG sessions (threshold.md §3.2) as a forward-only state machine enforced by the
 // repo, durable across a reopen and `wcoord db reindex`.
 import fs from "node:fs";
 import os from "node:os";

@@ -56,8 +56,8 @@ describe.each([
   afterEach(() => store.close());
 
   it("meta: get/set/delete/json, schema_version mirrors user_version", () => {
-    expect(store.schemaVersion).toBe(4);
-    expect(store.meta.get(META_KEYS.schemaVersion)).toBe("4");
+    expect(store.schemaVersion).toBe(5);
+    expect(store.meta.get(META_KEYS.schemaVersion)).toBe("5");
     expect(store.meta.get(META_KEYS.createdAt)).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(store.meta.get("x")).toBeUndefined();
     store.meta.set("x", "1");

@@ -1,5 +1,5 @@
-// Proposal generation (`coordination`), the wallet signer (`signer`) and recording outcomes on the
-// Bridge as a maintainer (`maintainer`, `record`).
+// Proposal generation (`coordination`), the wallet signer (`signer`), threshold signing of FROST
+// wallets (`threshold`) and recording outcomes on the Bridge as a maintainer (`maintainer`, `record`).
 import { z } from "zod";
 import { bool, int, optPath, section } from "./leaf.js";
 
@@ -22,6 +22,19 @@ export const signerOptions = section({
   ),
 });
 export type SignerOptions = z.output<typeof signerOptions>;
+
+export const defaultThresholdOptions = { signingAttemptMs: 20_000 };
+
+/** FROST wallets whose key shares this node holds (sealed in its database with the keystore password). */
+export const thresholdOptions = section({
+  signingAttemptMs: int(
+    defaultThresholdOptions.signingAttemptMs,
+    200,
+    600_000,
+    "One signing attempt's time (threshold.md §5.2): members that have not answered by then are left out of the next attempt.",
+  ),
+});
+export type ThresholdOptions = z.output<typeof thresholdOptions>;
 
 export const maintainerOptions = section({
   enabled: bool(defaultMaintainerOptions.enabled, "Record outcomes on the Bridge when this operator is a maintainer (reliability.md §3.8)."),

@@ -9,6 +9,8 @@ import {
   maintainerOptions,
   recordOptions,
   signerOptions,
+  defaultThresholdOptions,
+  thresholdOptions,
 } from "./actions.js";
 import { btcOptions, defaultBtcOptions, defaultFeeOptions, feeOptions } from "./bitcoin.js";
 import { bridgeOptions, defaultEthOptions, defaultIndexerOptions, ethOptions, indexerOptions } from "./chain.js";
@@ -33,6 +35,7 @@ export const configSchema = z.strictObject({
   fee: feeOptions,
   indexer: indexerOptions,
   signer: signerOptions,
+  threshold: thresholdOptions,
   maintainer: maintainerOptions,
   record: recordOptions,
 });
@@ -57,6 +60,7 @@ export const defaultOptions: ConfigInput = structuredClone({
   coordination: defaultCoordinationOptions,
   fee: defaultFeeOptions,
   indexer: defaultIndexerOptions,
+  threshold: defaultThresholdOptions,
   maintainer: defaultMaintainerOptions,
   record: defaultRecordOptions,
 });

@@ -212,6 +212,11 @@ export class ActionsRepo {
     return this.table.one("WHERE id = ?", id);
   }
 
+  /** The action whose signing round (session) id this is, if any. */
+  byRoundId(roundId: Uint8Array): ActionRow | undefined {
+    return this.table.one("WHERE round_id = ? ORDER BY id DESC", roundId);
+  }
+
   byWindow(walletPkh: string, W: number): ActionRow | undefined {
     return this.table.one("WHERE wallet_pkh = ? AND coordination_block = ?", pkhKey(walletPkh), W);
   }

@@ -1,4 +1,4 @@
--- 0004_dkg_sessions: this node's side of each DKG request it is a member of (threshold.md §3.2), as a
+-- 0005_dkg_sessions: this node's side of each DKG request it is a member of (threshold.md §3.2), as a
 -- persisted, forward-only state machine (reliability.md §3): every step is written here before the
 -- message or transaction it leads to leaves the node.
 --

@@ -1,0 +1,88 @@
+// The threshold side of a node (threshold.md §5, §6): the members-only gossip topics on the node's
+// libp2p, and, when the database holds sealed FROST key shares, the NetworkSigner that signs with this
+// node's own shares together with the other members. The shares are opened with the keystore password
+// when the node is built and live only in this process's memory from then on.
+import { SigningKey } from "ethers";
+import type { FaultRecorder } from "../coordination/faults.js";
+import { FaultType } from "../protocol/constants.js";
+import type { CoordinationLibp2p } from "../network/libp2p.js";
+import { MemberTopics } from "../network/member-topics.js";
+import { openKeyShare } from "../threshold/dkg/key-share-store.js";
+import { signingFaultEvidence } from "../threshold/signing/evidence-json.js";
+import type { SigningFault } from "../threshold/signing/evidence.js";
+import { NetworkSigner } from "../threshold/signing/network-signer.js";
+import type { HeldWalletShare, SigningFaultContext } from "../threshold/signing/network-signer-types.js";
+import { fromHex, toHex } from "../util/hex.js";
+import type { EthereumSide } from "./build-ethereum.js";
+import type { NodeBase } from "./node-base.js";
+
+export interface ThresholdSide {
+  memberTopics: MemberTopics;
+  /** Null when the node holds no FROST key share. */
+  networkSigner: NetworkSigner | null;
+}
+
+export async function buildThresholdSide(base: NodeBase, eth: Pick<EthereumSide, "clock">, libp2p: CoordinationLibp2p, faults: FaultRecorder): Promise<ThresholdSide> {
+  const { logger, events, store, config } = base;
+  const memberTopics = new MemberTopics({ libp2p, logger, events }, {});
+  const wallets = await heldShares(base);
+  if (wallets.length === 0) return { memberTopics, networkSigner: null };
+  if (config.eth.chainId === undefined) throw new Error("eth.chainId (or bridge.deploymentFile) is required to sign with FROST key shares");
+  const networkSigner = new NetworkSigner(
+    {
+      topics: memberTopics,
+      operatorKey: new SigningKey(base.operatorKey.privateKey),
+      nonceMarks: store.signingNonceMarks,
+      logger,
+      onFault: (fault, ctx) => recordSigningFault(base, eth.clock.head, faults, wallets, fault, ctx),
+    },
+    { chainId: BigInt(config.eth.chainId), wallets, signingAttemptMs: config.threshold.signingAttemptMs },
+  );
+  return { memberTopics, networkSigner };
+}
+
+/** Every sealed key share of the database, opened; refuses to go on with shares it cannot open. */
+async function heldShares({ store, keySharePassword }: NodeBase): Promise<HeldWalletShare[]> {
+  const rows = store.keyShares.list();
+  if (rows.length === 0) return [];
+  if (keySharePassword === undefined) {
+    throw new Error(`the database holds ${rows.length} sealed FROST key share(s) but no password opens them: run with keys.keystore and its password`);
+  }
+  const held: HeldWalletShare[] = [];
+  for (const info of rows) {
+    const row = store.keyShares.get(info.walletPkh)!;
+    const { keyShare } = await openKeyShare(new TextDecoder().decode(row.sealed), keySharePassword);
+    held.push({ walletPkh: fromHex(row.walletPkh), public: keyShare.public, memberIndex: row.memberIndex, secret: keyShare.secret, members: row.members });
+  }
+  return held;
+}
+
+const FAULT_TYPES: Record<SigningFault["kind"], FaultType> = {
+  SigningInvalidShare: FaultType.SigningInvalidShare,
+  SigningCoordinatorEquivocation: FaultType.SigningCoordinatorEquivocation,
+  SigningNoShare: FaultType.SigningNoShare,
+};
+
+/**
+ * A signing fault into the fault store, under the window of the action whose session it is (one row
+ * per wallet, window, type and culprit, so a peer's report of the same fault is the same row).
+ */
+function recordSigningFault(base: NodeBase, head: number, faults: FaultRecorder, wallets: readonly HeldWalletShare[], fault: SigningFault, ctx: SigningFaultContext): void {
+  const wallet = wallets.find((w) => toHex(w.walletPkh) === ctx.walletPkh.replace(/^0x/, "").toLowerCase());
+  const action = base.store.actions.byRoundId(fromHex(ctx.sessionId.replace(/^0x/, "")));
+  if (wallet === undefined || action === undefined) {
+    base.logger.debug({ wallet: ctx.walletPkh, session: ctx.sessionId, fault: fault.kind }, "signing fault of no action of this node; not recorded");
+    return;
+  }
+  const culprit = wallet.members[(fault.kind === "SigningCoordinatorEquivocation" ? fault.coordinator : fault.member) - 1];
+  if (culprit === undefined) return;
+  faults.record({
+    walletPkh: wallet.walletPkh,
+    W: action.W,
+    type: FAULT_TYPES[fault.kind],
+    culprit,
+    reason: fault.kind === "SigningNoShare" ? `no share in attempt ${fault.attempt}` : fault.kind,
+    detectedBlock: Math.max(head, action.W),
+    evidence: signingFaultEvidence(fault, { domain: { chainId: BigInt(base.config.eth.chainId!), walletPkh: wallet.walletPkh }, operators: wallet.members, public: wallet.public }),
+  });
+}
