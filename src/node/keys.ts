@@ -30,6 +30,8 @@ export interface OperatorKey {
   wallet: Wallet;
   /** EIP-55 with 0x. */
   address: string;
+  /** The encrypted keystore's password (absent for a plaintext key): it also opens the sealed FROST key shares. */
+  password?: string;
 }
 
 export interface LoadOperatorKeyOptions {
@@ -122,8 +124,9 @@ export async function loadOperatorKey(config: KeysConfig, opts: LoadOperatorKeyO
     const wallet = walletFromHex(text, "keys.keystore");
     return { wallet, address: wallet.address };
   }
-  const wallet = await decryptKeystore(text, readKeystorePassword(config, env));
-  return { wallet, address: wallet.address };
+  const password = readKeystorePassword(config, env);
+  const wallet = await decryptKeystore(text, password);
+  return { wallet, address: wallet.address, password };
 }
 
 export interface CreateKeystoreOptions {

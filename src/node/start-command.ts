@@ -2,7 +2,7 @@
 // SIGINT/SIGTERM; then stop in order (style.md §1.1) and exit.
 import { join } from "node:path";
 import { CommandExit, defineCommand, parseCommand, type TextSink } from "../util/cli-args.js";
-import { KeyError, loadOperatorKey, readKeystorePassword } from "./keys.js";
+import { KeyError, loadOperatorKey } from "./keys.js";
 import { createLogger } from "../util/logger.js";
 import { createNode, type WcoordNode } from "./node.js";
 import { ConfigError, loadConfig, type ConfigInput } from "./options.js";
@@ -55,9 +55,8 @@ export async function runStartCommand(argv: string[], out: TextSink, err: TextSi
   let node: WcoordNode | undefined;
   try {
     const config = loadConfig({ file: values.config, env: process.env, overrides });
-    const { wallet } = await loadOperatorKey(config, { insecurePlaintextKey: values["insecure-plaintext-key"] ?? false });
     // The keystore's password also opens the FROST key shares sealed in the database.
-    const keySharePassword = config.keys.keystore ? readKeystorePassword(config, process.env) : undefined;
+    const { wallet, password: keySharePassword } = await loadOperatorKey(config, { insecurePlaintextKey: values["insecure-plaintext-key"] ?? false });
     const logger = createLogger({
       level: config.log.level,
       format: config.log.format,
