@@ -3,7 +3,7 @@
 // real deposits, redemption requests and moving-funds commitments (time advanced so all are valid);
 // threshold wallets (threshold.md §8): submitDkgResult with 10 and 51 signers, revealTaprootDeposit
 // beside the P2WSH reveal, validateTaprootDepositSweepProposal for 1 and 20 Taproot deposits.
-// Run: npm run bench:gas
+// Run: npm run bench -- gas
 import hre from "hardhat";
 import { Contract, Wallet, getBytes, hashMessage, keccak256, toUtf8Bytes, type Signer } from "ethers";
 import { schnorr } from "@noble/curves/secp256k1.js";
