@@ -31,6 +31,8 @@ export interface ActionSummary {
   nodes: Record<string, string>;
   /** The action's Bitcoin transaction once built: txid and the script kinds it spends and pays. */
   tx?: TxShape;
+  /** A quorum signing session that signed it (threshold.md §6): attempts, signers (node labels) and wall time. */
+  signing?: { attempts: number; signers: string[]; ms: number };
 }
 
 export interface WindowSummary {
@@ -104,6 +106,14 @@ export class Timeline {
       case "action":
         this.actionState(e.W, e.wallet, e.action, who, e.to, e.txid, e.reason);
         break;
+      case "signing": {
+        const a = this.actionRows.get(`${e.W}:${e.wallet}`);
+        // Every signer reports the same session; the first signed report is kept.
+        if (a === undefined || a.signing !== undefined || e.outcome !== "signed") break;
+        a.signing = { attempts: e.attempts, signers: e.signers.map((s) => this.name(s)), ms: e.ms };
+        this.print(`W=${e.W} wallet ${short(e.wallet)}  ${e.action} signed by ${a.signing.signers.join(", ")} in ${e.attempts} attempt(s), ${e.ms} ms (first: ${who})`);
+        break;
+      }
     }
   }
 

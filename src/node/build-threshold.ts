@@ -11,7 +11,9 @@ import { openKeyShare } from "../threshold/dkg/key-share-store.js";
 import { signingFaultEvidence } from "../threshold/signing/evidence-json.js";
 import type { SigningFault } from "../threshold/signing/evidence.js";
 import { NetworkSigner } from "../threshold/signing/network-signer.js";
-import type { HeldWalletShare, SigningFaultContext } from "../threshold/signing/network-signer-types.js";
+import type { HeldWalletShare, SigningFaultContext, SigningSessionSummary } from "../threshold/signing/network-signer-types.js";
+import { report } from "../coordination/coordination-events.js";
+import { actionName } from "../protocol/constants.js";
 import { fromHex, toHex } from "../util/hex.js";
 import type { EthereumSide } from "./build-ethereum.js";
 import type { NodeBase } from "./node-base.js";
@@ -35,6 +37,7 @@ export async function buildThresholdSide(base: NodeBase, eth: Pick<EthereumSide,
       nonceMarks: store.signingNonceMarks,
       logger,
       onFault: (fault, ctx) => recordSigningFault(base, eth.clock.head, faults, wallets, fault, ctx),
+      onSessionEnd: (summary) => reportSession(base, wallets, summary),
     },
     { chainId: BigInt(config.eth.chainId), wallets, signingAttemptMs: config.threshold.signingAttemptMs },
   );
@@ -84,5 +87,23 @@ function recordSigningFault(base: NodeBase, head: number, faults: FaultRecorder,
     reason: fault.kind === "SigningNoShare" ? `no share in attempt ${fault.attempt}` : fault.kind,
     detectedBlock: Math.max(head, action.W),
     evidence: signingFaultEvidence(fault, { domain: { chainId: BigInt(base.config.eth.chainId!), walletPkh: wallet.walletPkh }, operators: wallet.members, public: wallet.public }),
+  });
+}
+
+/** The end of an action's signing session, on the node's event bus (the devnet's summary reads it). */
+function reportSession(base: NodeBase, wallets: readonly HeldWalletShare[], summary: SigningSessionSummary): void {
+  const action = base.store.actions.byRoundId(fromHex(summary.sessionId.replace(/^0x/, "")));
+  const wallet = wallets.find((w) => toHex(w.walletPkh) === summary.walletPkh.replace(/^0x/, "").toLowerCase());
+  if (action === undefined || wallet === undefined) return;
+  report(base.events, {
+    type: "signing",
+    W: action.W,
+    wallet: action.walletPkh,
+    action: actionName(action.type),
+    actionId: action.id,
+    outcome: summary.outcome,
+    attempts: summary.attempts,
+    signers: summary.signers.map((m) => wallet.members[m - 1] ?? String(m)),
+    ms: Math.round(summary.ms),
   });
 }

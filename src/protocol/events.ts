@@ -24,6 +24,8 @@ export type CoordinationEvent =
   | { type: "fault"; W: number; wallet: string; fault: FaultName; culprit: string; reason: string }
   | { type: "result"; W: number; wallet: string; result: WindowResult; action?: ActionName; actionId?: number }
   /** An action state change (reliability.md §8 log line); `from` is null for the row's creation. */
-  | { type: "action"; W: number; wallet: string; action: ActionName; actionId: number; from: string | null; to: string; ethHead: number; btcTip: number | null; txid?: string; reason?: string };
+  | { type: "action"; W: number; wallet: string; action: ActionName; actionId: number; from: string | null; to: string; ethHead: number; btcTip: number | null; txid?: string; reason?: string }
+  /** A quorum signing session of an action ended (threshold.md §5): its attempts, the signers (operator addresses) and its wall time. */
+  | { type: "signing"; W: number; wallet: string; action: ActionName; actionId: number; outcome: "signed" | "infeasible" | "aborted"; attempts: number; signers: string[]; ms: number };
 
 export type CoordinationObserver = (event: CoordinationEvent) => void;

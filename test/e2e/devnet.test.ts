@@ -138,6 +138,16 @@ describe("wcoord devnet", () => {
     expect(new Set(s.actions.map((a) => a.type))).toEqual(new Set(["DepositSweep", "MovingFunds", "Heartbeat"]));
     for (const a of s.actions) expect(a.state, `${a.type} W=${a.window}: ${a.history.join(" → ")}`).toBe("done");
     expect(res.out).toMatch(/FROST 3-of-4 on Taproot \(signed by a quorum over libp2p, each node holding its own share\)/);
+    // Each Bitcoin action and heartbeat was signed by 3 members of its wallet in a session of its own.
+    for (const a of s.actions) {
+      const members = s.wallets.find((w) => w.wallet === a.wallet)!.members;
+      expect(a.signing, `${a.type} W=${a.window}`).toBeDefined();
+      expect(a.signing!.signers).toHaveLength(3);
+      expect(a.signing!.attempts).toBeGreaterThanOrEqual(1);
+      expect(a.signing!.ms).toBeGreaterThan(0);
+      expect(members.length).toBe(4);
+    }
+    expect(res.out).toMatch(/signed by node\d, node\d, node\d in \d attempt\(s\), \d+ ms/);
     // Every node's database holds, per FROST wallet it sits in, its own share only, sealed.
     const secrets = s.wallets.map((w, i) => createDevFrostWallet(getBytes(keccak256(toUtf8Bytes(`wcoord-dev-frost-wallet-ci-${i}`))), w.members.length, w.threshold!));
     const holders = new Map<string, number[]>();
