@@ -12,6 +12,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createNode } from "../../src/node/node.js";
 import { loadConfig } from "../../src/node/options.js";
 import { Store } from "../../src/store/store.js";
+import { createDevFrostWallet } from "../../src/threshold/dev-wallet.js";
+import { KeyShareOpenError, sealKeyShare } from "../../src/threshold/dkg/key-share-store.js";
+import { toHex } from "../../src/util/hex.js";
 import { isAbortError, sleep } from "../../src/util/sleep.js";
 import { freePort } from "../../src/devnet/hardhat-node.js";
 
@@ -93,5 +96,30 @@ describe("createNode and the node's lifecycle", () => {
     } finally {
       server.close();
     }
+  });
+
+  it("opens the FROST key shares sealed in its database with the keystore password, and refuses to build without it or with a wrong one", async () => {
+    const opts = await options("key-shares", 31337);
+    const wallet = createDevFrostWallet(new TextEncoder().encode("node-lifecycle-shares"), 3, 2);
+    const members = [opts.operatorKey.address, Wallet.createRandom().address, Wallet.createRandom().address];
+    const store = Store.open(opts.config.dataDir);
+    store.keyShares.put({
+      walletPkh: toHex(wallet.walletPkh),
+      walletX: toHex(wallet.walletX),
+      requestId: "1",
+      memberIndex: 1,
+      threshold: 2,
+      members,
+      sealed: new TextEncoder().encode(await sealKeyShare({ public: wallet.public, secret: wallet.shares.get(1)! }, "right", { scryptN: 1024 })),
+      transcript: new Uint8Array(0),
+    });
+    store.close();
+    await expect(createNode(opts, { metrics: null })).rejects.toThrow(
+      "the database holds 1 sealed FROST key share(s) but no password opens them: run with keys.keystore and its password",
+    );
+    await expect(createNode({ ...opts, keySharePassword: "wrong" }, { metrics: null })).rejects.toThrow(KeyShareOpenError);
+    // Each refusal released the database; the right password builds a node that signs for the wallet.
+    const node = await createNode({ ...opts, keySharePassword: "right" }, { metrics: null });
+    await node.stop();
   });
 });
