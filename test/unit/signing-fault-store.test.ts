@@ -3,9 +3,8 @@
 // in a real database file, checked by the command from that JSON alone; altered evidence is not
 // proven, a missing share is unverifiable. Migration 0004 keeps the faults recorded before it.
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runFaultsCommand } from "../../src/node/faults-command.js";
 import { FaultType } from "../../src/protocol/constants.js";
 import { DEFAULT_MIGRATIONS_DIR } from "../../src/store/migrations.js";
@@ -17,16 +16,9 @@ import { sealSigningMessage } from "../../src/threshold/signing/signing-envelope
 import type { PackageMessage } from "../../src/threshold/signing/signing-messages.js";
 import { to0x, toHex } from "../../src/util/hex.js";
 import { garbageShares, MIXED_KEYS, SigningNetwork, signingWorld, WALLET_KEY, type OutgoingFilter, type SigningWorld } from "./signing-harness.js";
+import { tempDirs } from "../fixtures/temp-dirs.js";
 
-const dirs: string[] = [];
-function tmpDir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), "wcoord-signing-faults-"));
-  dirs.push(d);
-  return d;
-}
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+const tmpDir = tempDirs("wcoord-signing-faults-");
 
 const infoOf = (world: SigningWorld): SigningPublicInfo => ({ domain: world.domain, operators: world.operators, public: world.wallet.public });
 

@@ -1,15 +1,15 @@
 // Migration 0002 (FROST wallets in the event index, threshold.md §3.1, §4.2): applied on an existing
 // database; ev_deposits.refund_x; ev_dkg_requests rows, their fold into request states and rewind.
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { getAddress } from "ethers";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DEFAULT_MIGRATIONS_DIR } from "../../src/store/migrations.js";
 import { CURSOR } from "../../src/store/repos/cursors-repo.js";
 import type { EvDepositRow } from "../../src/store/repos/ev-deposits-repo.js";
 import type { EvDkgRow } from "../../src/store/repos/ev-dkg-requests-repo.js";
 import { Store } from "../../src/store/store.js";
+import { tempDirs } from "../fixtures/temp-dirs.js";
 
 const PKH_A = "aa".repeat(20);
 const PKH_B = "bb".repeat(20);
@@ -18,15 +18,7 @@ const BOB = getAddress("0x" + "b2".repeat(20));
 const CAROL = getAddress("0x" + "c3".repeat(20));
 const h32 = (b: number): string => "0x" + b.toString(16).padStart(2, "0").repeat(32);
 
-const tmpDirs: string[] = [];
-function tmpDir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), "wcoord-frost-store-"));
-  tmpDirs.push(d);
-  return d;
-}
-afterEach(() => {
-  for (const d of tmpDirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+const tmpDir = tempDirs("wcoord-frost-store-");
 
 const pos = (block: number, log: number) => ({ txHash: h32(block), logIndex: log, blockNumber: block, blockHash: h32(block + 100) });
 

@@ -1,14 +1,12 @@
 // Migration 0003 on a real database file: key shares (stored sealed, listed without the sealed part or
 // the transcript, never overwritten by a different share) and the signing consumed-nonce marks (one
 // package per session and attempt, durable across a close and reopen, untouched by `wcoord db reindex`).
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { getAddress } from "ethers";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runDbCommand } from "../../src/store/db-command.js";
 import { isStoreError } from "../../src/store/store-error.js";
 import { Store } from "../../src/store/store.js";
+import { tempDirs } from "../fixtures/temp-dirs.js";
 
 const PKH = "ab".repeat(20);
 const X = "0x" + "cd".repeat(32);
@@ -17,15 +15,7 @@ const SESSION = "0x" + "5e".repeat(32);
 const PKG_A = "0x" + "0a".repeat(32);
 const PKG_B = "0x" + "0b".repeat(32);
 
-const dirs: string[] = [];
-function tmpDir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), "wcoord-keys-store-"));
-  dirs.push(d);
-  return d;
-}
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+const tmpDir = tempDirs("wcoord-keys-store-");
 
 const share = (sealedByte: number) => ({
   walletPkh: PKH,

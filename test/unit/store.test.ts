@@ -1,5 +1,4 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { getAddress } from "ethers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -11,6 +10,7 @@ import { Store } from "../../src/store/store.js";
 import { CURSOR } from "../../src/store/repos/cursors-repo.js";
 import { META_KEYS } from "../../src/store/repos/meta-repo.js";
 import type { NewAction } from "../../src/store/repos/actions-repo.js";
+import { tempDirs } from "../fixtures/temp-dirs.js";
 
 const PKH_A = "aa".repeat(20);
 const PKH_B = "bb".repeat(20);
@@ -34,15 +34,7 @@ function newAction(over: Partial<NewAction> = {}): NewAction {
   };
 }
 
-const tmpDirs: string[] = [];
-function tmpDir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), "wcoord-store-"));
-  tmpDirs.push(d);
-  return d;
-}
-afterEach(() => {
-  for (const d of tmpDirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+const tmpDir = tempDirs("wcoord-store-");
 
 // Every repository behaves the same over a database file and over :memory: (style.md §1.14).
 describe.each([
