@@ -3,8 +3,9 @@
 // node's own shares together with the other members. The shares are opened with the keystore password
 // when the node is built and live only in this process's memory from then on.
 import { SigningKey } from "ethers";
+import { report } from "../coordination/coordination-events.js";
 import type { FaultRecorder } from "../coordination/faults.js";
-import { FaultType } from "../protocol/constants.js";
+import { actionName, FaultType } from "../protocol/constants.js";
 import type { CoordinationLibp2p } from "../network/libp2p.js";
 import { MemberTopics } from "../network/member-topics.js";
 import { openKeyShare } from "../threshold/dkg/key-share-store.js";
@@ -12,8 +13,7 @@ import { signingFaultEvidence } from "../threshold/signing/evidence-json.js";
 import type { SigningFault } from "../threshold/signing/evidence.js";
 import { NetworkSigner } from "../threshold/signing/network-signer.js";
 import type { HeldWalletShare, SigningFaultContext, SigningSessionSummary } from "../threshold/signing/network-signer-types.js";
-import { report } from "../coordination/coordination-events.js";
-import { actionName } from "../protocol/constants.js";
+import type { ActionRow } from "../store/repos/actions-repo.js";
 import { fromHex, toHex } from "../util/hex.js";
 import type { EthereumSide } from "./build-ethereum.js";
 import type { NodeBase } from "./node-base.js";
@@ -71,8 +71,8 @@ const FAULT_TYPES: Record<SigningFault["kind"], FaultType> = {
  * per wallet, window, type and culprit, so a peer's report of the same fault is the same row).
  */
 function recordSigningFault(base: NodeBase, head: number, faults: FaultRecorder, wallets: readonly HeldWalletShare[], fault: SigningFault, ctx: SigningFaultContext): void {
-  const wallet = wallets.find((w) => toHex(w.walletPkh) === ctx.walletPkh.replace(/^0x/, "").toLowerCase());
-  const action = base.store.actions.byRoundId(fromHex(ctx.sessionId.replace(/^0x/, "")));
+  const wallet = walletOf(wallets, ctx.walletPkh);
+  const action = actionOf(base, ctx.sessionId);
   if (wallet === undefined || action === undefined) {
     base.logger.debug({ wallet: ctx.walletPkh, session: ctx.sessionId, fault: fault.kind }, "signing fault of no action of this node; not recorded");
     return;
@@ -92,8 +92,8 @@ function recordSigningFault(base: NodeBase, head: number, faults: FaultRecorder,
 
 /** The end of an action's signing session, on the node's event bus (the devnet's summary reads it). */
 function reportSession(base: NodeBase, wallets: readonly HeldWalletShare[], summary: SigningSessionSummary): void {
-  const action = base.store.actions.byRoundId(fromHex(summary.sessionId.replace(/^0x/, "")));
-  const wallet = wallets.find((w) => toHex(w.walletPkh) === summary.walletPkh.replace(/^0x/, "").toLowerCase());
+  const action = actionOf(base, summary.sessionId);
+  const wallet = walletOf(wallets, summary.walletPkh);
   if (action === undefined || wallet === undefined) return;
   report(base.events, {
     type: "signing",
@@ -106,4 +106,14 @@ function reportSession(base: NodeBase, wallets: readonly HeldWalletShare[], summ
     signers: summary.signers.map((m) => wallet.members[m - 1] ?? String(m)),
     ms: Math.round(summary.ms),
   });
+}
+
+function walletOf(wallets: readonly HeldWalletShare[], walletPkhHex: string): HeldWalletShare | undefined {
+  const key = walletPkhHex.replace(/^0x/, "").toLowerCase();
+  return wallets.find((w) => toHex(w.walletPkh) === key);
+}
+
+/** The action whose signing session this is (its round id is the session id). */
+function actionOf({ store }: NodeBase, sessionIdHex: string): ActionRow | undefined {
+  return store.actions.byRoundId(fromHex(sessionIdHex.replace(/^0x/, "")));
 }
