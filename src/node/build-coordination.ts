@@ -8,7 +8,7 @@ import { FaultRecorder } from "../coordination/faults.js";
 import { lowestSeat } from "../coordination/leader.js";
 import { ResultProcessor } from "../coordination/result-processor.js";
 import type { BitcoinChain } from "../bitcoin/bitcoin-chain.js";
-import { createConnectionGate } from "../network/connection-gate.js";
+import { createConnectionGate, unionOperators, type OperatorSource } from "../network/connection-gate.js";
 import { CoordinationNetwork } from "../network/coordination-network.js";
 import { StoreTranscript } from "../network/inbound-transcript.js";
 import { createLibp2pNode, type CoordinationLibp2p } from "../network/libp2p.js";
@@ -28,6 +28,15 @@ export interface CoordinationSide {
   network: CoordinationNetwork;
   coordinator: Coordinator;
   faults: FaultRecorder;
+}
+
+/** The other members of every pending DKG request that names this node's operator, read at each use. */
+function dkgPeers({ store, operator }: NodeBase): OperatorSource {
+  return {
+    get current(): ReadonlySet<string> {
+      return new Set(store.evDkgRequests.requests({ status: "requested", member: operator }).flatMap((r) => r.members));
+    },
+  };
 }
 
 export async function buildCoordinationSide(base: NodeBase, eth: EthereumSide, bitcoin: BitcoinChain | null): Promise<CoordinationSide> {
@@ -52,7 +61,9 @@ export async function buildCoordinationSide(base: NodeBase, eth: EthereumSide, b
     listen: config.network.listen,
     mdns: config.network.mdns,
     gossipHeartbeatMs: overrides.gossipHeartbeatMs,
-    connectionGater: createConnectionGate({ seated: eth.seated, events, logger }, { configuredPeers: config.network.bootstrapPeers }),
+    // Inbound peers: the wallets' seats, and the members of pending DKG requests this node is one of
+    // (they share no wallet with it yet, threshold.md §3.2).
+    connectionGater: createConnectionGate({ seated: unionOperators(eth.seated, dkgPeers(base)), events, logger }, { configuredPeers: config.network.bootstrapPeers }),
     start: false,
   });
   const network = new CoordinationNetwork(

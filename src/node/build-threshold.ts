@@ -12,6 +12,8 @@ import { openKeyShare } from "../threshold/dkg/key-share-store.js";
 import { signingFaultEvidence } from "../threshold/signing/evidence-json.js";
 import type { SigningFault } from "../threshold/signing/evidence.js";
 import { NetworkSigner } from "../threshold/signing/network-signer.js";
+import { DkgService } from "../threshold/dkg-service.js";
+import { operatorKeyDirectory } from "../threshold/dkg-operator-keys.js";
 import type { HeldWalletShare, SigningFaultContext, SigningSessionSummary } from "../threshold/signing/network-signer-types.js";
 import type { ActionRow } from "../store/repos/actions-repo.js";
 import { fromHex, toHex } from "../util/hex.js";
@@ -22,13 +24,16 @@ export interface ThresholdSide {
   memberTopics: MemberTopics;
   /** Null when the node holds no FROST key share. */
   networkSigner: NetworkSigner | null;
+  /** Null without a FrostWalletRegistry, or without a keystore password to seal new shares with. */
+  dkgService: DkgService | null;
 }
 
-export async function buildThresholdSide(base: NodeBase, eth: Pick<EthereumSide, "clock">, libp2p: CoordinationLibp2p, faults: FaultRecorder): Promise<ThresholdSide> {
+export async function buildThresholdSide(base: NodeBase, eth: EthereumSide, libp2p: CoordinationLibp2p, faults: FaultRecorder): Promise<ThresholdSide> {
   const { logger, events, store, config } = base;
   const memberTopics = new MemberTopics({ libp2p, logger, events }, {});
+  const dkgService = dkgServiceOf(base, eth, memberTopics, libp2p);
   const wallets = await heldShares(base);
-  if (wallets.length === 0) return { memberTopics, networkSigner: null };
+  if (wallets.length === 0) return { memberTopics, networkSigner: null, dkgService };
   if (config.eth.chainId === undefined) throw new Error("eth.chainId (or bridge.deploymentFile) is required to sign with FROST key shares");
   const networkSigner = new NetworkSigner(
     {
@@ -41,7 +46,36 @@ export async function buildThresholdSide(base: NodeBase, eth: Pick<EthereumSide,
     },
     { chainId: BigInt(config.eth.chainId), wallets, signingAttemptMs: config.threshold.signingAttemptMs },
   );
-  return { memberTopics, networkSigner };
+  return { memberTopics, networkSigner, dkgService };
+}
+
+/**
+ * This node's side of every DKG request it is a member of (threshold.md §3.2); the other members'
+ * operator keys are learnt from their libp2p identities. A wallet it creates is signed for after the
+ * next start, when its sealed share is opened with the others.
+ */
+function dkgServiceOf(base: NodeBase, eth: EthereumSide, memberTopics: MemberTopics, libp2p: CoordinationLibp2p): DkgService | null {
+  const { config, keySharePassword, store, logger } = base;
+  const registry = config.bridge.frostWalletRegistry;
+  if (registry === undefined || keySharePassword === undefined || config.eth.chainId === undefined) return null;
+  return new DkgService(
+    { store, memberTopics, chain: eth.ethereum, intents: eth.intents, logger },
+    {
+      chainId: BigInt(config.eth.chainId),
+      registryAddress: registry,
+      bridgeAddress: config.bridge.address,
+      operatorPrivateKey: fromHex(base.operatorKey.privateKey.replace(/^0x/, "")),
+      keystorePassword: keySharePassword,
+      dkgAttemptBlocks: config.threshold.dkgAttemptBlocks,
+      operatorPublicKey: operatorKeyDirectory(new Map(), libp2p),
+      // Not in the fault store yet (a DKG fault has no wallet and window to be keyed by): logged.
+      onFault: (f) => {
+        const line = { requestId: f.requestId.toString(), attempt: f.attempt, fault: f.code, culprit: f.accusedAddress };
+        if (f.code === "DkgNoParticipation") logger.info(line, "DKG member left out");
+        else logger.warn(line, "DKG fault");
+      },
+    },
+  );
 }
 
 /** Every sealed key share of the database, opened; refuses to go on with shares it cannot open. */

@@ -182,12 +182,13 @@ export class WcoordNode {
    * connection gate, then the block clock (the windows it finds wait in the coordinator until step 7).
    */
   private async listenAndCatchUp(): Promise<void> {
-    const { indexer, libp2p, network, memberTopics, networkSigner, coordinator, seated, clock, controller } = this.c;
+    const { indexer, libp2p, network, memberTopics, networkSigner, dkgService, coordinator, seated, clock, controller } = this.c;
     await this.waitFor(indexer.start());
     await libp2p.start();
     await network.start();
     await memberTopics.start();
     await networkSigner?.start();
+    await dkgService?.start();
     await coordinator.refreshWallets(controller.signal);
     await seated.refresh({ signal: controller.signal });
     await clock.start();
@@ -232,6 +233,7 @@ export class WcoordNode {
       await booting.catch(() => undefined);
     }
     await c.network.stop(); // 1. gossip, the signing sessions first
+    await c.dkgService?.stop();
     await c.networkSigner?.stop();
     await c.memberTopics.stop();
     await c.clock.stop(); // 2. watchers, and the windows they started

@@ -267,7 +267,8 @@ export class DkgRequestRun {
     const keys = this.req.members.map((m, i) => (i + 1 === this.myIndex ? mine : this.ctx.operatorPublicKey(m)));
     const missing = this.req.members.filter((_, i) => keys[i] === undefined);
     if (missing.length > 0) {
-      if (!this.keysMissingLogged) this.ctx.log.warn({ requestId: this.requestId.toString(), missing }, "DKG waits for members' operator public keys");
+      // Expected until the members have connected (their libp2p identity is their operator key): info, once.
+      if (!this.keysMissingLogged) this.ctx.log.info({ requestId: this.requestId.toString(), missing }, "DKG waits for members' operator public keys");
       this.keysMissingLogged = true;
       return null;
     }

@@ -23,7 +23,7 @@ export const signerOptions = section({
 });
 export type SignerOptions = z.output<typeof signerOptions>;
 
-export const defaultThresholdOptions = { signingAttemptMs: 20_000 };
+export const defaultThresholdOptions = { signingAttemptMs: 20_000, dkgAttemptBlocks: 100 };
 
 /** FROST wallets whose key shares this node holds (sealed in its database with the keystore password). */
 export const thresholdOptions = section({
@@ -32,6 +32,12 @@ export const thresholdOptions = section({
     200,
     600_000,
     "One signing attempt's time (threshold.md §5.2): members that have not answered by then are left out of the next attempt.",
+  ),
+  dkgAttemptBlocks: int(
+    defaultThresholdOptions.dkgAttemptBlocks,
+    5,
+    10_000,
+    "Blocks of one DKG attempt (threshold.md §3.2): attempt a starts at the request block + a · this; members silent by its end are left out of the next.",
   ),
 });
 export type ThresholdOptions = z.output<typeof thresholdOptions>;
