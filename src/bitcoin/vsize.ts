@@ -14,6 +14,16 @@ export type InputShape =
 
 export const OUTPUT_SCRIPT_LENGTH = { p2pkh: 25, p2wpkh: 22, p2sh: 23, p2wsh: 34, p2tr: 34 } as const;
 
+/** A wallet's own coins (main UTXO, change, sweep outputs): P2TR for a FROST wallet, P2WPKH for an ECDSA one (threshold.md §4.1). */
+export function walletInputShape(frost: boolean): InputShape {
+  return frost ? { kind: "p2tr" } : { kind: "p2wpkh" };
+}
+
+/** The script length of a wallet's own output (see walletInputShape). */
+export function walletOutputLength(frost: boolean): number {
+  return frost ? OUTPUT_SCRIPT_LENGTH.p2tr : OUTPUT_SCRIPT_LENGTH.p2wpkh;
+}
+
 const SIGNATURE_PLACEHOLDER = 72;
 /** BIP-340 signature with SIGHASH_DEFAULT (no sighash byte). */
 const SCHNORR_SIGNATURE = 64;

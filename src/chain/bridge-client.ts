@@ -42,6 +42,16 @@ export async function signingSchemeAt(bridge: BridgeClient, walletPkh: Uint8Arra
   return { scheme: "frost", threshold: Number(view.threshold), walletX: publicKey.slice(0, 32) };
 }
 
+/** Per target wallet: its walletX when it is a FROST wallet (paid by P2TR), else null (P2WPKH), at `at`. */
+export function targetWalletKeys(bridge: BridgeClient, targets: readonly Uint8Array[], at: BlockRef, o: AbortOptions = {}): Promise<(Uint8Array | null)[]> {
+  return Promise.all(
+    targets.map(async (t) => {
+      const scheme = await signingSchemeAt(bridge, t, at, o);
+      return scheme.scheme === "frost" ? scheme.walletX : null;
+    }),
+  );
+}
+
 export class BridgeClient {
   readonly address: string;
   private readonly caller: PinnedCaller;

@@ -8,7 +8,7 @@ import { signingSchemeAt } from "../chain/bridge-client.js";
 import type { TaprootDepositExtraInfo } from "../chain/gen/validator.js";
 import type { WalletSigningScheme } from "../chain/types.js";
 import { txHashOf, txInfoOf, txOutputs, txidFromHash } from "../bitcoin/tx.js";
-import { OUTPUT_SCRIPT_LENGTH, vsize, type InputShape } from "../bitcoin/vsize.js";
+import { walletInputShape, walletOutputLength, vsize, type InputShape } from "../bitcoin/vsize.js";
 import type { DepositExtraInfo, DepositRequest, DepositSweepProposal } from "../chain/types.js";
 import { ActionType } from "../protocol/constants.js";
 import { DEFAULT_FUNDING_TX_MIN_CONFIRMATIONS } from "../protocol/profile.js";
@@ -70,10 +70,10 @@ export class DepositSweepTask extends BitcoinTask<DepositSweepTaskComponents> {
 
     // §13.4.2: main UTXO input only when the wallet has one; one P2WPKH output (P2TR for a FROST wallet).
     const hasMainUtxo = wallet.mainUtxoHash.some((b) => b !== 0);
-    const mainShape: InputShape = frost ? { kind: "p2tr" } : { kind: "p2wpkh" };
+    const mainShape = walletInputShape(frost);
     const inputs: InputShape[] = [...(hasMainUtxo ? [mainShape] : []), ...selected.map((s) => s.input)];
     const rate = appliedFeeRate(await this.components.btc.estimateSatPerVByte({ signal }), this.init.fee ?? DEFAULT_FEE_POLICY);
-    const fee = feeFor(rate, vsize(inputs, [frost ? OUTPUT_SCRIPT_LENGTH.p2tr : OUTPUT_SCRIPT_LENGTH.p2wpkh]));
+    const fee = feeFor(rate, vsize(inputs, [walletOutputLength(frost)]));
     const shares = equalShares(fee, selected.length);
     // The last share carries the remainder, which is what the contract bounds.
     if (shares[shares.length - 1]! > depositTxMaxFee) return skip("FEE_ABOVE_MAX", { fee: fee.toString(), depositTxMaxFee: depositTxMaxFee.toString() });

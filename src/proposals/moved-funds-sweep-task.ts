@@ -5,7 +5,7 @@ import { ActionType } from "../protocol/constants.js";
 import { MovedFundsSweepRequestState } from "../chain/types.js";
 import { encodePayload } from "../protocol/payloads.js";
 import { outpointKey } from "../protocol/bridge-keys.js";
-import { OUTPUT_SCRIPT_LENGTH, vsize } from "../bitcoin/vsize.js";
+import { walletInputShape, walletOutputLength, vsize } from "../bitcoin/vsize.js";
 import type { EvMovingFundsRow } from "../store/repos/ev-moving-funds-repo.js";
 import { bytesEqual, fromHex, toHex } from "../util/hex.js";
 import { appliedFeeRate, DEFAULT_FEE_POLICY, feeFor } from "../bitcoin/fees.js";
@@ -39,7 +39,7 @@ export class MovedFundsSweepTask extends BitcoinTask {
 
     // A FROST wallet's outputs (the moved funds, its main UTXO, the sweep output) are P2TR (threshold.md §4).
     const scheme = await signingSchemeAt(bridge, walletPkh, L, { signal });
-    const own = scheme.scheme === "frost" ? ({ kind: "p2tr" } as const) : ({ kind: "p2wpkh" } as const);
+    const own = walletInputShape(scheme.scheme === "frost");
     const blocked = await checkWalletPreconditions({ btc, bridge, store }, walletPkh, L, { signal }, scheme);
     if (blocked !== null) return this.skip(ctx, blocked);
 
@@ -47,7 +47,7 @@ export class MovedFundsSweepTask extends BitcoinTask {
     const { movedFundsSweepTxMaxTotalFee } = await bridge.movingFundsParameters(L);
     const rate = appliedFeeRate(await btc.estimateSatPerVByte({ signal }), this.init.fee ?? DEFAULT_FEE_POLICY);
     const inputs = hasMainUtxo ? [own, own] : [own];
-    const size = vsize(inputs, [scheme.scheme === "frost" ? OUTPUT_SCRIPT_LENGTH.p2tr : OUTPUT_SCRIPT_LENGTH.p2wpkh]);
+    const size = vsize(inputs, [walletOutputLength(scheme.scheme === "frost")]);
     const fee = feeFor(rate, size);
     if (fee > movedFundsSweepTxMaxTotalFee) {
       return this.skip(ctx, "FEE_ABOVE_MAX", { fee: fee.toString(), maxTotal: movedFundsSweepTxMaxTotalFee.toString(), feeRate: rate, vsize: size });

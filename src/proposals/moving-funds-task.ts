@@ -1,7 +1,7 @@
 // Moving funds task (coordination.md §13.6): a MovingFunds wallet with nothing left to redeem, sweep
 // or move in moves its whole main UTXO to Live target wallets. Without a commitment yet, the leader
 // picks the targets and submits the commitment as an Ethereum intent (reliability.md §3.7) first.
-import { signingSchemeAt } from "../chain/bridge-client.js";
+import { signingSchemeAt, targetWalletKeys } from "../chain/bridge-client.js";
 import { getAddress } from "ethers";
 import { ActionType, WalletState } from "../protocol/constants.js";
 import { bridgeInterface } from "../chain/abi.js";
@@ -11,7 +11,7 @@ import { encodePayload } from "../protocol/payloads.js";
 import { targetsCommitmentHash } from "../protocol/bridge-keys.js";
 import { findMainUtxo, toBitcoinUtxo, type MainUtxo } from "../bitcoin/main-utxo.js";
 import { txidFromHash } from "../bitcoin/tx.js";
-import { OUTPUT_SCRIPT_LENGTH, vsize } from "../bitcoin/vsize.js";
+import { walletInputShape, walletOutputLength, vsize } from "../bitcoin/vsize.js";
 import { DEFAULT_FUNDING_TX_MIN_CONFIRMATIONS } from "../protocol/profile.js";
 import { bytesEqual, fromHex, toHex } from "../util/hex.js";
 import { sleep } from "../util/sleep.js";
@@ -71,10 +71,8 @@ export class MovingFundsTask extends BitcoinTask {
 
     const { movingFundsTxMaxTotalFee } = await bridge.movingFundsParameters(validateAt);
     const rate = appliedFeeRate(await btc.estimateSatPerVByte({ signal }), this.init.fee ?? DEFAULT_FEE_POLICY);
-    const outputs = await Promise.all(
-      targets.map(async (t) => ((await signingSchemeAt(bridge, t, validateAt, { signal })).scheme === "frost" ? OUTPUT_SCRIPT_LENGTH.p2tr : OUTPUT_SCRIPT_LENGTH.p2wpkh)),
-    );
-    const size = vsize([scheme.scheme === "frost" ? { kind: "p2tr" } : { kind: "p2wpkh" }], outputs);
+    const targetKeys = await targetWalletKeys(bridge, targets, validateAt, { signal });
+    const size = vsize([walletInputShape(scheme.scheme === "frost")], targetKeys.map((k) => walletOutputLength(k !== null)));
     const fee = feeFor(rate, size);
     if (fee > movingFundsTxMaxTotalFee) {
       return this.skip(ctx, "FEE_ABOVE_MAX", { fee: fee.toString(), maxTotal: movingFundsTxMaxTotalFee.toString(), feeRate: rate, vsize: size });

@@ -10,7 +10,7 @@ import type { RedemptionRequest } from "../chain/types.js";
 import { prefixScript } from "../protocol/bridge-keys.js";
 import { encodePayload } from "../protocol/payloads.js";
 import { outputScriptKind } from "../bitcoin/scripts.js";
-import { OUTPUT_SCRIPT_LENGTH, vsize } from "../bitcoin/vsize.js";
+import { walletInputShape, walletOutputLength, vsize } from "../bitcoin/vsize.js";
 import { fromHex, toHex } from "../util/hex.js";
 import { appliedFeeRate, DEFAULT_FEE_POLICY, equalShares, feeFor } from "../bitcoin/fees.js";
 import { BitcoinTask } from "./bitcoin-task.js";
@@ -76,8 +76,7 @@ export class RedemptionTask extends BitcoinTask {
     if (blocked !== null) return this.skip(ctx, blocked);
 
     const rate = appliedFeeRate(await btc.estimateSatPerVByte({ signal }), this.init.fee ?? DEFAULT_FEE_POLICY);
-    const change = frost ? OUTPUT_SCRIPT_LENGTH.p2tr : OUTPUT_SCRIPT_LENGTH.p2wpkh;
-    const size = vsize([frost ? { kind: "p2tr" } : { kind: "p2wpkh" }], [change, ...selected.map((c) => c.script.length)]);
+    const size = vsize([walletInputShape(frost)], [walletOutputLength(frost), ...selected.map((c) => c.script.length)]);
     const fee = feeFor(rate, size);
     const shares = equalShares(fee, selected.length);
     const shareAboveMax = selected.findIndex((c, i) => shares[i]! > c.request.txMaxFee);

@@ -2,7 +2,7 @@
 // wallets, P2WPKH to an ECDSA target and P2TR(walletX) to a FROST one (threshold.md §4.1). Before building, the commitment must be final: the MovingFundsCommitmentSubmitted event
 // in the event index (which lags 32 blocks) matching the Bridge's commitment hash; then the
 // proposal is re-validated once more.
-import { signingSchemeAt } from "../../chain/bridge-client.js";
+import { targetWalletKeys } from "../../chain/bridge-client.js";
 import { movingFundsTx } from "../../bitcoin/tx-builder.js";
 import { targetsCommitmentHash } from "../../protocol/bridge-keys.js";
 import { ActionType } from "../../protocol/constants.js";
@@ -30,12 +30,7 @@ export class MovingFundsHandler extends BitcoinActionHandler<ActionType.MovingFu
       preconditions: commitmentFinal,
       revalidateAfterPreconditions: true,
       plan: async ({ components, payload, mainUtxo, at, signal }) => {
-        const targetKeys = await Promise.all(
-          payload.targetWallets.map(async (t) => {
-            const scheme = await signingSchemeAt(components.bridge, t, at, { signal });
-            return scheme.scheme === "frost" ? scheme.walletX : null;
-          }),
-        );
+        const targetKeys = await targetWalletKeys(components.bridge, payload.targetWallets, at, { signal });
         return movingFundsTx({ mainUtxo: mainUtxo!, targets: payload.targetWallets, targetKeys, fee: payload.movingFundsTxFee });
       },
     });
