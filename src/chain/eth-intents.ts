@@ -302,7 +302,7 @@ export class EthIntentSender {
     try {
       const known = await this.rpc.sendRaw(row.signedRaw!);
       if (known !== null) {
-        this.log.info({ dedupeKey: row.dedupeKey, id: row.id, answer: known.slice(0, 200) }, "node already has the transaction or its nonce; look-up decides");
+        this.log.info({ dedupeKey: row.dedupeKey, id: row.id, answer: known.slice(0, 200) }, "node already has the transaction or its nonce, or mined it reverted; look-up decides");
       }
       return true;
     } catch (err) {

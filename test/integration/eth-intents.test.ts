@@ -287,6 +287,26 @@ describe("EthIntentSender on the real Bridge", () => {
     expect(s.get(key)!.status).toBe("reverted");
   });
 
+  it("an automining chain answers the send with the revert after mining it: the intent counts as sent and the receipt decides", async () => {
+    const store = newStore();
+    const s = sender(store);
+    const unknown = { fundingTxHash: randomHex(32), fundingOutputIndex: 0 };
+    const key = `sweep:${unknown.fundingTxHash}`;
+    const row = await s.submit({
+      purpose: "test:sweep",
+      dedupeKey: key,
+      to: bridgeAddress,
+      data: bridgeInterface.encodeFunctionData("recordDepositSweep", sweepArgs(unknown)),
+      goalReached: async () => false,
+      gasLimit: 300_000n,
+    });
+    expect(row.status).toBe("sent");
+    const receipt = (await provider.getTransactionReceipt(row.txHash!))!;
+    expect(receipt.status).toBe(0);
+    await s.poll();
+    expect(s.get(key)).toMatchObject({ status: "reverted", revertReason: "Deposit not revealed", minedBlock: receipt.blockNumber });
+  });
+
   it("a transaction dropped from the node's pool is re-sent as the same raw bytes", async () => {
     const store = newStore();
     const s = sender(store);

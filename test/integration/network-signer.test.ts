@@ -252,22 +252,20 @@ describe("NetworkSigner: quorum signing over libp2p", () => {
     await waitUntil("late commitments ignored", () => [1, 2, 3, 5].every((i) => (c.members[i - 1].signer!.stats().refusals.FINISHED_SESSION ?? 0) >= 1));
   }, 30_000);
 
-  it("only t − 1 members online: the session ends infeasible (or the deadline aborts it), without a crash", async () => {
+  it("only t − 1 members online: the session waits for a quorum without charging anyone until the deadline aborts it, without a crash", async () => {
     const c = await cluster("infeasible", { attemptMs: 600, stopped: [3, 4, 5] });
-    const deadline = AbortSignal.timeout(20_000);
+    const deadline = AbortSignal.timeout(4_000);
     const req = request(c.wallet, { signal: deadline });
-    const t0 = Date.now();
     const outcomes = await Promise.allSettled([1, 2].map((i) => c.members[i - 1].signer!.sign(req)));
-    const ms = Date.now() - t0;
-    for (const o of outcomes) {
-      expect(o.status).toBe("rejected");
-      const err = (o as PromiseRejectedResult).reason as { code?: string; name?: string };
-      expect(err.code === "SIGNING_INFEASIBLE" || deadline.aborted).toBe(true);
+    for (const o of outcomes) expect(o.status).toBe("rejected");
+    expect(deadline.aborted).toBe(true);
+    // Six attempt periods went by, but fewer than t committed: still attempt 0, and nobody charged.
+    for (const i of [1, 2]) {
+      const s = c.members[i - 1].sessions[0];
+      expect(s.outcome).toBe("aborted");
+      expect(s.attempts).toBe(1);
+      expect(c.members[i - 1].faults).toEqual([]);
     }
-    const s = c.members[0].sessions[0];
-    console.log(`[network-signer] t-1 online: outcome=${s.outcome} attempts=${s.attempts} wall=${ms}ms deadlineFired=${deadline.aborted}`);
-    expect(s.outcome).toBe("infeasible");
-    expect(deadline.aborted).toBe(false);
   }, 30_000);
 
   it("a node that holds no share of the wallet: UnknownWalletError (also through a WalletSignerSet)", async () => {

@@ -55,6 +55,40 @@ describe("signing session: silent members", () => {
   });
 });
 
+describe("signing session: attempt stages", () => {
+  it("fewer than t members committed: the timeout charges nobody and a member joining late still signs in attempt 0", async () => {
+    const world = signingWorld(5, 3, [WALLET_KEY], "late");
+    const e = (m: number) => net.engines.get(m)!;
+    const net = new SigningNetwork(world);
+    // Members 1 (the leader) and 2 commit; 3, 4 and 5 have not reached the action yet.
+    const early = [(await e(1).start()).send[0]!, (await e(2).start()).send[0]!];
+    await e(2).onMessage(early[0]);
+    await e(1).onMessage(early[1]);
+    expect([e(1).stage, e(2).stage]).toEqual(["gathering", "gathering"]);
+    for (const m of [1, 2]) expect(await e(m).onAttemptTimeout(0)).toMatchObject({ send: [], faults: [] });
+    expect([e(1).attempt, e(2).attempt]).toEqual([0, 0]);
+    // Member 3 joins: its commitments make t, the leader's package follows at once, and all sign in attempt 0.
+    const third = (await e(3).start()).send[0]!;
+    const out = await e(1).onMessage(third);
+    expect(out.send.map((w) => openSigningMessage(w, world.domain).message.kind)).toContain("package");
+    expect(e(1).stage).toBe("packaged");
+  });
+
+  it("t members committed and the coordinator stays silent: the timeout charges the coordinator alone and the next attempt signs", async () => {
+    const world = signingWorld(5, 3, [WALLET_KEY], "mute");
+    // The leader (member 1) commits like the others but never sends a package.
+    const mute: OutgoingFilter = (opened, wire) => (opened.message.kind === "package" ? [] : [wire]);
+    const net = new SigningNetwork(world, { outgoing: { 1: mute } });
+    await net.start();
+    expect(net.engines.get(2)!.stage).toBe("committed");
+    await net.timeout(0);
+    await net.runToEnd();
+    expectAllSigned(net, 2);
+    const noShare = net.logs.get(3)!.faults.filter((f) => f.kind === "SigningNoShare");
+    expect(noShare.map((f) => f.kind === "SigningNoShare" && f.member)).toEqual([1]);
+  });
+});
+
 describe("signing session: gossip out of order", () => {
   it("an observer that gets the shares before the package still counts their senders as answered at the timeout", async () => {
     const world = signingWorld(5, 3, MIXED_KEYS, "order");

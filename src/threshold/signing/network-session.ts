@@ -3,16 +3,15 @@
 // engine sends (and the invalid-share evidence it finds, see evidence-wire.ts), owns the attempt timers,
 // and settles once: the engine's outcome (signed or infeasible) or an abort (deadline, shutdown).
 //
-// Attempt clock: attempt a ends at `epoch + (a + 1) · signingAttemptMs`, where the epoch is the first
-// sign of the session here: this node's sign() or the first message of the session it kept before,
-// whichever came first. Every member judges who was silent from what it saw by its own timeout, and
-// the next coordinator follows from that; with timers started at each node's own sign(), a member that
-// starts late would close each attempt later than the others, see shares the others missed, and draw
-// another coordinator. Anchored on the first message, the members' clocks differ by network delay only.
-// (A member that sends early can shorten others' attempt 0; that costs an attempt, nothing more.)
+// Attempt clock: an attempt's timer runs `signingAttemptMs` from the start of its current stage as this
+// node saw it (the engine's AttemptStage): from the t-th commitment (the coordinator owes a package) and
+// again from the package (the subset owes shares). No timer runs while fewer than t members committed:
+// members join as their own executors reach the action, and waiting for them must not charge anyone.
+// Stages start on messages every member sees, so the members' clocks differ by network delay only,
+// whenever each of them called sign().
 import type { SigningEvidence, SigningFault } from "./evidence.js";
 import { encodeEvidenceWire } from "./evidence-wire.js";
-import type { EngineStep, SigningOutcome, SigningRefusal, SigningSessionEngine } from "./session-engine.js";
+import type { AttemptStage, EngineStep, SigningOutcome, SigningRefusal, SigningSessionEngine } from "./session-engine.js";
 
 export interface NetworkSessionHooks {
   /** Publishes one wire on the wallet's signing topic; never throws. */
@@ -39,7 +38,7 @@ export class NetworkSession {
   /** Inputs that arrived before start(): fed in order right after the engine's start. */
   private readonly queued: Input[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private armedFor = -1;
+  private armedFor = "";
   private begun = false;
   private publishing: Promise<void> = Promise.resolve();
   readonly startedAt = Date.now();
@@ -51,8 +50,6 @@ export class NetworkSession {
     private readonly hooks: NetworkSessionHooks,
     /** Inputs kept before start(); beyond it, further ones are refused. */
     private readonly maxQueued: number,
-    /** When the attempt clock starts (Date.now() ms); see the head of this file. */
-    private readonly epoch: number = Date.now(),
   ) {
     // The caller awaits `outcome`; an abort before it does must not be an unhandled rejection.
     this.settled.promise.catch(() => undefined);
@@ -142,17 +139,19 @@ export class NetworkSession {
     this.publishing = this.publishing.then(() => this.hooks.publish(wire));
   }
 
-  /** Arms the timer of the engine's current attempt (once per attempt; only a timeout moves it on). */
+  /** Arms the timer of the engine's current attempt and stage (once per stage; none while gathering). */
   private arm(): void {
-    const attempt = this.engine.attempt;
-    if (attempt === this.armedFor) return;
-    this.armedFor = attempt;
+    const { attempt, stage } = this.engine;
+    const key = `${attempt}:${stage}`;
+    if (key === this.armedFor) return;
+    this.armedFor = key;
     clearTimeout(this.timer);
-    const delay = Math.max(0, this.epoch + (attempt + 1) * this.attemptMs - Date.now());
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      if (this.state === "running") this.run(this.engine.onAttemptTimeout(attempt));
-    }, delay);
+    this.timer = stage === "gathering" ? undefined : setTimeout(() => this.fire(attempt, stage), this.attemptMs);
+  }
+
+  private fire(attempt: number, stage: AttemptStage): void {
+    this.timer = undefined;
+    if (this.state === "running") this.run(this.engine.onAttemptTimeout(attempt, stage));
   }
 
   private end(): void {

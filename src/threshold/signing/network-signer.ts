@@ -154,11 +154,10 @@ export class NetworkSigner implements WalletSigner, Startable {
     });
     const ctx = { walletPkh: w.pkhHex, sessionId: to0x(req.roundId) };
     const kept = w.pending.take(sid);
-    const epoch = Math.min(Date.now(), kept.since ?? Infinity);
-    const session = new NetworkSession(engine, req.roundId, this.attemptMs, this.hooksFor(w, ctx), this.maxPendingMessages, epoch);
+    const session = new NetworkSession(engine, req.roundId, this.attemptMs, this.hooksFor(w, ctx), this.maxPendingMessages);
     w.finished.delete(sid);
     w.active.set(sid, session);
-    for (const wire of kept.wires) route(session, wire);
+    for (const wire of kept) route(session, wire);
     const onAbort = (): void => session.abort(req.signal?.reason);
     req.signal?.addEventListener("abort", onAbort, { once: true });
     let outcome: SigningOutcome | undefined;

@@ -62,13 +62,13 @@ export class PendingMessages {
     return true;
   }
 
-  /** Removes and returns the messages kept for `session`, in arrival order, and when the first came. */
-  take(session: string): { readonly since?: number; readonly wires: Uint8Array[] } {
+  /** Removes and returns the messages kept for `session`, in arrival order. */
+  take(session: string): Uint8Array[] {
     this.sweep();
     const held = this.bySession.get(session);
-    if (held === undefined) return { wires: [] };
+    if (held === undefined) return [];
     this.forget(session, held);
-    return held;
+    return held.wires;
   }
 
   /** Sessions with messages kept. */

@@ -13,7 +13,7 @@ import { SessionAttempts } from "./session-attempts.js";
 import { memberOfAddress } from "./session-context.js";
 import { SigningDecodeError } from "./signing-codec.js";
 import { openSigningMessage, type OpenedSigningMessage } from "./signing-envelope.js";
-import { packageHashOf, type PackageMessage, type SigningMessage } from "./signing-messages.js";
+import { invalidCommitmentPoint, packageHashOf, type PackageMessage, type SigningMessage } from "./signing-messages.js";
 
 export interface SigningEngineInit extends MemberSessionInit {
   /** Every member index of the wallet. */
@@ -42,7 +42,21 @@ export interface EngineStep {
   readonly outcome?: SigningOutcome;
 }
 
+/**
+ * How far the current attempt got, as this member saw it; the shell's attempt timer follows it.
+ * - gathering: fewer than `t` included members have committed and no package is out. Waiting for
+ *   members costs nothing (a member's node joins when its own executor reaches the action), so no
+ *   timer runs and nobody is charged.
+ * - committed: `t` included members committed; the coordinator owes a package.
+ * - packaged: the coordinator's package is out; its subset owes shares.
+ * Every member sees the same topic, so each stage starts at about the same time on every member, and
+ * so do their timeouts: the members judge who was silent from nearly the same view.
+ */
+export type AttemptStage = "gathering" | "committed" | "packaged";
+
 interface ObservedAttempt {
+  /** Included members whose well-formed commitments for this attempt were seen. */
+  readonly committers: Set<number>;
   package?: OpenedSigningMessage<PackageMessage>;
   packageHash?: Uint8Array;
   /**
@@ -63,7 +77,7 @@ export class SigningSessionEngine {
   private readonly attempts: SessionAttempts;
   private readonly member: MemberSession;
   private coordinating: CoordinatorAttempt | undefined;
-  private observed: ObservedAttempt = { shareSenders: new Map() };
+  private observed: ObservedAttempt = { committers: new Set(), shareSenders: new Map() };
   private early: OpenedSigningMessage[] = [];
   private finished: SigningOutcome | undefined;
   private tail: Promise<unknown> = Promise.resolve();
@@ -79,6 +93,12 @@ export class SigningSessionEngine {
 
   get outcome(): SigningOutcome | undefined {
     return this.finished;
+  }
+
+  /** The current attempt's stage (see AttemptStage). */
+  get stage(): AttemptStage {
+    if (this.observed.package !== undefined) return "packaged";
+    return this.observed.committers.size >= this.attempts.threshold ? "committed" : "gathering";
   }
 
   /** Starts attempt 0: this member's commitments (and, as coordinator, its own share of the work). */
@@ -132,14 +152,17 @@ export class SigningSessionEngine {
     return verdict;
   }
 
-  /** The current attempt's time is up (`signingAttemptMs`): record who was silent and start the next. */
-  onAttemptTimeout(attempt: number): Promise<EngineStep> {
-    return this.serially(() => this.closeOnTimeout(attempt));
+  /**
+   * The current attempt's time is up (`signingAttemptMs` after its stage began): record who was silent
+   * and start the next. A timer armed for an earlier attempt or stage, or one while gathering, does nothing.
+   */
+  onAttemptTimeout(attempt: number, stage: AttemptStage = this.stage): Promise<EngineStep> {
+    return this.serially(() => this.closeOnTimeout(attempt, stage));
   }
 
-  private async closeOnTimeout(attempt: number): Promise<EngineStep> {
+  private async closeOnTimeout(attempt: number, stage: AttemptStage): Promise<EngineStep> {
     const step = newStep();
-    if (this.finished !== undefined || attempt !== this.attempts.attempt) return step;
+    if (this.finished !== undefined || attempt !== this.attempts.attempt || stage !== this.stage || stage === "gathering") return step;
     const pkg = this.observed.package;
     const answered = this.observed.packageHash === undefined ? undefined : this.observed.shareSenders.get(toHex(this.observed.packageHash));
     const silent = pkg === undefined ? [this.attempts.coordinator] : pkg.message.subset.filter((m) => !(answered?.has(m) ?? false));
@@ -153,7 +176,7 @@ export class SigningSessionEngine {
   }
 
   private async beginAttempt(step: EngineStep): Promise<void> {
-    this.observed = { shareSenders: new Map() };
+    this.observed = { committers: new Set(), shareSenders: new Map() };
     this.coordinating = undefined;
     const a = this.attempts.attempt;
     const commitments = this.member.commitFor(a);
@@ -193,6 +216,7 @@ export class SigningSessionEngine {
   }
 
   private async onCommitments(opened: OpenedSigningMessage<Extract<SigningMessage, { kind: "commitments" }>>, step: EngineStep): Promise<void> {
+    this.countCommitter(opened);
     // Commitments are for the coordinator; the other members see them on the topic and ignore them.
     if (this.coordinating === undefined) {
       if (opened.message.attempt < this.attempts.attempt) step.refusals.push({ code: "STALE_ATTEMPT", detail: `commitments of attempt ${opened.message.attempt}` });
@@ -204,6 +228,16 @@ export class SigningSessionEngine {
       step.send.push(answer.wire);
       await this.handle(openSigningMessage(answer.wire, this.init.domain), step);
     }
+  }
+
+  /** Counts the sender toward the attempt's `t` committers when the coordinator could use its commitments. */
+  private countCommitter(opened: OpenedSigningMessage<Extract<SigningMessage, { kind: "commitments" }>>): void {
+    const m = opened.message;
+    if (m.attempt !== this.attempts.attempt || this.observed.committers.size >= this.attempts.threshold) return;
+    const member = memberOfAddress(this.init.operators, opened.sender);
+    if (member === undefined || !this.attempts.isIncluded(member) || this.observed.committers.has(member)) return;
+    if (m.commitments.length !== this.init.digests.length || invalidCommitmentPoint(m.commitments) !== undefined) return;
+    this.observed.committers.add(member);
   }
 
   private async onPackage(opened: OpenedSigningMessage<PackageMessage>, sender: number, step: EngineStep): Promise<void> {
