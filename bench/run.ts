@@ -18,6 +18,10 @@ const BENCHES: Record<string, { about: string; run: (args: BenchArgs) => Promise
     },
   },
   dkg: { about: "one member's DKG compute at n = 10, 50, 100 (--n), beside the bare library", run: async (a) => (await import("./dkg.js")).runDkgBench(a) },
+  "dkg-network": {
+    about: "wall time of one DKG among n real nodes on loopback, request to registered wallet (--n, default 10)",
+    run: async (a) => (await import("./dkg-network.js")).runDkgNetworkBench(a),
+  },
   signing: {
     about: "one signing session of 20 digests at t = 3, 26, 51 (--t): member and coordinator compute, beside the bare library",
     run: async (a) => (await import("./signing.js")).runSigningBench(a),
@@ -27,7 +31,7 @@ const BENCHES: Record<string, { about: string; run: (args: BenchArgs) => Promise
 const [name, ...rest] = process.argv.slice(2);
 const bench = name === undefined ? undefined : BENCHES[name];
 if (bench === undefined) {
-  process.stderr.write(`usage: npm run bench -- <name> [flags] [--json]\n\n${Object.entries(BENCHES).map(([n, b]) => `  ${n.padEnd(8)} ${b.about}`).join("\n")}\n`);
+  process.stderr.write(`usage: npm run bench -- <name> [flags] [--json]\n\n${Object.entries(BENCHES).map(([n, b]) => `  ${n.padEnd(12)} ${b.about}`).join("\n")}\n`);
   process.exit(name === undefined || name === "--help" ? 0 : 2);
 }
 try {

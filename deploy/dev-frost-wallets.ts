@@ -1,7 +1,8 @@
-// Development networks only: FROST wallets (threshold.md §2, §3.1) keyed by the library's trusted dealer
-// (createDevFrostWallet) and registered the way real ones are, through the FrostWalletRegistry:
-// governance requests the wallet, every member signs the DKG result digest (EIP-191) and one member
-// submits it. The dealer saw each whole key: these wallets never hold real funds.
+// Development networks only: FROST wallets (threshold.md §2, §3.1) requested from the
+// FrostWalletRegistry by governance. The operator nodes then create each one by DKG among its members;
+// or, for tests that need a registered wallet without running nodes, the library's trusted dealer
+// keys it and the members' signatures over the result are made here (the dealer saw each whole key:
+// such wallets never hold real funds).
 import { Contract, getAddress, getBytes, keccak256, parseEther, toUtf8Bytes, type Signer, type Wallet } from "ethers";
 import { bridgeAbi, frostWalletRegistryInterface } from "../src/chain/abi.js";
 import { dkgResultDigest, signDkgResult, submitDkgResultCalldata } from "../src/chain/dkg-result.js";
@@ -17,14 +18,27 @@ export interface DevFrostWalletEntry {
   frost: DevFrostWallet;
 }
 
+/** A wallet asked of the registry: its members will create it by DKG. */
+export interface DevFrostWalletRequest {
+  index: number;
+  requestId: bigint;
+  /** Ascending: member index k is position k − 1. */
+  members: string[];
+  threshold: number;
+  /** The block the request was made in. */
+  block: number;
+}
+
 export interface DevFrostWalletOptions {
-  /** Positions of the wallets to register (their keys and seats follow from the position and the seed). */
+  /** Positions of the wallets (their seats follow from the position). */
   indices: number[];
   /** Members per wallet before duplicates are dropped; wallet i gets members[(i + k) mod n]. */
   membersPerWallet: number;
-  /** Operator keys of the pool; a member submits the result and must be able to pay gas. */
+  /** Operator keys of the pool (with the dealer, a member submits the result and pays gas). */
   members: Wallet[];
   seed: string;
+  /** Signers per signature; default devThreshold(members). */
+  threshold?: number;
 }
 
 /** t = ⌊m/2⌋ + 1 of m members (at least 2), the devnet's default (threshold.md §6). */
@@ -32,36 +46,61 @@ export function devThreshold(members: number): number {
   return Math.max(2, Math.floor(members / 2) + 1);
 }
 
-/** Requests, signs and submits one FROST wallet per index; `governance` signs the requests. */
+/** Wallet `index`'s members: members[(index + k) mod n] for k < membersPerWallet, ascending by address (the registry's rule). */
+export function devFrostMembers<T extends { address: string }>(index: number, membersPerWallet: number, pool: readonly T[]): T[] {
+  const picked = new Map<string, T>();
+  for (let k = 0; k < membersPerWallet; k++) {
+    const m = pool[(index + k) % pool.length]!;
+    picked.set(getAddress(m.address), m);
+  }
+  return [...picked.values()].sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1));
+}
+
+async function registryOf(bridge: string, governance: Signer): Promise<Contract> {
+  const address = getAddress(await new Contract(bridge, bridgeAbi, governance).getFunction("frostWalletRegistry")());
+  if (/^0x0{40}$/i.test(address)) throw new Error("the Bridge has no FrostWalletRegistry; deploy it with the contracts");
+  return new Contract(address, frostWalletRegistryInterface, governance);
+}
+
+/** Governance asks the registry for one wallet per index (quorum: every member signs the result). */
+export async function requestDevFrostWallets(bridge: string, governance: Signer, options: DevFrostWalletOptions): Promise<DevFrostWalletRequest[]> {
+  const registry = await registryOf(bridge, governance);
+  const requests: DevFrostWalletRequest[] = [];
+  for (const index of options.indices) {
+    const members = devFrostMembers(index, options.membersPerWallet, options.members).map((m) => getAddress(m.address));
+    const threshold = options.threshold ?? devThreshold(members.length);
+    const { requestId, block } = await request(registry, members, threshold);
+    requests.push({ index, requestId, members, threshold, block });
+  }
+  return requests;
+}
+
+async function request(registry: Contract, members: string[], threshold: number): Promise<{ requestId: bigint; seed: Uint8Array; block: number }> {
+  const receipt = await (await registry.getFunction("requestNewWallet")(members, threshold, members.length)).wait();
+  const requested = receipt.logs
+    .map((l: { topics: string[]; data: string }) => frostWalletRegistryInterface.parseLog({ topics: [...l.topics], data: l.data }))
+    .find((e: { name: string } | null) => e?.name === "DkgRequested");
+  if (!requested) throw new Error("requestNewWallet emitted no DkgRequested");
+  return { requestId: requested.args.requestId as bigint, seed: getBytes(requested.args.seed as string), block: receipt.blockNumber as number };
+}
+
+/** Requests, then keys by the trusted dealer, signs and submits one FROST wallet per index; `governance` signs the requests. */
 export async function registerDevFrostWallets(bridge: string, governance: Signer, options: DevFrostWalletOptions): Promise<DevFrostWalletEntry[]> {
-  const registryAddress = getAddress(await new Contract(bridge, bridgeAbi, governance).getFunction("frostWalletRegistry")());
-  if (/^0x0{40}$/i.test(registryAddress)) throw new Error("the Bridge has no FrostWalletRegistry; deploy it with the contracts");
-  const registry = new Contract(registryAddress, frostWalletRegistryInterface, governance);
-  const pool = options.members;
+  const registry = await registryOf(bridge, governance);
+  const registryAddress = await registry.getAddress();
   const entries: DevFrostWalletEntry[] = [];
   for (const index of options.indices) {
-    const picked = new Map<string, Wallet>();
-    for (let k = 0; k < options.membersPerWallet; k++) {
-      const m = pool[(index + k) % pool.length]!;
-      picked.set(getAddress(m.address), m);
-    }
-    // Members strictly ascending by address (the registry's rule; member index = position + 1).
-    const members = [...picked.values()].sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1));
-    const threshold = devThreshold(members.length);
+    const members = devFrostMembers(index, options.membersPerWallet, options.members);
+    const threshold = options.threshold ?? devThreshold(members.length);
     const frost = createDevFrostWallet(getBytes(keccak256(toUtf8Bytes(`wcoord-dev-frost-wallet-${options.seed}-${index}`))), members.length, threshold);
     const addresses = members.map((m) => getAddress(m.address));
-    const receipt = await (await registry.getFunction("requestNewWallet")(addresses, threshold, members.length)).wait();
-    const requested = receipt.logs
-      .map((l: { topics: string[]; data: string }) => frostWalletRegistryInterface.parseLog({ topics: [...l.topics], data: l.data }))
-      .find((e: { name: string } | null) => e?.name === "DkgRequested");
-    if (!requested) throw new Error(`requestNewWallet for dev FROST wallet ${index} emitted no DkgRequested`);
-    const requestId = requested.args.requestId as bigint;
+    const { requestId, seed } = await request(registry, addresses, threshold);
     const digest = dkgResultDigest({
       chainId: (await governance.provider!.getNetwork()).chainId,
       registry: registryAddress,
       bridge,
       requestId,
-      seed: getBytes(requested.args.seed as string),
+      seed,
       walletX: frost.walletX,
       members: addresses,
       excluded: [],

@@ -26,6 +26,8 @@ export const ALREADY_DONE_REASONS: readonly string[] = [
   "Target wallets commitment already submitted",
   "Not a pending redemption request",
   "Sweep request is not in Pending state",
+  // FrostWalletRegistry: another member submitted the DKG result first (or the request timed out).
+  "DKG request is not pending",
 ];
 
 export const DEFAULT_REPLACE_AFTER_BLOCKS = 12;

@@ -1,21 +1,31 @@
 // `wcoord devnet` (what `npm start` runs): flags, Ctrl-C handling, summary file.
 import { CommandExit, defineCommand, parseCommand, type TextSink } from "../util/cli-args.js";
+import { devThreshold } from "../../deploy/dev-frost-wallets.js";
 import { DRAIN_BTC_BLOCKS, pendingActions, runDevnet, writeSummary } from "./devnet.js";
+import { membersPerWallet } from "./local-network.js";
 
 const DEVNET = defineCommand({
   name: "wcoord devnet",
   usage: "usage: wcoord devnet [options]",
-  about: `Runs a whole local network: a Hardhat chain on 127.0.0.1, the contracts, operator keys, wallets with
-overlapping signing groups, and the operator nodes over libp2p; mines so a window comes every few seconds.`,
+  about: `Runs a whole local network: a Hardhat chain on 127.0.0.1, the contracts, operator keys, the operator
+nodes over libp2p, and wallets with overlapping signing groups, each a FROST wallet on Taproot whose key its
+members create by DKG (no node ever holds it) and whose transactions t of them sign; mines so a window
+comes every few seconds.`,
   flags: {
     nodes: { type: "string", value: "N", default: "5", help: "operator nodes" },
     wallets: { type: "string", value: "W", default: "3", help: "wallets" },
     "frost-wallets": {
       type: "string",
       value: "F",
-      default: "0",
-      help: `the last F of the wallets are FROST wallets on Taproot, keyed by a trusted
-dealer (development only; 0 to W); see --quorum-signing`,
+      help: "the last F of the wallets are FROST wallets, the others ECDSA (default: all)",
+    },
+    ecdsa: { type: "boolean", help: "every wallet an ECDSA wallet whose dev key every node holds (the old devnet)" },
+    threshold: { type: "string", value: "T", help: "FROST signers per signature, 2 to the members per wallet (default: a majority)" },
+    "kill-signers": {
+      type: "string",
+      value: "K",
+      help: `stop K members of wallet 0 (never its leader) before the first window; with
+K ≤ members − t its actions still end done`,
     },
     windows: {
       type: "string",
@@ -23,12 +33,6 @@ dealer (development only; 0 to W); see --quorum-signing`,
       help: `after K windows, wait until every action is done, expired or backed out
 (at most ${DRAIN_BTC_BLOCKS} Bitcoin blocks), then stop; exit 0, or 1 if some are
 still pending (default: run until Ctrl-C)`,
-    },
-    "quorum-signing": {
-      type: "boolean",
-      help: `FROST wallets are signed by t of their members over libp2p, each node holding
-only its own share, sealed in its database (default: each node signs alone
-with all the dealer's shares)`,
     },
     "no-drain": { type: "boolean", help: "with --windows: stop right after window K, actions wherever they are" },
     summary: { type: "string", value: "FILE", help: "write a JSON summary of every window" },
@@ -45,21 +49,30 @@ function boundedInt(name: string, v: string, min: number): number {
   return Number(v);
 }
 
-/** --frost-wallets: 0 up to --wallets. */
-function frostCount(v: string, wallets: number): number {
-  const n = boundedInt("frost-wallets", v, 0);
-  if (n > wallets) throw new Error(`--frost-wallets must be at most --wallets (${wallets}), got ${n}`);
-  return n;
+/** The FROST side of the flags, checked against the wallets' shape before anything starts. */
+function frostFlags(values: Record<string, string | boolean | undefined>, nodes: number, wallets: number): { frostWallets: number; threshold?: number; killSigners: number } {
+  if (values.ecdsa && values["frost-wallets"] !== undefined) throw new Error("give either --ecdsa or --frost-wallets, not both");
+  const frostWallets = values.ecdsa ? 0 : values["frost-wallets"] === undefined ? wallets : boundedInt("frost-wallets", values["frost-wallets"] as string, 0);
+  if (frostWallets > wallets) throw new Error(`--frost-wallets must be at most --wallets (${wallets}), got ${frostWallets}`);
+  const m = membersPerWallet(nodes);
+  const threshold = values.threshold === undefined ? undefined : boundedInt("threshold", values.threshold as string, 2);
+  if (threshold !== undefined && (frostWallets === 0 || threshold > m)) {
+    throw new Error(frostWallets === 0 ? "--threshold needs FROST wallets (not with --ecdsa)" : `--threshold must be 2 to ${m} (the members per wallet with ${nodes} nodes), got ${threshold}`);
+  }
+  const killSigners = values["kill-signers"] === undefined ? 0 : boundedInt("kill-signers", values["kill-signers"] as string, 1);
+  const spare = m - (threshold ?? devThreshold(m));
+  if (killSigners > 0 && frostWallets < wallets) throw new Error("--kill-signers needs wallet 0 to be a FROST wallet (every wallet FROST: no --ecdsa, no --frost-wallets below --wallets)");
+  if (killSigners > spare) throw new Error(`--kill-signers must be at most members − t = ${spare}, so wallet 0 keeps a quorum; got ${killSigners}`);
+  return { frostWallets, threshold, killSigners };
 }
 
 export async function runDevnetCommand(argv: string[], out: TextSink, err: TextSink): Promise<number> {
   const opts = parseCommand(DEVNET, argv, { out, err }, ({ values }) => ({
     nodes: boundedInt("nodes", values.nodes, 2),
     wallets: boundedInt("wallets", values.wallets, 1),
-    frostWallets: frostCount(values["frost-wallets"], boundedInt("wallets", values.wallets, 1)),
+    ...frostFlags(values, boundedInt("nodes", values.nodes, 2), boundedInt("wallets", values.wallets, 1)),
     windows: values.windows === undefined ? 0 : boundedInt("windows", values.windows, 1),
     drain: !values["no-drain"],
-    quorumSigning: values["quorum-signing"],
     seed: values.seed,
     killLeader: values["kill-leader"],
     dataDir: values["data-dir"],

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { getAddress } from "ethers";
 import { COORDINATION_FREQUENCY_BLOCKS } from "../protocol/constants.js";
-import { to0x } from "../util/hex.js";
+import { to0x, toHex } from "../util/hex.js";
 import { sleep } from "../util/sleep.js";
 import { ensureContractsBuilt } from "./contract-build.js";
 import { LocalNetwork, type DevnetWallet } from "./local-network.js";
@@ -16,10 +16,12 @@ import { isTerminalOutcome, Timeline, type ActionSummary, type Printer, type Win
 export interface DevnetOptions {
   nodes: number;
   wallets: number;
-  /** The last `frostWallets` wallets are FROST wallets on Taproot. */
+  /** The last `frostWallets` wallets are FROST wallets on Taproot, created by DKG among their members. */
   frostWallets: number;
-  /** FROST wallets signed by a quorum over libp2p, each node holding only its own share. */
-  quorumSigning: boolean;
+  /** FROST signers per signature (undefined: ⌊m/2⌋ + 1 of m members). */
+  threshold?: number;
+  /** Members of wallet 0 (never its leader) stopped before the first window, for the rest of the run. */
+  killSigners: number;
   /** Stop after this many windows (0: run until aborted). */
   windows: number;
   /**
@@ -84,7 +86,7 @@ export async function runDevnet(opts: DevnetOptions): Promise<DevnetSummary> {
       nodes: opts.nodes,
       wallets: opts.wallets,
       frostWallets: opts.frostWallets,
-      quorumSigning: opts.quorumSigning,
+      threshold: opts.threshold,
       seed: opts.seed,
       dataDir,
       blockMs: opts.blockMs,
@@ -97,16 +99,21 @@ export async function runDevnet(opts: DevnetOptions): Promise<DevnetSummary> {
     print(`contracts: Bridge ${deployment.bridge}, WalletProposalValidator ${deployment.walletProposalValidator} (block ${deployment.deployBlock})`);
     const timeline = new Timeline(print, (txid) => txShapeOf(net!.bitcoin, txid));
     net.operators.forEach((_, i) => timeline.labels.set(net!.operatorAddress(i), `node${i}`));
-    net.wallets.forEach((w, i) => timeline.followers.set(net!.walletHex(i), new Set(w.operators).size - 1));
     net.onEvent(({ node, event }) => timeline.record(net!.operatorAddress(node), event));
-    for (const [i, w] of net.wallets.entries()) {
-      const signing = opts.quorumSigning ? "signed by a quorum over libp2p, each node holding its own share" : "every node holds the dealer's shares";
-      const kind = w.scheme === "frost" ? `FROST ${w.frost.threshold}-of-${w.operators.length} on Taproot (${signing})` : "ECDSA (dev key)";
-      print(`wallet 0x${net.walletHex(i)}: ${kind}, seats ${w.operators.map((a) => timeline.labels.get(a)).join(", ")}`);
-      summary.wallets.push(walletSummary(net.walletHex(i), w));
-    }
     for (let i = 0; i < opts.nodes; i++) await net.startNode(i);
     print(`nodes: ${opts.nodes} operators connected over libp2p on 127.0.0.1; status pages: ${net.nodes.map((n) => n!.statusUrl ?? "-").join(" ")}`);
+    if (opts.frostWallets > 0) {
+      print(`dkg: ${opts.frostWallets} FROST wallet(s) requested from the FrostWalletRegistry; their members create each key by DKG over libp2p`);
+      await net.createFrostWallets(({ request, ms, wallet }) =>
+        print(`dkg: request ${request.requestId} → wallet 0x${toHex(wallet!.walletPubKeyHash)} registered after ${(ms / 1000).toFixed(1)} s (members ${request.members.map((a) => timeline.labels.get(a)).join(", ")})`),
+      );
+    }
+    for (const [i, w] of net.wallets.entries()) {
+      const kind = w.scheme === "frost" ? `FROST ${w.threshold}-of-${w.operators.length} on Taproot (created by DKG; each member holds its own share, a quorum signs)` : "ECDSA (dev key)";
+      print(`wallet 0x${net.walletHex(i)}: ${kind}, seats ${w.operators.map((a) => timeline.labels.get(a)).join(", ")}`);
+      timeline.followers.set(net.walletHex(i), new Set(w.operators).size - 1);
+      summary.wallets.push(walletSummary(net.walletHex(i), w));
+    }
 
     print(`bitcoin: test chain at height ${net.bitcoin.tip().height}, Electrum server ${net.electrum.url}; a block every ${BTC_BLOCK_MS} ms`);
     net.mineBitcoin(BTC_BLOCK_MS);
@@ -118,6 +125,7 @@ export async function runDevnet(opts: DevnetOptions): Promise<DevnetSummary> {
       const W = await net.miner.nextWindow(
         {
           beforeWindow: async (W) => {
+            if (n === 1 && opts.killSigners > 0) await killSigners(net!, W, opts.killSigners, print);
             if (!opts.killLeader || n !== KILL_WINDOW) return;
             killed = net!.nodeIndexOf(await net!.leaderOf(0, W));
             print(`W=${W} --kill-leader: stopping node${killed}, leader of wallet 0x${net!.walletHex(0).slice(0, 8)}…`);
@@ -152,7 +160,15 @@ export async function runDevnet(opts: DevnetOptions): Promise<DevnetSummary> {
 function walletSummary(hex: string, w: DevnetWallet): WalletSummary {
   const members = w.operators.map((a) => getAddress(a));
   if (w.scheme === "ecdsa") return { wallet: "0x" + hex, scheme: "ecdsa", members };
-  return { wallet: "0x" + hex, scheme: "frost", walletX: to0x(w.frost.walletX), members, threshold: w.frost.threshold };
+  return { wallet: "0x" + hex, scheme: "frost", walletX: to0x(w.walletX), members, threshold: w.threshold };
+}
+
+/** Stops `k` members of wallet 0 other than its leader of window W, the last seats first. */
+async function killSigners(net: LocalNetwork, W: number, k: number, print: Printer): Promise<void> {
+  const leader = getAddress(await net.leaderOf(0, W));
+  const victims = net.wallets[0]!.operators.filter((a) => getAddress(a) !== leader).slice(-k).map((a) => net.nodeIndexOf(a));
+  print(`W=${W} --kill-signers ${k}: stopping ${victims.map((v) => `node${v}`).join(", ")} (members of wallet 0x${net.walletHex(0).slice(0, 8)}…, not its leader node${net.nodeIndexOf(leader)}); wallet 0 signs with the others`);
+  for (const v of victims) await net.stopNode(v);
 }
 
 /** Actions of the summary that are not done, expired or backed out. */

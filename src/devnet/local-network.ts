@@ -1,17 +1,17 @@
 // A whole local network in one process: a `hardhat node` child, the contracts deployed with the
-// project's deploy code, dev wallets with overlapping signing groups (ECDSA dev keys, or FROST wallets
-// from a trusted dealer registered through the FrostWalletRegistry) and N operator nodes on loopback.
-// The devnet drives it for people; integration tests drive it for assertions.
+// project's deploy code, wallets with overlapping signing groups and N operator nodes on loopback.
+// FROST wallets are requested from the FrostWalletRegistry and created by the nodes by DKG
+// (createFrostWallets); ECDSA wallets hold dev keys every node knows. The devnet drives it for people;
+// integration tests drive it for assertions.
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { JsonRpcProvider, Network, Wallet, getAddress, keccak256, toUtf8Bytes } from "ethers";
+import { JsonRpcProvider, Network, Wallet, getAddress, keccak256, parseEther, toUtf8Bytes } from "ethers";
 import type { DevWallet } from "../../deploy/dev-bootstrap.js";
-import type { DevFrostWalletEntry } from "../../deploy/dev-frost-wallets.js";
+import type { DevFrostWalletRequest } from "../../deploy/dev-frost-wallets.js";
 import { LocalKeySigner } from "../actions/signer.js";
-import { sealKeyShare } from "../threshold/dkg/key-share-store.js";
+import type { DevFrostWallet } from "../threshold/dev-wallet.js";
 import { FrostDealerSigner } from "../threshold/frost-dealer-signer.js";
 import { WalletSignerSet } from "../threshold/signer-set.js";
-import { Store } from "../store/store.js";
 import type { Deployment } from "../chain/deployment-file.js";
 import type { CoordinationEvent } from "../protocol/events.js";
 import { selectLeader } from "../coordination/leader.js";
@@ -19,11 +19,13 @@ import { computeSeed } from "../coordination/seed.js";
 import { createLogger, type LogLevel } from "../util/logger.js";
 import { createNode, type NodeOverrides, type WcoordNode } from "../node/node.js";
 import { loadConfig, type ConfigInput } from "../node/options.js";
+import { defaultIndexerOptions } from "../node/options/chain.js";
 import { fromHex, toHex } from "../util/hex.js";
 import { startElectrumServer, type ElectrumServerHandle } from "./electrum-server.js";
 import { FakeBitcoinChain } from "./fake-bitcoin-chain.js";
 import { startHardhatNode, type HardhatNode } from "./hardhat-node.js";
 import { Miner } from "./miner.js";
+import { awaitDkgWallets, type DkgProgress } from "./dkg-wallets.js";
 
 export interface LocalNetworkOptions {
   nodes: number;
@@ -31,10 +33,16 @@ export interface LocalNetworkOptions {
   /** The last `frostWallets` of the wallets are FROST wallets (Taproot), the others ECDSA; default 0. */
   frostWallets?: number;
   /**
-   * FROST wallets signed by a quorum of their members over libp2p, each node holding only its own
-   * share (sealed in its database). False: every node signs them alone with all the dealer's shares.
+   * Where FROST keys come from. "dkg" (default): the wallets are requested at start and the nodes
+   * create them by DKG once they run (createFrostWallets); each node holds its own share only and
+   * a quorum signs. "dealer": the library's trusted dealer keys them and they are registered at start
+   * (tests that need a FROST wallet without nodes); every node signs alone with all the shares.
    */
-  quorumSigning?: boolean;
+  frostKeys?: "dkg" | "dealer";
+  /** FROST signers per signature; default ⌊m/2⌋ + 1 of m members. */
+  threshold?: number;
+  /** Members (seats) per wallet; default membersPerWallet(nodes). */
+  members?: number;
   /** Same seed, same operator keys, wallets and therefore leaders. */
   seed: string;
   dataDir: string;
@@ -44,20 +52,36 @@ export interface LocalNetworkOptions {
   logLevel?: LogLevel;
 }
 
-/** A devnet wallet: an ECDSA dev key, or a FROST wallet whose shares a trusted dealer made. */
-export type DevnetWallet = (DevWallet & { readonly scheme: "ecdsa" }) | (DevFrostWalletEntry & { readonly scheme: "frost" });
+/** A FROST wallet of the devnet: created by DKG among its members, or keyed by a trusted dealer. */
+export interface DevnetFrostWallet {
+  readonly scheme: "frost";
+  readonly index: number;
+  readonly walletPubKeyHash: Uint8Array;
+  /** Seat list = the registry request's members, ascending (seat k is member index k). */
+  readonly operators: string[];
+  readonly walletX: Uint8Array;
+  readonly threshold: number;
+  /** Only for dealer wallets: every share (development only). */
+  readonly dealer?: DevFrostWallet;
+}
+
+/** A devnet wallet: an ECDSA dev key, or a FROST wallet. */
+export type DevnetWallet = (DevWallet & { readonly scheme: "ecdsa" }) | DevnetFrostWallet;
 
 export interface RecordedEvent {
   node: number;
   event: CoordinationEvent;
 }
 
-/** Seals the devnet's FROST key shares in each node's database (a test password, never for real funds). */
+/** Seals the FROST key shares the nodes create by DKG in their databases (a test password, never for real funds). */
 export const DEVNET_KEY_SHARE_PASSWORD = "wcoord-devnet";
-/** A low scrypt cost: the devnet seals a dozen shares at start. */
-const DEVNET_SCRYPT_N = 2 ** 12;
 /** One signing attempt on the devnet (threshold.md §6): windows come every few seconds. */
 const DEVNET_SIGNING_ATTEMPT_MS = 3_000;
+
+/** Members (seats) of each devnet wallet: 4, fewer on a smaller network, at least 2. */
+export function membersPerWallet(nodes: number): number {
+  return Math.max(2, Math.min(nodes - 1, 4));
+}
 
 /** Devnet operators: deterministic keys from the scenario seed (test keys, never for real funds). */
 export function devnetOperatorKey(seed: string, i: number): string {
@@ -76,7 +100,10 @@ export class LocalNetwork {
     readonly chain: HardhatNode,
     readonly deployment: Deployment,
     readonly operators: Wallet[],
+    /** ECDSA and dealer wallets from the start; DKG wallets once createFrostWallets has run. */
     readonly wallets: DevnetWallet[],
+    /** DKG wallets requested at start, not created yet. */
+    private readonly requests: DevFrostWalletRequest[],
     readonly provider: JsonRpcProvider,
     readonly miner: Miner,
     /** The Bitcoin test chain, served to the nodes by a local Electrum server. */
@@ -95,35 +122,40 @@ export class LocalNetwork {
       const { default: hre } = await import("hardhat");
       const { deployWalletCoordinator } = await import("../../deploy/deploy-lib.js");
       const { registerDevWallets } = await import("../../deploy/dev-bootstrap.js");
-      const { registerDevFrostWallets } = await import("../../deploy/dev-frost-wallets.js");
+      const { registerDevFrostWallets, requestDevFrostWallets } = await import("../../deploy/dev-frost-wallets.js");
       const conn = await hre.network.create("localhost");
       const deployment = await deployWalletCoordinator(conn, { deploymentId });
       const operators = Array.from({ length: opts.nodes }, (_, i) => new Wallet(devnetOperatorKey(opts.seed, i)));
       const [governance] = await conn.ethers.getSigners();
+      // Operators pay gas: DKG results, maintainer records, moving-funds commitments.
+      for (const o of operators) await (await governance.sendTransaction({ to: o.address, value: parseEther("100") })).wait();
       const frostCount = opts.frostWallets ?? 0;
       if (!Number.isInteger(frostCount) || frostCount < 0 || frostCount > opts.wallets) throw new Error(`frostWallets must be 0…${opts.wallets}, got ${frostCount}`);
-      const operatorsPerWallet = Math.max(2, Math.min(opts.nodes - 1, 4));
+      const operatorsPerWallet = opts.members ?? membersPerWallet(opts.nodes);
       const ecdsa = await registerDevWallets(deployment.bridge, governance, {
         count: opts.wallets - frostCount,
         operatorsPerWallet,
         operators: operators.map((o) => o.address),
         seed: opts.seed,
       });
-      const frost = await registerDevFrostWallets(deployment.bridge, governance, {
+      const frostOptions = {
         indices: Array.from({ length: frostCount }, (_, k) => opts.wallets - frostCount + k),
         membersPerWallet: operatorsPerWallet,
         members: operators,
         seed: opts.seed,
-      });
+        threshold: opts.threshold,
+      };
+      const dealt = opts.frostKeys === "dealer" ? await registerDevFrostWallets(deployment.bridge, governance, frostOptions) : [];
+      const requests = opts.frostKeys === "dealer" ? [] : await requestDevFrostWallets(deployment.bridge, governance, frostOptions);
       const wallets: DevnetWallet[] = [
         ...ecdsa.map((w) => ({ ...w, scheme: "ecdsa" as const })),
-        ...frost.map((w) => ({ ...w, scheme: "frost" as const })),
+        ...dealt.map((w) => ({ scheme: "frost" as const, index: w.index, walletPubKeyHash: w.walletPubKeyHash, operators: w.operators, walletX: w.frost.walletX, threshold: w.frost.threshold, dealer: w.frost })),
       ];
       await conn.close?.();
       const provider = new JsonRpcProvider(chain.url, Network.from(deployment.chainId), { staticNetwork: true, cacheTimeout: -1 });
       const bitcoin = new FakeBitcoinChain();
       const electrum = await startElectrumServer(bitcoin);
-      const net = new LocalNetwork(opts, chain, deployment, operators, wallets, provider, new Miner(provider, { blockMs: opts.blockMs }), bitcoin, electrum);
+      const net = new LocalNetwork(opts, chain, deployment, operators, wallets, requests, provider, new Miner(provider, { blockMs: opts.blockMs }), bitcoin, electrum);
       net.journal = journal;
       return net;
     } catch (err) {
@@ -131,6 +163,18 @@ export class LocalNetwork {
       rmSync(journal, { recursive: true, force: true });
       throw err;
     }
+  }
+
+  /**
+   * Waits, mining an Ethereum block every 250 ms, until the running nodes have created every
+   * requested FROST wallet by DKG and registered it; then they join `wallets`, in their places.
+   */
+  async createFrostWallets(onProgress: (p: DkgProgress) => void = () => undefined, timeoutMs = 180_000): Promise<void> {
+    const chain = { provider: this.provider, miner: this.miner, registry: this.deployment.frostWalletRegistry!, indexerLagBlocks: defaultIndexerOptions.lagBlocks };
+    const created = await awaitDkgWallets(chain, this.requests, onProgress, timeoutMs);
+    this.wallets.push(...created);
+    this.wallets.sort((a, b) => a.index - b.index);
+    this.requests.length = 0;
   }
 
   /** Mines a Bitcoin block every `ms` (0 stops it). */
@@ -159,7 +203,6 @@ export class LocalNetwork {
   async startNode(i: number, overrides: Partial<NodeOverrides> = {}, config: ConfigInput = {}): Promise<WcoordNode> {
     const nodeDir = join(this.opts.dataDir, `node${i}`);
     mkdirSync(nodeDir, { recursive: true });
-    if (this.opts.quorumSigning) await this.provisionKeyShares(i, nodeDir);
     // Gossip only travels between subscribers of a topic, so every node dials every other one.
     const peers = this.nodes.filter((n, j) => j !== i && n?.status === "started").flatMap((n) => n!.listenAddresses().slice(0, 1));
     const { deployment } = this;
@@ -204,44 +247,13 @@ export class LocalNetwork {
   }
 
   /**
-   * Stands in for threshold signing where the devnet has no quorum: every node holds the ECDSA
-   * wallets' keys and, without quorumSigning, the FROST wallets' dealer shares. With quorumSigning a
-   * FROST wallet is signed by a quorum of its members over libp2p, each with its own share only.
+   * The signers that hold whole keys, development only: the ECDSA wallets' dev keys and the dealer
+   * wallets' shares. DKG wallets are signed by a quorum of their members' NetworkSigners.
    */
   private devSigner(chainId: number): LocalKeySigner | WalletSignerSet {
     const local = new LocalKeySigner(this.wallets.flatMap((w) => (w.scheme === "ecdsa" ? [w.privateKey] : [])));
-    if (this.opts.quorumSigning) return local;
-    return new WalletSignerSet([local, new FrostDealerSigner(this.wallets.flatMap((w) => (w.scheme === "frost" ? [w.frost] : [])), { chainId: BigInt(chainId) })]);
-  }
-
-  /**
-   * Node i's own share of each FROST wallet it is a member of, sealed into its database before its
-   * first start: member index = seat = the position in the wallet's ascending member list.
-   */
-  private async provisionKeyShares(i: number, nodeDir: string): Promise<void> {
-    const operator = this.operatorAddress(i);
-    const store = Store.open(nodeDir);
-    try {
-      for (const w of this.wallets) {
-        if (w.scheme !== "frost") continue;
-        const memberIndex = w.operators.findIndex((a) => getAddress(a) === operator) + 1;
-        if (memberIndex === 0 || store.keyShares.get(toHex(w.walletPubKeyHash)) !== undefined) continue;
-        const sealed = await sealKeyShare({ public: w.frost.public, secret: w.frost.shares.get(memberIndex)! }, DEVNET_KEY_SHARE_PASSWORD, { scryptN: DEVNET_SCRYPT_N });
-        store.keyShares.put({
-          walletPkh: toHex(w.walletPubKeyHash),
-          walletX: toHex(w.frost.walletX),
-          requestId: "0",
-          memberIndex,
-          threshold: w.frost.threshold,
-          members: w.operators.map((a) => getAddress(a)),
-          sealed: new TextEncoder().encode(sealed),
-          // A dealer's share has no DKG transcript to rebuild it from.
-          transcript: new Uint8Array(0),
-        });
-      }
-    } finally {
-      store.close();
-    }
+    const dealt = this.wallets.flatMap((w) => (w.scheme === "frost" && w.dealer ? [w.dealer] : []));
+    return dealt.length === 0 ? local : new WalletSignerSet([local, new FrostDealerSigner(dealt, { chainId: BigInt(chainId) })]);
   }
 
   async stopNode(i: number): Promise<void> {

@@ -67,8 +67,8 @@ export class Scenario {
   }
 
   /**
-   * Account 0 of the dev chain is governance, depositor and redeemer. The operators become
-   * maintainers (they record outcomes, reliability.md §3.8) and get ether for gas.
+   * Account 0 of the dev chain is governance, depositor and redeemer. The operators (funded by the
+   * LocalNetwork) become maintainers: they record outcomes (reliability.md §3.8).
    */
   static async create(net: LocalNetwork, print: Printer): Promise<Scenario> {
     const user = await net.provider.getSigner(0);
@@ -76,7 +76,6 @@ export class Scenario {
     const operators = net.operators.map((o) => o.address);
     await setMaintainers(net.deployment.bridge, user, operators);
     await setRedemptionRequesters(net.deployment.bridge, user, [await user.getAddress()]);
-    for (const op of operators) await (await user.sendTransaction({ to: op, value: parseEther("100") })).wait();
     const p = [...(await s.bridge.getFunction("movingFundsParameters")())] as bigint[];
     p[2] = 3600n; // reset delay must stay below the timeout
     p[3] = BigInt(DEVNET_MOVING_FUNDS_TIMEOUT_SEC);
@@ -113,7 +112,7 @@ export class Scenario {
     const locktime = new Uint8Array(4);
     new DataView(locktime.buffer).setUint32(0, now + REFUND_AFTER_SEC, true);
     const wallet = this.net.wallets[w];
-    if (wallet.scheme === "frost") return this.taprootDeposit(w, wallet.frost.walletX, sat, seed, locktime);
+    if (wallet.scheme === "frost") return this.taprootDeposit(w, wallet.walletX, sat, seed, locktime);
     const parts: DepositScriptParts = {
       depositor: getBytes(await this.user.getAddress()),
       blindingFactor: seed.slice(0, 8),
@@ -173,5 +172,5 @@ export class Scenario {
 }
 
 function schemeOf(w: DevnetWallet): WalletSigningScheme {
-  return w.scheme === "frost" ? { scheme: "frost", threshold: w.frost.threshold, walletX: w.frost.walletX } : { scheme: "ecdsa" };
+  return w.scheme === "frost" ? { scheme: "frost", threshold: w.threshold, walletX: w.walletX } : { scheme: "ecdsa" };
 }

@@ -219,11 +219,11 @@ describe("EthIntentSender on the real Bridge", () => {
     expect(await operatorNonce()).toBe(first.nonce! + 1);
   });
 
-  it("the exported 'already done' reasons are the Bridge's own require texts", async () => {
+  it("the exported 'already done' reasons are the Bridge's (and the registry's) own require texts", async () => {
     const { readFileSync } = await import("node:fs");
     const { BRIDGE_LIBRARIES } = await import("../../ignition/modules/WalletCoordinator.js");
-    // The Bridge's code: Bridge.sol and the libraries it links.
-    const source = ["Bridge", ...BRIDGE_LIBRARIES]
+    // The Bridge's code: Bridge.sol and the libraries it links, and the FrostWalletRegistry.
+    const source = ["Bridge", ...BRIDGE_LIBRARIES, "FrostWalletRegistry"]
       .map((name) => readFileSync(new URL(`../../contracts/bridge/${name}.sol`, import.meta.url), "utf8"))
       .join("\n");
     for (const reason of ALREADY_DONE_REASONS) expect(source).toContain(`"${reason}"`);

@@ -38,7 +38,7 @@ async function wallet(...argv: string[]): Promise<{ code: number; out: string; e
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "wcoord-wallet-command-"));
-  net = await LocalNetwork.start({ nodes: 3, wallets: 2, frostWallets: 1, seed: "wallet-command", dataDir: join(dir, "net"), blockMs: 0 });
+  net = await LocalNetwork.start({ nodes: 3, wallets: 2, frostWallets: 1, frostKeys: "dealer", seed: "wallet-command", dataDir: join(dir, "net"), blockMs: 0 });
   deploymentFile = await writeDeploymentFile(dir, "localhost", net.deployment);
   keystore = join(dir, "governance.json");
   writeFileSync(keystore, await createKeystore(GOVERNANCE_KEY, PASSWORD, { scryptN: 1024 }));
@@ -58,8 +58,8 @@ describe("wcoord wallet show", () => {
     const res = await wallet("show", toHex(w.walletPubKeyHash));
     expect(res.err).toBe("");
     expect(res.code).toBe(0);
-    expect(res.out).toContain(`wallet 0x${toHex(w.walletPubKeyHash)}: Live, FROST ${w.frost.threshold}-of-${w.operators.length}`);
-    expect(res.out).toContain(`walletX     ${to0x(w.frost.walletX)}`);
+    expect(res.out).toContain(`wallet 0x${toHex(w.walletPubKeyHash)}: Live, FROST ${w.threshold}-of-${w.operators.length}`);
+    expect(res.out).toContain(`walletX     ${to0x(w.walletX)}`);
     w.operators.forEach((m, i) => expect(res.out).toContain(`${i + 1} ${m}`));
     expect(res.out).toContain("main UTXO   none");
   });
