@@ -1,7 +1,5 @@
 import { TopicValidatorResult, type GossipSub, type Message } from "@libp2p/gossipsub";
-import type { PeerId, Startable } from "@libp2p/interface";
-import { peerIdFromString } from "@libp2p/peer-id";
-import { multiaddr, type Multiaddr } from "@multiformats/multiaddr";
+import type { Startable } from "@libp2p/interface";
 import { getAddress, hexlify } from "ethers";
 import type { Libp2p } from "libp2p";
 import { COORDINATION_FREQUENCY_BLOCKS } from "../protocol/constants.js";
@@ -9,7 +7,6 @@ import { currentWindowBlock } from "../protocol/window.js";
 import type { CoordinationMessage } from "../protocol/message.js";
 import type { Logger } from "../util/logger.js";
 import { fromHex, to0x, toHex } from "../util/hex.js";
-import { sleep } from "../util/sleep.js";
 import { DuplicateTracker } from "./duplicate-tracker.js";
 import { isMalformedReason, validateGossipMessage, type GossipValidationContext, type GossipVerdict } from "./gossip-validator.js";
 import { type GossipAction, type GossipReason } from "../protocol/message.js";
@@ -17,13 +14,13 @@ import type { InboundTranscript } from "./inbound-transcript.js";
 import { operatorAddressOfPeer } from "./libp2p.js";
 import type { NetworkEventTarget } from "./network-events.js";
 import type { NetworkIdentity, SeatLookup } from "./network-identity.js";
+import { PeerDialer } from "./peer-dialer.js";
 import { DEFAULT_MESH_GRACE_MS, joinTopic, leaveTopic, topicMeshPeerCount, topicSubscriberCount, waitForTopicPeers, type PublishOutcome, type WaitForPeersOptions } from "./topic-peers.js";
 import { coordinationTopic } from "./topics.js";
 import { WalletQueue } from "./wallet-queue.js";
 import { errorMessage } from "../util/errors.js";
 
-export const DEFAULT_REDIAL_INTERVAL_MS = 30_000;
-const DIAL_TIMEOUT_MS = 10_000;
+export { DEFAULT_REDIAL_INTERVAL_MS } from "./peer-dialer.js";
 
 /** An accepted message handed to the follower (one per digest per wallet). */
 export interface InboundItem {
@@ -64,11 +61,6 @@ export interface CoordinationNetworkInit {
   queueCapacity?: number;
 }
 
-interface BootstrapPeer {
-  addr: Multiaddr;
-  peerId?: PeerId;
-}
-
 /**
  * The gossip side of coordination (coordination.md §8): one topic per wallet, network-stage validation
  * in the topic validator, and one bounded queue per wallet towards the follower. Knows bytes, topics and
@@ -82,7 +74,7 @@ export class CoordinationNetwork implements Startable {
   private readonly identity: NetworkIdentity;
   private readonly init: CoordinationNetworkInit;
   private readonly ctx: GossipValidationContext;
-  private readonly bootstrap: BootstrapPeer[] = [];
+  private readonly dialer: PeerDialer;
   private readonly wallets = new Map<string, Uint8Array>();
   private readonly queues = new Map<string, WalletQueue<InboundItem>>();
   /** (sender, remote hash, W) already logged; keeps the mismatch error to one line per window. */
@@ -113,15 +105,7 @@ export class CoordinationNetwork implements Startable {
       seatsOf: (pkh) => components.seats.seatsOf(pkh),
       duplicates: new DuplicateTracker(),
     };
-    for (const s of init.bootstrapPeers) {
-      try {
-        const addr = multiaddr(s);
-        const p2p = addr.getComponents().find((c) => c.name === "p2p")?.value;
-        this.bootstrap.push({ addr, ...(p2p !== undefined ? { peerId: peerIdFromString(p2p) } : {}) });
-      } catch (err) {
-        this.log.warn({ addr: s, err: String(err) }, "ignoring invalid bootstrap multiaddr");
-      }
-    }
+    this.dialer = new PeerDialer(this.libp2p, this.log, init.bootstrapPeers, init.redialIntervalMs);
   }
 
   get isStarted(): boolean {
@@ -141,8 +125,8 @@ export class CoordinationNetwork implements Startable {
     const lifecycle = new AbortController();
     this.lifecycle = lifecycle;
     for (const pkh of this.wallets.values()) this.attach(pkh);
-    this.redialDone = this.redialLoop(lifecycle.signal);
-    this.log.info({ peerId: this.peerId, bootstrapPeers: this.bootstrap.length, wallets: this.wallets.size }, "coordination network started");
+    this.redialDone = this.dialer.run(lifecycle.signal);
+    this.log.info({ peerId: this.peerId, bootstrapPeers: this.dialer.bootstrapCount, wallets: this.wallets.size }, "coordination network started");
   }
 
   async stop(): Promise<void> {
@@ -155,6 +139,14 @@ export class CoordinationNetwork implements Startable {
     await this.redialDone;
     this.redialDone = undefined;
     this.log.info("coordination network stopped");
+  }
+
+  /**
+   * Operators (EIP-55) that have just become peers of this node, e.g. the members of a DKG request: the
+   * bootstrap peers and their known addresses are dialled now and retried for a while (peer-dialer.ts).
+   */
+  dialSoon(operators: Iterable<string>): void {
+    this.dialer.dialSoon(operators);
   }
 
   /** Subscribes to the wallet's topic (now, or at start) and registers its validator. Idempotent. */
@@ -306,34 +298,6 @@ export class CoordinationNetwork implements Startable {
     this.log.error(
       { local: this.identity.profileHash, remote: to0x(remoteHash), sender, wallet: toHex(wallet), W: w },
       "coordination profile mismatch — every node of one network must share frequencyWindows, heartbeatProbabilityPpm, rngScheme, validator address",
-    );
-  }
-
-  private async redialLoop(signal: AbortSignal): Promise<void> {
-    const interval = this.init.redialIntervalMs ?? DEFAULT_REDIAL_INTERVAL_MS;
-    while (!signal.aborted) {
-      await this.dialBootstrap(signal);
-      try {
-        await sleep(interval, signal);
-      } catch {
-        return;
-      }
-    }
-  }
-
-  private async dialBootstrap(signal: AbortSignal): Promise<void> {
-    const self = this.libp2p.peerId;
-    await Promise.all(
-      this.bootstrap.map(async (b) => {
-        if (b.peerId !== undefined && (b.peerId.equals(self) || this.libp2p.getConnections(b.peerId).length > 0)) return;
-        try {
-          await this.libp2p.dial(b.addr, { signal: AbortSignal.any([signal, AbortSignal.timeout(DIAL_TIMEOUT_MS)]) });
-          this.log.debug({ addr: b.addr.toString() }, "bootstrap peer connected");
-        } catch (err) {
-          if (signal.aborted) return;
-          this.log.debug({ addr: b.addr.toString(), err: String(err) }, "bootstrap dial failed");
-        }
-      }),
     );
   }
 }

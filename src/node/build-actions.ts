@@ -24,6 +24,8 @@ export interface ActionSide {
   /** Null without Electrum. */
   bitcoinTip: BitcoinTipTracker | null;
   executor: ActionExecutor;
+  /** The executor's signer: the NetworkSigner (when the node can hold FROST shares) before the local one. */
+  walletSigner: WalletSigner;
 }
 
 export function buildActionSide(
@@ -31,7 +33,7 @@ export function buildActionSide(
   eth: EthereumSide,
   bitcoin: BitcoinChain | null,
   validateContent: ContentValidator,
-  /** Signs the FROST wallets whose shares this node holds, with the other members. */
+  /** Signs the FROST wallets whose shares this node holds, with the other members (a DKG adds its wallet while running). */
   thresholdSigner: WalletSigner | null,
 ): ActionSide {
   const { logger, metrics, events, store } = base;
@@ -40,12 +42,14 @@ export function buildActionSide(
   if (bitcoin !== null && bitcoinTip !== null) {
     for (const h of bitcoinHandlers(base, eth, bitcoin, bitcoinTip, validateContent)) handlers.set(h.type, h);
   }
+  const fallback = base.overrides.signer ?? signerOf(base);
+  const walletSigner = thresholdSigner === null ? fallback : new WalletSignerSet([thresholdSigner, fallback]);
   const executor = new ActionExecutor({
     store,
     clock: eth.clock,
     blocks: eth.ethereum,
     bridge: eth.bridge,
-    signer: thresholdSigner === null ? (base.overrides.signer ?? signerOf(base)) : new WalletSignerSet([thresholdSigner, base.overrides.signer ?? signerOf(base)]),
+    signer: walletSigner,
     handlers,
     bitcoinTip,
     observer: (event) => report(events, event),
@@ -53,7 +57,7 @@ export function buildActionSide(
     metrics,
   });
   events.addEventListener("action:scheduled", (e) => executor.scheduled(e.detail));
-  return { bitcoinTip, executor };
+  return { bitcoinTip, executor, walletSigner };
 }
 
 /** The handlers of the Bitcoin actions: they broadcast through the responder and record outcomes on chain. */

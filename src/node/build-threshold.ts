@@ -1,18 +1,22 @@
 // The threshold side of a node (threshold.md §5, §6): the members-only gossip topics on the node's
-// libp2p, and, when the database holds sealed FROST key shares, the NetworkSigner that signs with this
-// node's own shares together with the other members. The shares are opened with the keystore password
-// when the node is built and live only in this process's memory from then on.
+// libp2p, the DkgService that creates wallets with the other members, and the NetworkSigner that signs
+// with this node's own shares together with them. The signer exists whenever the node can hold shares
+// (a chain id and the keystore password), even with none yet: the shares sealed in the database are
+// opened with the password when the node is built, and a share the DkgService stores while the node
+// runs is handed to the signer at once (the wallet is signed for without a restart). Opened shares live
+// only in this process's memory.
 import { SigningKey } from "ethers";
 import { report } from "../coordination/coordination-events.js";
 import type { FaultRecorder } from "../coordination/faults.js";
 import { actionName, FaultType } from "../protocol/constants.js";
+import type { CoordinationNetwork } from "../network/coordination-network.js";
 import type { CoordinationLibp2p } from "../network/libp2p.js";
 import { MemberTopics } from "../network/member-topics.js";
 import { openKeyShare } from "../threshold/dkg/key-share-store.js";
 import { signingFaultEvidence } from "../threshold/signing/evidence-json.js";
 import type { SigningFault } from "../threshold/signing/evidence.js";
 import { NetworkSigner } from "../threshold/signing/network-signer.js";
-import { DkgService } from "../threshold/dkg-service.js";
+import { DkgService, type DkgStoredShare } from "../threshold/dkg-service.js";
 import { operatorKeyDirectory } from "../threshold/dkg-operator-keys.js";
 import type { HeldWalletShare, SigningFaultContext, SigningSessionSummary } from "../threshold/signing/network-signer-types.js";
 import type { ActionRow } from "../store/repos/actions-repo.js";
@@ -22,20 +26,41 @@ import type { NodeBase } from "./node-base.js";
 
 export interface ThresholdSide {
   memberTopics: MemberTopics;
-  /** Null when the node holds no FROST key share. */
+  /** Null when the node can hold no FROST key share: no chain id, or no keystore password and no share. */
   networkSigner: NetworkSigner | null;
   /** Null without a FrostWalletRegistry, or without a keystore password to seal new shares with. */
   dkgService: DkgService | null;
 }
 
-export async function buildThresholdSide(base: NodeBase, eth: EthereumSide, libp2p: CoordinationLibp2p, faults: FaultRecorder): Promise<ThresholdSide> {
-  const { logger, events, store, config } = base;
-  const memberTopics = new MemberTopics({ libp2p, logger, events }, {});
-  const dkgService = dkgServiceOf(base, eth, memberTopics, libp2p);
+/** What the threshold side uses of the coordination side. */
+export interface ThresholdNetworking {
+  libp2p: CoordinationLibp2p;
+  network: Pick<CoordinationNetwork, "dialSoon">;
+  faults: FaultRecorder;
+}
+
+export async function buildThresholdSide(base: NodeBase, eth: EthereumSide, net: ThresholdNetworking): Promise<ThresholdSide> {
+  const { logger, events } = base;
+  const memberTopics = new MemberTopics({ libp2p: net.libp2p, logger, events }, {});
+  // Read by the fault and session hooks at each call: it grows when a DKG stores a share.
   const wallets = await heldShares(base);
-  if (wallets.length === 0) return { memberTopics, networkSigner: null, dkgService };
-  if (config.eth.chainId === undefined) throw new Error("eth.chainId (or bridge.deploymentFile) is required to sign with FROST key shares");
-  const networkSigner = new NetworkSigner(
+  const networkSigner = networkSignerOf(base, eth, memberTopics, net.faults, wallets);
+  const dkgService = dkgServiceOf(base, eth, memberTopics, net, (stored) => {
+    if (networkSigner === null) return;
+    const share = heldShareOf(stored);
+    if (networkSigner.addWallet(share)) wallets.push(share);
+  });
+  return { memberTopics, networkSigner, dkgService };
+}
+
+function networkSignerOf(base: NodeBase, eth: EthereumSide, memberTopics: MemberTopics, faults: FaultRecorder, wallets: HeldWalletShare[]): NetworkSigner | null {
+  const { config, store, logger, keySharePassword } = base;
+  if (config.eth.chainId === undefined) {
+    if (wallets.length > 0) throw new Error("eth.chainId (or bridge.deploymentFile) is required to sign with FROST key shares");
+    return null;
+  }
+  if (wallets.length === 0 && keySharePassword === undefined) return null;
+  return new NetworkSigner(
     {
       topics: memberTopics,
       operatorKey: new SigningKey(base.operatorKey.privateKey),
@@ -44,18 +69,18 @@ export async function buildThresholdSide(base: NodeBase, eth: EthereumSide, libp
       onFault: (fault, ctx) => recordSigningFault(base, eth.clock.head, faults, wallets, fault, ctx),
       onSessionEnd: (summary) => reportSession(base, wallets, summary),
     },
-    { chainId: BigInt(config.eth.chainId), wallets, signingAttemptMs: config.threshold.signingAttemptMs },
+    { chainId: BigInt(config.eth.chainId), wallets: [...wallets], signingAttemptMs: config.threshold.signingAttemptMs },
   );
-  return { memberTopics, networkSigner, dkgService };
 }
 
 /**
  * This node's side of every DKG request it is a member of (threshold.md §3.2); the other members'
- * operator keys are learnt from their libp2p identities. A wallet it creates is signed for after the
- * next start, when its sealed share is opened with the others.
+ * operator keys are learnt from their libp2p identities. When it joins a request, the other members
+ * (whom the connection gate admits from then on) are dialled at once; a share it stores goes to
+ * `shareStored`, i.e. to the NetworkSigner.
  */
-function dkgServiceOf(base: NodeBase, eth: EthereumSide, memberTopics: MemberTopics, libp2p: CoordinationLibp2p): DkgService | null {
-  const { config, keySharePassword, store, logger } = base;
+function dkgServiceOf(base: NodeBase, eth: EthereumSide, memberTopics: MemberTopics, net: ThresholdNetworking, shareStored: (s: DkgStoredShare) => void): DkgService | null {
+  const { config, keySharePassword, store, logger, operator } = base;
   const registry = config.bridge.frostWalletRegistry;
   if (registry === undefined || keySharePassword === undefined || config.eth.chainId === undefined) return null;
   return new DkgService(
@@ -67,7 +92,9 @@ function dkgServiceOf(base: NodeBase, eth: EthereumSide, memberTopics: MemberTop
       operatorPrivateKey: fromHex(base.operatorKey.privateKey.replace(/^0x/, "")),
       keystorePassword: keySharePassword,
       dkgAttemptBlocks: config.threshold.dkgAttemptBlocks,
-      operatorPublicKey: operatorKeyDirectory(new Map(), libp2p),
+      operatorPublicKey: operatorKeyDirectory(new Map(), net.libp2p),
+      onRequestJoined: ({ members }) => net.network.dialSoon(members.filter((m) => m !== operator)),
+      onShareStored: shareStored,
       // Not in the fault store yet (a DKG fault has no wallet and window to be keyed by): logged.
       onFault: (f) => {
         const line = { requestId: f.requestId.toString(), attempt: f.attempt, fault: f.code, culprit: f.accusedAddress };
@@ -76,6 +103,11 @@ function dkgServiceOf(base: NodeBase, eth: EthereumSide, memberTopics: MemberTop
       },
     },
   );
+}
+
+/** A share the DkgService stored, in the signer's form (the same as heldShares' of a sealed share). */
+function heldShareOf(s: DkgStoredShare): HeldWalletShare {
+  return { walletPkh: s.walletPkh, public: s.keyShare.public, memberIndex: s.memberIndex, secret: s.keyShare.secret, members: s.members };
 }
 
 /** Every sealed key share of the database, opened; refuses to go on with shares it cannot open. */

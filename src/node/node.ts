@@ -68,7 +68,7 @@ export async function createNode(options: NodeOptions, overrides: NodeOverrides 
     const health = new NodeHealth({ bitcoin });
     const eth = buildEthereumSide(base, health);
     const coordination = await buildCoordinationSide(base, eth, bitcoin);
-    const threshold = await buildThresholdSide(base, eth, coordination.libp2p, coordination.faults);
+    const threshold = await buildThresholdSide(base, eth, coordination);
     const actions = buildActionSide(base, eth, bitcoin, coordination.validateContent, threshold.networkSigner);
     const statusServer = new StatusServer(
       { source: storeStatusSource(store, liveStatus(base, health, eth, coordination, actions)), metrics, logger: base.logger },
@@ -123,6 +123,16 @@ export class WcoordNode {
   /** The node's event bus (the devnet listens to `coordination`). */
   get events(): NodeComponents["events"] {
     return this.c.events;
+  }
+
+  /** The NetworkSigner of the FROST wallets whose shares this node holds; null when it can hold none. */
+  get networkSigner(): NodeComponents["networkSigner"] {
+    return this.c.networkSigner;
+  }
+
+  /** The signer the action executor signs with (the NetworkSigner first, then the local keys). */
+  get walletSigner(): NodeComponents["walletSigner"] {
+    return this.c.walletSigner;
   }
 
   get store(): NodeComponents["store"] {

@@ -324,6 +324,7 @@ export class DkgRequestRun {
       transcript: encodeTranscript(out.transcript),
     });
     this.advance("share_stored", { walletX, walletPkh }, "key share stored", { attempt: row.attempt, walletX });
+    this.ctx.shareStored?.({ requestId: this.requestId, walletPkh: out.walletPkh, memberIndex: this.myIndex, members: this.req.members, keyShare: out.keyShare });
   }
 
   private digest(walletX: string, excluded: readonly number[]): Uint8Array {

@@ -1,5 +1,6 @@
 // What a DkgRequestRun needs from its service (dkg-service.ts) and what it reports: the store, keys and
 // chain identity, the transport (publish, subscribers), the intents (submit), and faults with evidence.
+import type { Key } from "@noble/curves/abstract/frost.js";
 import type { SigningKey } from "ethers";
 import type { EthIntentRow } from "../store/repos/eth-intents-repo.js";
 import type { Store } from "../store/store.js";
@@ -15,6 +16,20 @@ export interface DkgServiceFault {
   readonly accusedAddress: string;
   /** The offending message or complaint; for DkgNoParticipation the attempt's cut-off block and what was missing. */
   readonly evidence: unknown;
+}
+
+/**
+ * A key share this member has just sealed and stored: the opened share, handed to the node's signer in
+ * this process (never logged, never sent), so that the new wallet is signed for without a restart.
+ */
+export interface DkgStoredShare {
+  readonly requestId: bigint;
+  readonly walletPkh: Uint8Array;
+  /** This member's index (1-based) among `members`. */
+  readonly memberIndex: number;
+  /** The request's members, EIP-55, in seat order. */
+  readonly members: readonly string[];
+  readonly keyShare: Key;
 }
 
 export interface DkgRunContext {
@@ -38,6 +53,8 @@ export interface DkgRunContext {
   waitForSubscribers(requestId: bigint, count: number): Promise<void>;
   submit(requestId: bigint, calldata: string): Promise<EthIntentRow>;
   onFault(f: DkgServiceFault): void;
+  /** Called once the share is stored (durably: a crash after the store finds it at the next start). */
+  shareStored?(s: DkgStoredShare): void;
   /** Asks for a step soon (a message made progress possible). */
   kick(): void;
   /** Counters, for tests and metrics. */

@@ -25,9 +25,11 @@ import { errorMessage } from "../util/errors.js";
 import { to0x } from "../util/hex.js";
 import type { Logger } from "../util/logger.js";
 import { DkgRequestRun, type DkgRunContext, type DkgServiceFault } from "./dkg-request-run.js";
+import type { DkgStoredShare } from "./dkg-run-context.js";
 import { MAX_DKG_MESSAGE_BYTES } from "./dkg-service-messages.js";
 
 export type { DkgServiceFault } from "./dkg-request-run.js";
+export type { DkgStoredShare } from "./dkg-run-context.js";
 
 /** FrostWalletRegistry.DkgState.Accepted. */
 const DKG_STATE_ACCEPTED = 2;
@@ -61,6 +63,13 @@ export interface DkgServiceInit {
   lingerBlocks?: number;
   /** Faults with evidence (no fault store here). */
   onFault?: (f: DkgServiceFault) => void;
+  /** A share this member stored (the node's signer takes it up: the wallet is signed for at once). */
+  onShareStored?: (s: DkgStoredShare) => void;
+  /**
+   * A request naming this member was joined: its other members are peers now (the node's connection
+   * gate admits them), so the node can dial them at once rather than at its next periodic redial.
+   */
+  onRequestJoined?: (req: { requestId: bigint; members: readonly string[] }) => void;
   /** Default 500 ms. */
   tickMs?: number;
   /** Default 2000 ms. */
@@ -130,6 +139,7 @@ export class DkgService implements Startable {
         this.log.warn({ requestId: f.requestId.toString(), attempt: f.attempt, code: f.code, accused: f.accused }, "DKG fault");
         init.onFault?.(f);
       },
+      shareStored: (stored) => this.hook("onShareStored", () => init.onShareStored?.(stored)),
       kick: () => this.kick(),
       counts: this.counts,
     };
@@ -234,7 +244,17 @@ export class DkgService implements Startable {
     const entry: RunEntry = { run, handle };
     this.runs.set(req.requestId, entry);
     this.log.info({ requestId: req.requestId.toString(), members: req.members.length, threshold: req.threshold, dkgQuorum: req.dkgQuorum }, "DKG request joined");
+    this.hook("onRequestJoined", () => this.init.onRequestJoined?.({ requestId: req.requestId, members: req.members }));
     return entry;
+  }
+
+  /** Runs an owner's hook; its failure is logged and never stops the DKG. */
+  private hook(name: string, f: () => void): void {
+    try {
+      f();
+    } catch (err) {
+      this.log.error({ hook: name, err: errorMessage(err) }, "DKG hook threw");
+    }
   }
 
   private drop(requestId: bigint): void {

@@ -27,7 +27,7 @@ import { encodeRound1, encodeRound2 } from "../../src/threshold/dkg/dkg-messages
 import { openKeyShare } from "../../src/threshold/dkg/key-share-store.js";
 import { decodeTranscript } from "../../src/threshold/dkg/transcript.js";
 import { operatorKeyDirectory } from "../../src/threshold/dkg-operator-keys.js";
-import { DkgService, type DkgServiceFault } from "../../src/threshold/dkg-service.js";
+import { DkgService, type DkgServiceFault, type DkgStoredShare } from "../../src/threshold/dkg-service.js";
 import { frostSignDigest } from "../../src/threshold/frost-rounds.js";
 import { walletPkhFromPublicKey } from "../../src/coordination/seed.js";
 import { concatBytes, fromHex, to0x, toHex } from "../../src/util/hex.js";
@@ -59,6 +59,9 @@ interface Member {
   unwatch: () => void;
   service: DkgService;
   faults: DkgServiceFault[];
+  /** What the hooks reported: the requests joined and the shares stored (the node's signer takes these). */
+  joined: bigint[];
+  stored: DkgStoredShare[];
 }
 
 let node: HardhatNode;
@@ -98,6 +101,8 @@ function newService(m: Member): DkgService {
       // Learnt from the connected peers' identities (the directory is empty): the mesh is full.
       operatorPublicKey: operatorKeyDirectory(new Map(), m.libp2p),
       onFault: (f) => m.faults.push(f),
+      onRequestJoined: (r) => m.joined.push(r.requestId),
+      onShareStored: (st) => m.stored.push(st),
       tickMs: 100,
       republishMs: 1000,
       scryptN: 2 ** 10,
@@ -147,7 +152,7 @@ beforeAll(async () => {
     const indexer = new EventIndexer({ chain, store }, { bridgeAddress, frostWalletRegistryAddress: registryAddress, deployBlock, lagBlocks: 0, retryBaseMs: 20 });
     await indexer.start();
     const intents = new EthIntentSender({ store, chain, wallet: new Wallet(wallet.privateKey) });
-    const m = { index: i + 1, wallet, key, publicKey, dir, store, libp2p, topics, chain, indexer, intents, unwatch: intents.watch(), faults: [] } as unknown as Member;
+    const m = { index: i + 1, wallet, key, publicKey, dir, store, libp2p, topics, chain, indexer, intents, unwatch: intents.watch(), faults: [], joined: [], stored: [] } as unknown as Member;
     m.service = newService(m);
     members.push(m);
   }
@@ -216,6 +221,14 @@ describe("DkgService on a hardhat node and real libp2p peers", () => {
       expect(toHex(o.metadata.walletX)).toBe(walletX.slice(2));
     });
     for (const m of members) expect(m.store.keyShares.list()).toHaveLength(1);
+    // Each service reported its request joined and its stored share, opened: the sealed one, in memory.
+    members.forEach((m, i) => {
+      expect(m.joined).toContain(requestId);
+      const mine = m.stored.filter((st) => st.requestId === requestId);
+      expect(mine).toHaveLength(1);
+      expect([toHex(mine[0].walletPkh), mine[0].memberIndex, mine[0].members]).toEqual([rows[i].walletPkh.replace(/^0x/, ""), i + 1, rows[i].members]);
+      expect(toHex(mine[0].keyShare.secret.signingShare)).toBe(toHex(opened[i].keyShare.secret.signingShare));
+    });
     // No store's sealed blob or transcript carries another member's secret share in the clear.
     const secretHex = opened.map((o) => toHex(o.keyShare.secret.signingShare));
     for (const m of members) {

@@ -86,6 +86,8 @@ interface ClusterOptions {
   readonly stopped?: readonly number[];
   /** A member whose signer holds a wrong share. */
   readonly tamper?: number;
+  /** Signers start with no wallet and take the share afterwards (addWallet), as after a DKG. */
+  readonly addAfterStart?: boolean;
 }
 
 async function cluster(label: string, opts: ClusterOptions): Promise<Cluster> {
@@ -107,6 +109,7 @@ async function cluster(label: string, opts: ClusterOptions): Promise<Cluster> {
   for (const m of members) {
     let share = { public: wallet.public, secret: wallet.shares.get(m.index)! };
     if (opts.tamper === m.index) share = tamperedShare(share.public, share.secret, m.index);
+    const held = { walletPkh: wallet.walletPkh, public: share.public, memberIndex: m.index, secret: share.secret, members: addresses };
     m.signer = new NetworkSigner(
       {
         topics: m.topics,
@@ -116,9 +119,10 @@ async function cluster(label: string, opts: ClusterOptions): Promise<Cluster> {
         onFault: (fault, ctx) => m.faults.push({ fault, ctx }),
         onSessionEnd: (s) => m.sessions.push(s),
       },
-      { chainId: CHAIN_ID, signingAttemptMs: opts.attemptMs, wallets: [{ walletPkh: wallet.walletPkh, public: share.public, memberIndex: m.index, secret: share.secret, members: addresses }] },
+      { chainId: CHAIN_ID, signingAttemptMs: opts.attemptMs, wallets: opts.addAfterStart ? [] : [held] },
     );
     await m.signer.start();
+    if (opts.addAfterStart) expect(m.signer.addWallet(held)).toBe(true);
   }
   for (const [i, m] of members.entries()) for (const other of members.slice(0, i)) await m.libp2p.dial(other.libp2p.getMultiaddrs()[0]);
   const topic = signingTopic(CHAIN_ID, wallet.walletPkh);
@@ -201,6 +205,17 @@ describe("NetworkSigner: quorum signing over libp2p", () => {
     expect(new Set(s.signers.map((i) => c.members[i - 1].store.signingNonceMarks.packageOf(to0x(req.roundId), attempt))).size).toBe(1);
     for (const m of c.members) expect(m.faults).toEqual([]);
   }, 30_000);
+
+  it("signers started with no wallet take a new wallet's share while running (as after a DKG) and sign with it", async () => {
+    const c = await cluster("added", { attemptMs: 3000, addAfterStart: true });
+    for (const m of c.members) expect(m.signer!.heldWallets()).toEqual([toHex(c.wallet.walletPkh)]);
+    // A second add of the same wallet changes nothing.
+    const m1 = c.members[0];
+    expect(m1.signer!.addWallet({ walletPkh: c.wallet.walletPkh, public: c.wallet.public, memberIndex: 1, secret: c.wallet.shares.get(1)!, members: c.addresses })).toBe(false);
+    const req = request(c.wallet);
+    const results = await signAll(c, req, [1, 2, 3, 4, 5]);
+    expectValid(c, req, results.get(1)!);
+  });
 
   it("two members stopped, one of them the window's leader: still signed in a later attempt", async () => {
     const c = await cluster("stopped", { attemptMs: 2000, stopped: [2, 5] });

@@ -22,7 +22,7 @@ function multiaddrList(def: string[], needPeerId: boolean, doc: string) {
 
 export const networkOptions = section({
   listen: multiaddrList(defaultNetworkOptions.listen, false, "libp2p listen multiaddrs."),
-  bootstrapPeers: multiaddrList(defaultNetworkOptions.bootstrapPeers, true, "Peers dialled at startup and every 30 s while disconnected."),
+  bootstrapPeers: multiaddrList(defaultNetworkOptions.bootstrapPeers, true, "Peers dialled at startup and every 30 s while disconnected; every second for 20 s after the node joins a DKG request (its members become admissible)."),
   mdns: bool(defaultNetworkOptions.mdns, "Discover peers on the local network with mDNS."),
 });
 export type NetworkOptions = z.output<typeof networkOptions>;

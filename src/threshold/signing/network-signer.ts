@@ -6,6 +6,8 @@
 // session's I/O is network-session.ts.
 //
 // Decisions:
+// - The wallets are those given at construction (the shares sealed in the store) and those added while
+//   running (`addWallet`: a share the node's DKG just stored), so a new wallet needs no restart.
 // - Attempt 0's coordinator is the window's leader, `SignRequest.leader` (an operator address); when it
 //   is absent, member index 1 (every member falls back the same way, so they still agree).
 // - Messages of a session not started here are kept (bounded per session, per wallet, and in time,
@@ -99,17 +101,32 @@ export class NetworkSigner implements WalletSigner, Startable {
     return { sessions: plain(c.sessions), refusals: plain(c.refusals), faults: plain(c.faults), dropped: plain(c.dropped) };
   }
 
+  /**
+   * Takes the share of a wallet created while the node runs (its DKG just stored it): checked like the
+   * shares given at construction, and its signing topic joined at once when started. False when the
+   * wallet is held already.
+   */
+  addWallet(share: HeldWalletShare): boolean {
+    if (this.wallets.has(toHex(share.walletPkh))) return false;
+    const w = this.hold(share);
+    if (this.started) this.joinTopic(w);
+    this.log.info({ wallet: w.pkhHex, member: share.memberIndex, threshold: w.threshold }, "signing for a new wallet");
+    return true;
+  }
+
   /** Joins every held wallet's signing topic. Idempotent. */
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    for (const w of this.wallets.values()) {
-      w.handle = this.components.topics.join(signingTopic(this.init.chainId, w.share.walletPkh), {
-        members: () => w.memberSet,
-        maxBytes: MAX_THRESHOLD_MESSAGE_BYTES,
-        deliver: (data, from) => this.deliver(w, data, from),
-      });
-    }
+    for (const w of this.wallets.values()) this.joinTopic(w);
+  }
+
+  private joinTopic(w: WalletState): void {
+    w.handle = this.components.topics.join(signingTopic(this.init.chainId, w.share.walletPkh), {
+      members: () => w.memberSet,
+      maxBytes: MAX_THRESHOLD_MESSAGE_BYTES,
+      deliver: (data, from) => this.deliver(w, data, from),
+    });
   }
 
   /** Aborts every running session and leaves the topics. Idempotent; legal without start. */
@@ -269,7 +286,7 @@ export class NetworkSigner implements WalletSigner, Startable {
   }
 
   /** Checks one held share against its wallet and this node's operator key (integration bugs throw). */
-  private hold(share: HeldWalletShare): void {
+  private hold(share: HeldWalletShare): WalletState {
     const pkhHex = toHex(share.walletPkh);
     const groupKey = share.public.commitments[0];
     if (groupKey?.length !== 33 || !bytesEqual(walletPkhFromPublicKey(concatBytes(Uint8Array.of(2), groupKey.subarray(1))), share.walletPkh)) {
@@ -283,7 +300,7 @@ export class NetworkSigner implements WalletSigner, Startable {
     if (share.secret.identifier !== frostIdentifier(share.memberIndex)) throw new Error(`wallet ${pkhHex}: the share is not member ${share.memberIndex}'s`);
     schnorr_FROST.validateSecret(share.secret, share.public);
     if (this.wallets.has(pkhHex)) throw new Error(`wallet ${pkhHex} held twice`);
-    this.wallets.set(pkhHex, {
+    const state: WalletState = {
       share,
       pkhHex,
       threshold: share.public.signers.min,
@@ -299,7 +316,9 @@ export class NetworkSigner implements WalletSigner, Startable {
         (reason, count) => this.count("dropped", reason, count),
       ),
       finished: new FinishedSessions(this.init.finishedMemory ?? DEFAULT_FINISHED_MEMORY),
-    });
+    };
+    this.wallets.set(pkhHex, state);
+    return state;
   }
 }
 
