@@ -9,6 +9,7 @@ import type { DkgSessionRow } from "../store/repos/dkg-sessions-repo.js";
 import type { EthIntentRow } from "../store/repos/eth-intents-repo.js";
 import type { DkgRequestState } from "../store/repos/ev-dkg-requests-repo.js";
 import type { Store } from "../store/store.js";
+import { crashPoint } from "../util/crash-point.js";
 import { bytesEqual, fromHex, to0x, toHex } from "../util/hex.js";
 import { DkgAttempt, type DkgAcceptResult } from "./dkg/dkg-attempt.js";
 import { encodeComplaint, encodeResultSignature, encodeRound1, encodeRound2 } from "./dkg/dkg-messages.js";
@@ -89,6 +90,7 @@ export class DkgRequestRun {
           // periodic republish would repair it, a second later).
           await this.ctx.waitForSubscribers(this.requestId, row.included.length - 1);
           await this.ctx.publish(this.requestId, encodeRound1(message));
+          crashPoint("dkg.after-round1"); // threshold.md §7 crash rows
           continue;
         }
         case "round1_sent": {
@@ -97,6 +99,7 @@ export class DkgRequestRun {
           const r2 = a.round2();
           this.advance("round2_sent", {}, "round 2 sent", { attempt: row.attempt });
           await this.ctx.publish(this.requestId, encodeRound2(r2));
+          crashPoint("dkg.after-round2");
           continue;
         }
         case "round2_sent": {
@@ -120,6 +123,7 @@ export class DkgRequestRun {
           sessions.addSignatures(this.requestId, { [this.myIndex]: to0x(sig) });
           this.advance("result_signed", { signedBlock: head }, "result signed", { walletX: row.walletX });
           await this.publishSignature(row, sig);
+          crashPoint("dkg.after-result-signed");
           this.retryBuffer();
           continue;
         }
@@ -324,6 +328,7 @@ export class DkgRequestRun {
       transcript: encodeTranscript(out.transcript),
     });
     this.advance("share_stored", { walletX, walletPkh }, "key share stored", { attempt: row.attempt, walletX });
+    crashPoint("dkg.after-share-stored");
     this.ctx.shareStored?.({ requestId: this.requestId, walletPkh: out.walletPkh, memberIndex: this.myIndex, members: this.req.members, keyShare: out.keyShare });
   }
 

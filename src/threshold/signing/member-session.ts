@@ -5,6 +5,7 @@
 import { schnorr_FROST } from "@noble/curves/secp256k1.js";
 import type { FrostSecret, Nonces } from "@noble/curves/abstract/frost.js";
 import type { SigningKey } from "ethers";
+import { crashPoint } from "../../util/crash-point.js";
 import { bytesEqual } from "../../util/hex.js";
 import type { SigningCoordinatorEquivocationEvidence } from "./evidence.js";
 import { commitmentListOf, sameDigestKey, secretForKey, TweakedPublics } from "./package-keys.js";
@@ -135,6 +136,8 @@ export class MemberSession {
       // No mark, no share (the store may hold another package for these nonces, or failed).
       return refuse("MARK_FAILED", `nonce mark not written: ${(err as Error)?.message ?? String(err)}`);
     }
+    // threshold.md §7: the mark is durable, no share has left (a restart must find no nonces to reuse).
+    crashPoint("signing.member.after-mark");
     let shares: Uint8Array[];
     try {
       shares = pkg.digests.map((digest, i) =>

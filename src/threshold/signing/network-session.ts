@@ -9,9 +9,17 @@
 // members join as their own executors reach the action, and waiting for them must not charge anyone.
 // Stages start on messages every member sees, so the members' clocks differ by network delay only,
 // whenever each of them called sign().
+import { crashPoint } from "../../util/crash-point.js";
 import type { SigningEvidence, SigningFault } from "./evidence.js";
 import { encodeEvidenceWire } from "./evidence-wire.js";
 import type { AttemptStage, EngineStep, SigningOutcome, SigningRefusal, SigningSessionEngine } from "./session-engine.js";
+import { SIGNING_KIND_BYTE } from "./signing-messages.js";
+
+/** threshold.md §7 crash rows: right after this node published its package or its shares. */
+const CRASH_AFTER_SEND = new Map<number, string>([
+  [SIGNING_KIND_BYTE.package, "signing.coordinator.after-package"],
+  [SIGNING_KIND_BYTE.shares, "signing.member.after-shares"],
+]);
 
 export interface NetworkSessionHooks {
   /** Publishes one wire on the wallet's signing topic; never throws. */
@@ -136,7 +144,11 @@ export class NetworkSession {
 
   /** Publishes in order, one at a time. */
   private publish(wire: Uint8Array): void {
-    this.publishing = this.publishing.then(() => this.hooks.publish(wire));
+    this.publishing = this.publishing.then(async () => {
+      await this.hooks.publish(wire);
+      const point = CRASH_AFTER_SEND.get(wire[0]);
+      if (point !== undefined) crashPoint(point);
+    });
   }
 
   /** Arms the timer of the engine's current attempt and stage (once per stage; none while gathering). */

@@ -54,7 +54,7 @@ export interface NetworkSignerComponents {
   /** This node's operator key: signs every signing message (its address is the member's seat). */
   readonly operatorKey: SigningKey;
   /** The store's durable consumed-nonce marks. */
-  readonly nonceMarks: Pick<SigningNonceMarksRepo, "mark">;
+  readonly nonceMarks: Pick<SigningNonceMarksRepo, "mark" | "packageOf">;
   readonly logger: Logger;
   readonly onFault?: (fault: SigningFault, ctx: SigningFaultContext) => void;
   readonly onSessionEnd?: (summary: SigningSessionSummary) => void;

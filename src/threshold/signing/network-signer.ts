@@ -14,6 +14,7 @@
 //   session-buffers.ts) and replayed when sign() starts it; messages of finished sessions are ignored.
 // - The consumed-nonce mark is the store's signing_nonce_marks row, written before any share leaves;
 //   a mark already held for another package (or the same one: its nonces were used) releases nothing.
+//   After a restart, an attempt this node marked is not committed to or coordinated again.
 // - Faults go to `onFault`; nothing here writes the fault store. Refusals and drops are counted in
 //   `stats()` for metrics.
 // - Never logs a secret or a share: one info line per session outcome (attempts, signers, ms).
@@ -168,6 +169,7 @@ export class NetworkSigner implements WalletSigner, Startable {
         const r = this.components.nonceMarks.mark(to0x(sessionId), attempt, to0x(packageHash));
         if (!r.marked) throw new NonceMarkRefusedError(`nonces of attempt ${attempt} already marked consumed${r.samePackage ? "" : ` by package ${r.packageHash}`}`);
       },
+      isConsumed: (sessionId, attempt) => this.components.nonceMarks.packageOf(to0x(sessionId), attempt) !== undefined,
     });
     const ctx = { walletPkh: w.pkhHex, sessionId: to0x(req.roundId) };
     const kept = w.pending.take(sid);

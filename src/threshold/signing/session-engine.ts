@@ -20,6 +20,11 @@ export interface SigningEngineInit extends MemberSessionInit {
   readonly members: readonly number[];
   /** Member index of the window's leader (attempt 0's coordinator). */
   readonly leader: number;
+  /**
+   * Whether the store holds this node's consumed mark for (session, attempt), i.e. an earlier life of
+   * this node answered (and, as coordinator, may have published) that attempt's package. Absent: never.
+   */
+  readonly isConsumed?: (sessionId: Uint8Array, attempt: number) => boolean;
 }
 
 export type SigningOutcome =
@@ -179,8 +184,11 @@ export class SigningSessionEngine {
     this.observed = { committers: new Set(), shareSenders: new Map() };
     this.coordinating = undefined;
     const a = this.attempts.attempt;
-    const commitments = this.member.commitFor(a);
-    if (this.attempts.coordinator === this.init.self) {
+    // After a restart (threshold.md §5.2, §7): an attempt whose nonces an earlier life consumed is
+    // neither committed to nor coordinated again; a second package for it would be equivocation.
+    const spent = this.init.isConsumed?.(this.init.sessionId, a) ?? false;
+    const commitments = spent ? undefined : this.member.commitFor(a);
+    if (!spent && this.attempts.coordinator === this.init.self) {
       this.coordinating = new CoordinatorAttempt(this.init, a, this.attempts.included);
     }
     if (commitments !== undefined) {

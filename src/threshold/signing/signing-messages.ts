@@ -61,7 +61,9 @@ export interface SignaturesMessage extends AttemptHeader {
 
 export type SigningMessage = CommitmentsMessage | PackageMessage | SharesMessage | SignaturesMessage;
 
-const KIND_BYTE = { commitments: 1, package: 2, shares: 3, signatures: 4 } as const;
+/** Byte 0 of a message body (and so of its wire). */
+export const SIGNING_KIND_BYTE = { commitments: 1, package: 2, shares: 3, signatures: 4 } as const;
+const KIND_BYTE = SIGNING_KIND_BYTE;
 const KEY_WALLET = 0;
 const KEY_TAP_LEAF = 1;
 const POINT_BYTES = 33;
