@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { getAddress } from "ethers";
+import { holdsLock, type ActionState } from "../actions/state-machine.js";
 import { COORDINATION_FREQUENCY_BLOCKS } from "../protocol/constants.js";
 import { to0x, toHex } from "../util/hex.js";
 import { sleep } from "../util/sleep.js";
@@ -69,6 +70,8 @@ const KILL_WINDOW = 2;
  * or a slow recording.
  */
 export const DRAIN_BTC_BLOCKS = 200;
+/** Single Ethereum blocks (one per Bitcoin block) the devnet waits at most for wallets to be released before the next window. */
+const SETTLE_MAX_BLOCKS = 160;
 /** A progress line every this many Bitcoin blocks of the drain. */
 const DRAIN_PROGRESS_BLOCKS = 20;
 /** The drain never mines the Ethereum chain closer than this to the next window (no new window opens). */
@@ -132,6 +135,7 @@ export async function runDevnet(opts: DevnetOptions): Promise<DevnetSummary> {
             await net!.stopNode(killed);
           },
           afterWindow: async () => {
+            await settle(net!, timeline, print, opts.signal);
             await scenario.step(n);
             if (killed === undefined) return;
             print(`restarting node${killed} on its data directory`);
@@ -211,6 +215,26 @@ async function drain(net: LocalNetwork, timeline: Timeline, lastW: number, print
   for (const a of pending) {
     const nodes = Object.entries(a.nodes).map(([n, st]) => `${n} ${st}`).join(", ");
     print(`  W=${a.window} wallet ${a.wallet} ${a.type}: ${a.state} (${nodes}); history ${a.history.join(" → ")}`);
+  }
+}
+
+/**
+ * After a window's single blocks: the devnet compresses 900 blocks (3 hours) into seconds, so an action
+ * started late in the window (moving funds signs from W+132) could still hold its wallet's lock when
+ * the next window opens on some nodes and not on others, which would then disagree about `wallet_busy`.
+ * A real network has hours for this; the devnet keeps mining single blocks until every running node's
+ * every action has released its wallet (settled or terminal), at most SETTLE_MAX_BLOCKS blocks.
+ */
+async function settle(net: LocalNetwork, timeline: Timeline, print: Printer, signal: AbortSignal): Promise<void> {
+  const running = new Set(net.nodes.flatMap((n, i) => (n?.status === "started" ? [`node${i}`] : [])));
+  const holding = (): ActionSummary[] => timeline.actions().filter((a) => Object.entries(a.nodes).some(([node, st]) => running.has(node) && holdsLock(st as ActionState)));
+  for (let mined = 0; holding().length > 0; mined++) {
+    if (mined === SETTLE_MAX_BLOCKS) {
+      print(`settle: after ${mined} blocks, ${holding().length} action(s) still hold their wallet: ${tally(holding())}`);
+      return;
+    }
+    await net.miner.mine(1);
+    await sleep(BTC_BLOCK_MS, signal);
   }
 }
 
