@@ -31,7 +31,7 @@ export interface ThresholdSide {
 export async function buildThresholdSide(base: NodeBase, eth: EthereumSide, libp2p: CoordinationLibp2p, faults: FaultRecorder): Promise<ThresholdSide> {
   const { logger, events, store, config } = base;
   const memberTopics = new MemberTopics({ libp2p, logger, events }, {});
-  const dkgService = dkgServiceOf(base, eth, memberTopics, libp2p);
+  const dkgService = dkgServiceOf(base, eth, memberTopics, libp2p, faults);
   const wallets = await heldShares(base);
   if (wallets.length === 0) return { memberTopics, networkSigner: null, dkgService };
   if (config.eth.chainId === undefined) throw new Error("eth.chainId (or bridge.deploymentFile) is required to sign with FROST key shares");
@@ -54,7 +54,7 @@ export async function buildThresholdSide(base: NodeBase, eth: EthereumSide, libp
  * operator keys are learnt from their libp2p identities. A wallet it creates is signed for after the
  * next start, when its sealed share is opened with the others.
  */
-function dkgServiceOf(base: NodeBase, eth: EthereumSide, memberTopics: MemberTopics, libp2p: CoordinationLibp2p): DkgService | null {
+function dkgServiceOf(base: NodeBase, eth: EthereumSide, memberTopics: MemberTopics, libp2p: CoordinationLibp2p, faults: FaultRecorder): DkgService | null {
   const { config, keySharePassword, store, logger } = base;
   const registry = config.bridge.frostWalletRegistry;
   if (registry === undefined || keySharePassword === undefined || config.eth.chainId === undefined) return null;
@@ -68,12 +68,17 @@ function dkgServiceOf(base: NodeBase, eth: EthereumSide, memberTopics: MemberTop
       keystorePassword: keySharePassword,
       dkgAttemptBlocks: config.threshold.dkgAttemptBlocks,
       operatorPublicKey: operatorKeyDirectory(new Map(), libp2p),
-      // Not in the fault store yet (a DKG fault has no wallet and window to be keyed by): logged.
-      onFault: (f) => {
-        const line = { requestId: f.requestId.toString(), attempt: f.attempt, fault: f.code, culprit: f.accusedAddress };
-        if (f.code === "DkgNoParticipation") logger.info(line, "DKG member left out");
-        else logger.warn(line, "DKG fault");
-      },
+      // Into the fault store, keyed by request and attempt (no wallet yet); logged there once, a silent member at info.
+      onFault: (f) =>
+        faults.recordDkg({
+          requestId: f.requestId,
+          attempt: f.attempt,
+          type: FaultType[f.code],
+          culprit: f.accusedAddress,
+          reason: f.code === "DkgNoParticipation" ? `silent in attempt ${f.attempt}` : f.code,
+          detectedBlock: Math.max(0, eth.ethereum.head()),
+          evidence: f.evidence,
+        }),
     },
   );
 }
