@@ -1,9 +1,9 @@
 // The gossip signatures of one DKG request's messages, kept so that a fault's evidence can show who
 // published what (threshold.md §5.3, dkg/evidence-json.ts). Messages are looked up by their canonical
-// bytes (the decoders accept only those, so re-encoding a held message gives the bytes received).
+// bytes (the decoders accept only those, so re-encoding a held message gives the bytes received). Not
+// cleared at a new attempt: messages of the next attempt may already be held; the bound is the LRU's.
 // This member's own messages never come back from gossip: it signs them as gossipsub would.
-import type { GossipSignature } from "../network/gossip-signature.js";
-import { signGossipMessage } from "../network/gossip-signature.js";
+import { signGossipMessage, type GossipSignature } from "../network/gossip-signature.js";
 import { dkgTopic } from "../network/topics.js";
 import { toHex } from "../util/hex.js";
 import type { DkgAttempt } from "./dkg/dkg-attempt.js";
@@ -51,10 +51,5 @@ export class DkgEvidenceBook {
       round1: wire(r1 && encodeRound1(r1), c.accused),
       round2: wire(r2 && encodeRound2(r2), c.accused),
     };
-  }
-
-  /** A new attempt: the earlier attempts' messages can no longer be evidence of a fault. */
-  clear(): void {
-    this.signatures.clear();
   }
 }

@@ -184,7 +184,9 @@ export class DkgRequestRun {
     const row = this.session();
     if (row.state === "registered" || row.state === "failed") return "ignore";
     if (msg.body.attempt < row.attempt) return "ignore";
-    if (msg.kind !== "result") this.book.note(data, signed);
+    // Kept only under its own author's signature (a member relaying another's bytes proves nothing).
+    const author = msg.kind === "complaint" ? msg.body.complainer : msg.kind === "result" ? 0 : msg.body.sender;
+    if (author === from) this.book.note(data, signed);
     if (msg.body.attempt > row.attempt) return this.hold(from, msg);
     const verdict = this.process(from, msg, row);
     this.ctx.log.debug({ requestId: this.requestId.toString(), from, kind: msg.kind, attempt: msg.body.attempt, verdict }, "DKG message");
@@ -314,7 +316,6 @@ export class DkgRequestRun {
     }
     this.ctx.store.dkgSessions.nextAttempt(this.requestId, row.attempt + 1, next);
     this.attempt = null;
-    this.book.clear();
     this.ctx.log.info({ requestId: this.requestId.toString(), attempt: row.attempt + 1, included: next, head }, "DKG attempt started");
     this.retryBuffer();
   }

@@ -168,9 +168,15 @@ describe("DkgRequestRun", () => {
   it("a share that fails makes its recipient complain; every member judges the complaint against the sender", async () => {
     const req = request(2, 3);
     const members = group(req);
+    let round1: Uint8Array | undefined;
     members[3].tamper = (bytes) => {
       const msg = decodeDkgMessage(bytes);
+      if (msg?.kind === "round1") round1 = bytes;
       if (msg?.kind !== "round2") return bytes;
+      // Before its round 2 goes out, member 3 relays the accused's round 1 (already delivered) under its own
+      // signature: refused, and never taken for the accused's signature in the evidence built later.
+      const relayed = signGossipMessage(ops[2]!.privateKey, dkgTopic(31337n, 9n), round1!);
+      for (const m of members.slice(0, 2)) expect(m.run.deliver(round1!, MEMBERS[2]!, relayed)).toBe("reject");
       const shares = msg.body.shares.map((sh) => (sh.recipient === 1 ? { ...sh, ciphertext: sh.ciphertext.map((b, i) => (i === 0 ? b ^ 1 : b)) } : sh));
       return encodeRound2({ ...msg.body, shares });
     };
