@@ -32,14 +32,17 @@ export interface EvidenceCheck {
   readonly checks: readonly string[];
 }
 
+/** A window fault (coordination or signing); DKG faults (null wallet and window) are not checked here. */
 export interface RecordedFault {
-  readonly walletPkh: string;
-  readonly W: number;
+  readonly walletPkh: string | null;
+  readonly W: number | null;
   readonly type: FaultType;
   readonly culprit: string;
   readonly reason: string;
   readonly evidence: Record<string, unknown>;
 }
+
+type WindowFault = RecordedFault & { readonly walletPkh: string; readonly W: number };
 
 class NotProven extends Error {}
 
@@ -54,7 +57,10 @@ export function verifyFaultEvidence(fault: RecordedFault, profile: ProtocolProfi
   }
 }
 
-function check(fault: RecordedFault, profile: ProtocolProfile, checks: string[]): EvidenceCheck {
+function check(recorded: RecordedFault, profile: ProtocolProfile, checks: string[]): EvidenceCheck {
+  const { walletPkh, W: faultW } = recorded;
+  if (walletPkh === null || faultW === null) throw new NotProven("not a fault of a wallet's window");
+  const fault = { ...recorded, walletPkh, W: faultW };
   const ev = fault.evidence;
   const expectedProfile = profileHash(profile);
   if (text(ev, "profileHash").toLowerCase() !== expectedProfile.toLowerCase()) {
@@ -127,7 +133,7 @@ interface Signed {
 }
 
 /** A wire message of this fault's wallet and window, decoded strictly, with its recovered signer. */
-function signedMessage(wireHex: string, fault: RecordedFault, profile: ProtocolProfile, checks: string[]): Signed {
+function signedMessage(wireHex: string, fault: WindowFault, profile: ProtocolProfile, checks: string[]): Signed {
   const decoded = decodeCoordinationMessage(fromHex(wireHex.replace(/^0x/, "")));
   if (!decoded.ok) throw new NotProven(`the message does not decode (${decoded.reason})`);
   const message = decoded.message;
@@ -143,7 +149,7 @@ function signedMessage(wireHex: string, fault: RecordedFault, profile: ProtocolP
   return { message, signer, digest: messageDigest(message, domain) };
 }
 
-function leaderMessage(wireHex: string, fault: RecordedFault, profile: ProtocolProfile, leader: string, checks: string[]): Signed {
+function leaderMessage(wireHex: string, fault: WindowFault, profile: ProtocolProfile, leader: string, checks: string[]): Signed {
   const m = signedMessage(wireHex, fault, profile, checks);
   if (m.signer !== leader || m.signer !== getAddress(fault.culprit)) throw new NotProven(`the message is signed by ${m.signer}; leader ${leader}, culprit ${fault.culprit}`);
   return m;

@@ -25,8 +25,21 @@ export interface FaultInput {
   evidence: Record<string, unknown>;
 }
 
-/** Recorded and counted but not logged at warn: a missing signature share accuses nobody (threshold.md §5.3). */
-const QUIET: ReadonlySet<FaultType> = new Set([FaultType.SigningNoShare]);
+/** A DKG fault (threshold.md §5.3): keyed by the request and attempt, as it has no wallet yet. */
+export interface DkgFaultInput {
+  /** DkgRequested.requestId. */
+  requestId: bigint;
+  attempt: number;
+  type: FaultType.DkgInvalidProof | FaultType.DkgInvalidShare | FaultType.DkgNoParticipation;
+  culprit: string;
+  reason: string;
+  detectedBlock: number;
+  /** Self-contained (threshold/dkg/evidence-json.ts). */
+  evidence: Record<string, unknown>;
+}
+
+/** Recorded and counted but not logged at warn: a missing signature share or a silent DKG member accuses nobody (threshold.md §5.3). */
+const QUIET: ReadonlySet<FaultType> = new Set([FaultType.SigningNoShare, FaultType.DkgNoParticipation]);
 
 export interface FaultRecorderComponents {
   store: Store;
@@ -55,12 +68,37 @@ export class FaultRecorder {
       evidence: f.evidence,
     });
     if (!inserted) return false;
-    const name = FaultType[f.type] as FaultName;
-    const line = { wallet, W: f.W, type: name, culprit: f.culprit, reason: f.reason };
-    if (QUIET.has(f.type)) this.log.info(line, "fault recorded");
-    else this.log.warn(line, "fault recorded");
-    this.components.metrics?.faults.inc({ type: name, culprit: f.culprit });
+    const name = this.logAndCount(f.type, f.culprit, { wallet, W: f.W, reason: f.reason });
     report(this.components.events, { type: "fault", W: f.W, wallet, fault: name, culprit: f.culprit, reason: f.reason });
     return true;
+  }
+
+  /**
+   * Records a DKG fault once per (request, attempt, type, culprit). Not reported on the coordination
+   * event bus: its events are a wallet's windows, and a DKG fault has neither.
+   */
+  recordDkg(f: DkgFaultInput): boolean {
+    const requestId = f.requestId.toString();
+    const { inserted } = this.components.store.faults.record({
+      requestId,
+      attempt: f.attempt,
+      type: f.type,
+      culprit: f.culprit,
+      reason: f.reason,
+      detectedBlock: f.detectedBlock,
+      evidence: f.evidence,
+    });
+    if (inserted) this.logAndCount(f.type, f.culprit, { requestId, attempt: f.attempt, reason: f.reason });
+    return inserted;
+  }
+
+  /** Logs a new fault once (warn, or info for those that accuse nobody) and counts it. */
+  private logAndCount(type: FaultType, culprit: string, where: Record<string, unknown>): FaultName {
+    const name = FaultType[type] as FaultName;
+    const line = { ...where, type: name, culprit };
+    if (QUIET.has(type)) this.log.info(line, "fault recorded");
+    else this.log.warn(line, "fault recorded");
+    this.components.metrics?.faults.inc({ type: name, culprit });
+    return name;
   }
 }

@@ -12,6 +12,7 @@ import type { GossipAction } from "../protocol/message.js";
 import { errorMessage } from "../util/errors.js";
 import { toHex } from "../util/hex.js";
 import type { Logger } from "../util/logger.js";
+import type { GossipSignature } from "./gossip-signature.js";
 import { MAX_THRESHOLD_MESSAGE_BYTES, operatorAddressOfPeer } from "./libp2p.js";
 import type { MemberTopicVerdict, NetworkEventTarget } from "./network-events.js";
 import { joinTopic, leaveTopic, topicMeshPeerCount, topicSubscriberCount, waitForTopicPeers, type PublishOutcome, type WaitForPeersOptions } from "./topic-peers.js";
@@ -35,9 +36,10 @@ export interface JoinOptions {
    * Called inside the topic validator for a member's message that passed the checks, with a private
    * copy of the bytes and the publisher's EIP-55 operator address (the original publisher, not the
    * relay). Synchronous, so it must be quick (decode, verify, enqueue). A throw is caught, counted
-   * (`internal_error`) and the message ignored.
+   * (`internal_error`) and the message ignored. `signed` is the publisher's gossip signature of the
+   * bytes (gossip-signature.ts), for handlers that keep messages as evidence.
    */
-  deliver(data: Uint8Array, fromOperator: string): DeliverVerdict;
+  deliver(data: Uint8Array, fromOperator: string, signed?: GossipSignature): DeliverVerdict;
 }
 
 /** A joined topic. Stays valid across a stop/start of the service; dead after leave(). */
@@ -274,7 +276,7 @@ export class MemberTopics implements Startable {
       if (entry.recent.has(key)) return this.verdict(kind, "ignore", "duplicate");
       let verdict: DeliverVerdict;
       try {
-        verdict = entry.opts.deliver(data, from);
+        verdict = entry.opts.deliver(data, from, signatureOf(msg as SignedMessage));
       } catch (err) {
         this.failed(topic, entry, err, "member topic handler threw; message ignored");
         return this.verdict(kind, "ignore", "internal_error");
@@ -301,4 +303,13 @@ export class MemberTopics implements Startable {
     this.events.safeDispatchEvent<MemberTopicVerdict>("member-topic:verdict", { detail: { kind, verdict, reason } });
     return verdict === "accept" ? TopicValidatorResult.Accept : verdict === "reject" ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore;
   }
+}
+
+type SignedMessage = Extract<Message, { type: "signed" }>;
+
+/** The parts of a signed gossip message that, with its data and publisher, make it checkable offline. */
+function signatureOf(msg: SignedMessage): GossipSignature {
+  const seqno = new Uint8Array(8);
+  new DataView(seqno.buffer).setBigUint64(0, msg.sequenceNumber);
+  return { topic: msg.topic, seqno, signature: new Uint8Array(msg.signature) };
 }

@@ -95,12 +95,17 @@ function dkgServiceOf(base: NodeBase, eth: EthereumSide, memberTopics: MemberTop
       operatorPublicKey: operatorKeyDirectory(new Map(), net.libp2p),
       onRequestJoined: ({ members }) => net.network.dialSoon(members.filter((m) => m !== operator)),
       onShareStored: shareStored,
-      // Not in the fault store yet (a DKG fault has no wallet and window to be keyed by): logged.
-      onFault: (f) => {
-        const line = { requestId: f.requestId.toString(), attempt: f.attempt, fault: f.code, culprit: f.accusedAddress };
-        if (f.code === "DkgNoParticipation") logger.info(line, "DKG member left out");
-        else logger.warn(line, "DKG fault");
-      },
+      // Into the fault store, keyed by request and attempt (no wallet yet); logged there once, a silent member at info.
+      onFault: (f) =>
+        net.faults.recordDkg({
+          requestId: f.requestId,
+          attempt: f.attempt,
+          type: FaultType[f.code],
+          culprit: f.accusedAddress,
+          reason: f.code === "DkgNoParticipation" ? `silent in attempt ${f.attempt}` : f.code,
+          detectedBlock: Math.max(0, eth.ethereum.head()),
+          evidence: f.evidence,
+        }),
     },
   );
 }

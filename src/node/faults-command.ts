@@ -1,11 +1,12 @@
 // `wcoord faults`: the recorded faults (coordination.md §11.3), read from the node's database, and
 // `wcoord faults verify ID`: what a fault's evidence proves, checked offline (fault-evidence.ts).
-import { FaultType } from "../protocol/constants.js";
+import { DKG_FAULT_TYPES, FaultType } from "../protocol/constants.js";
 import { verifyFaultEvidence, type EvidenceCheck, type EvidenceVerdict } from "../coordination/fault-evidence.js";
 import type { ProtocolProfile } from "../protocol/profile.js";
 import { profileMetaKey } from "../store/repos/meta-repo.js";
 import type { FaultRow } from "../store/repos/faults-repo.js";
 import type { Store } from "../store/store.js";
+import { checkDkgFaultEvidence } from "../threshold/dkg/evidence-json.js";
 import { checkSigningFaultEvidence } from "../threshold/signing/evidence-json.js";
 import { CommandExit, defineCommand, parseCommand, UsageError, type TextSink } from "../util/cli-args.js";
 import { DATA_DIR_FLAG, parseNonNegativeInt, parseWallet, resolveDataDir, shortHex, withRecords } from "./records-reader.js";
@@ -20,11 +21,13 @@ const FAULTS = defineCommand({
 their evidence. verify checks fault N's evidence offline, under the protocol profile it names: the
 leader recomputed, the signed messages decoded and their signatures recovered. Exit 0: proven;
 1: not proven; 3: this kind of evidence cannot be checked offline (an idle leader, a validator revert,
-a missing signature share). Signing faults carry the wallet's public package and are checked against it.`,
+a missing signature share, a member silent in a DKG attempt). Signing faults carry the wallet's public
+package and are checked against it; DKG faults (no wallet yet: listed under "dkg:REQUEST#ATTEMPT")
+carry the request's members and operator keys, and the gossip signatures of the messages they rest on.`,
   positionals: true,
   flags: {
     wallet: { type: "string", value: "PKH", help: "only faults of this wallet" },
-    type: { type: "string", value: "TYPE", help: "LeaderIdleness, LeaderMistake, LeaderImpersonation, LeaderEquivocation,\nInvalidProposal, SigningInvalidShare, SigningCoordinatorEquivocation or SigningNoShare" },
+    type: { type: "string", value: "TYPE", help: "LeaderIdleness, LeaderMistake, LeaderImpersonation, LeaderEquivocation,\nInvalidProposal, SigningInvalidShare, SigningCoordinatorEquivocation, SigningNoShare,\nDkgInvalidProof, DkgInvalidShare or DkgNoParticipation" },
     "since-block": { type: "string", value: "N", help: "only faults detected at block N or later" },
     limit: { type: "string", value: "N", help: "at most N faults" },
     id: { type: "string", value: "N", help: "one fault, with its evidence" },
@@ -42,7 +45,7 @@ function parseType(v: string): FaultType {
 
 function table(rows: FaultDetailView[]): string {
   const head = ["id", "W", "wallet", "type", "culprit", "detected", "reason"];
-  const cells = rows.map((f) => [String(f.id), String(f.W), shortHex(f.wallet), f.type, f.culprit, String(f.detectedBlock), f.reason]);
+  const cells = rows.map((f) => [String(f.id), f.W === null ? "-" : String(f.W), subjectOf(f), f.type, f.culprit, String(f.detectedBlock), f.reason]);
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (c: string[]): string =>
     c
@@ -50,6 +53,11 @@ function table(rows: FaultDetailView[]): string {
       .join("  ")
       .trimEnd();
   return [line(head), ...cells.map(line)].join("\n") + "\n";
+}
+
+/** The wallet a fault is about, or for a DKG fault (no wallet yet) its request and attempt. */
+function subjectOf(f: FaultDetailView): string {
+  return f.wallet !== null ? shortHex(f.wallet) : `dkg:${f.requestId}#${f.attempt}`;
 }
 
 /** `verify N` → N; no positionals → undefined; anything else is a usage error. */
@@ -67,11 +75,12 @@ function verifyFault(store: Store, id: number, json: boolean, out: TextSink, err
     err.write(`wcoord faults: no fault ${id}\n`);
     return 1;
   }
-  const check = SIGNING_FAULTS.has(f.type) ? checkSigningFaultEvidence(f.evidence) : checkCoordinationFault(store, f);
+  const check = SIGNING_FAULTS.has(f.type) ? checkSigningFaultEvidence(f.evidence) : DKG_FAULT_TYPES.has(f.type) ? checkDkgFaultEvidence(f.evidence) : checkCoordinationFault(store, f);
   if (json) {
     out.write(JSON.stringify({ id, type: FaultType[f.type], culprit: f.culprit, ...check }, null, 2) + "\n");
   } else {
-    out.write(`fault ${id} ${FaultType[f.type]} by ${f.culprit} (W=${f.W}, wallet ${f.walletPkh}): ${check.verdict.replace("_", " ")} — ${check.reason}\n`);
+    const where = f.requestId !== null ? `DKG request ${f.requestId}, attempt ${f.attempt}` : `W=${f.W}, wallet ${f.walletPkh}`;
+    out.write(`fault ${id} ${FaultType[f.type]} by ${f.culprit} (${where}): ${check.verdict.replace("_", " ")} — ${check.reason}\n`);
     for (const c of check.checks) out.write(`  ✓ ${c}\n`);
   }
   return VERDICT_EXIT[check.verdict];

@@ -93,7 +93,8 @@ export function collectTimeline(store: Store, f: TimelineFilter): TimelineEntry[
   }
 
   for (const fault of store.faults.list({ wallet: f.wallet })) {
-    if (!inScope(fault.W)) continue;
+    // A DKG fault (no wallet or window yet) is not on a window's timeline: `wcoord faults` lists it.
+    if (fault.walletPkh === null || fault.W === null || !inScope(fault.W)) continue;
     const type = FaultType[fault.type];
     out.push({
       key: `fault:${fault.id}`,

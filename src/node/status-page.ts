@@ -62,7 +62,7 @@ async function refresh() {
       w.W, short(w.wallet, 4), short(w.leader, 4), w.role ?? "", w.checklist ? "[" + w.checklist.join(", ") + "]" : "",
       (w.proposal ?? "") + (w.action ? " #" + w.action.id + " " + w.action.state : ""), w.result ?? w.status,
     ]);
-    fill("faults", faults, (f) => [f.id, f.W, short(f.wallet, 4), f.type, short(f.culprit, 4), f.reason, f.detectedBlock]);
+    fill("faults", faults, (f) => [f.id, f.W ?? "", f.wallet === null ? "DKG " + short(f.requestId, 6) + " #" + f.attempt : short(f.wallet, 4), f.type, short(f.culprit, 4), f.reason, f.detectedBlock]);
     fill("actions", actions, (a) => [a.id, a.W, short(a.wallet, 4), a.type, a.state, a.stateHeight ?? "", a.txid ? short(a.txid, 6) : "", a.reason ?? ""]);
     $("updated").textContent = "updated " + new Date().toLocaleTimeString();
     $("updated").className = "";

@@ -68,9 +68,10 @@ const FAULT_NAMES = Object.keys(FaultType).filter((k) => Number.isNaN(Number(k))
 function faultTypeParam(q: Query): FaultType | undefined {
   const v = q.get("type");
   if (v === null || v === "") return undefined;
-  if (/^[1-5]$/.test(v)) return Number(v) as FaultType;
+  // Every recordable code, by number too (6–8 signing, 9–11 DKG: threshold.md §5.3).
+  if (/^\d{1,2}$/.test(v) && Number(v) >= 1 && Number(v) <= FAULT_NAMES.length) return Number(v) as FaultType;
   const hit = FAULT_NAMES.find((n) => n.toLowerCase() === v.toLowerCase());
-  if (!hit) throw new HttpError(400, `type: expected one of ${FAULT_NAMES.join(", ")} (or code 1–5), got ${JSON.stringify(v.slice(0, 40))}`);
+  if (!hit) throw new HttpError(400, `type: expected one of ${FAULT_NAMES.join(", ")} (or code 1–${FAULT_NAMES.length}), got ${JSON.stringify(v.slice(0, 40))}`);
   return FaultType[hit as keyof typeof FaultType];
 }
 

@@ -54,8 +54,11 @@ export interface WindowView {
 
 export interface FaultView {
   id: number;
-  wallet: string;
-  W: number;
+  /** Null for a DKG fault (threshold.md §5.3), which names its request and attempt instead. */
+  wallet: string | null;
+  W: number | null;
+  requestId: string | null;
+  attempt: number | null;
   type: FaultName;
   typeCode: number;
   culprit: string;
@@ -138,6 +141,8 @@ export function faultView(f: FaultRow): FaultView {
     id: f.id,
     wallet: f.walletPkh,
     W: f.W,
+    requestId: f.requestId,
+    attempt: f.attempt,
     type: FaultType[f.type] as FaultName,
     typeCode: f.type,
     culprit: f.culprit,

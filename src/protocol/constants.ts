@@ -52,7 +52,15 @@ export enum FaultType {
   SigningCoordinatorEquivocation = 7,
   /** threshold.md §5.3: a subset member sent no share (recorded, not an accusation). */
   SigningNoShare = 8,
+  /** threshold.md §5.3: a DKG round-1 message whose proof of knowledge fails (keyed by request and attempt). */
+  DkgInvalidProof = 9,
+  /** threshold.md §5.3: a DKG complaint judged against the sender of the share, or against its complainer. */
+  DkgInvalidShare = 10,
+  /** threshold.md §5.3: a member silent past a DKG attempt's cut-off block (recorded, not an accusation). */
+  DkgNoParticipation = 11,
 }
+/** The fault types of a DKG attempt: keyed by (request, attempt), not by (wallet, window). */
+export const DKG_FAULT_TYPES: ReadonlySet<FaultType> = new Set([FaultType.DkgInvalidProof, FaultType.DkgInvalidShare, FaultType.DkgNoParticipation]);
 export type FaultName = keyof typeof FaultType;
 
 export enum WalletState {

@@ -4,6 +4,7 @@
 // transport, the request list and the lifecycle are DkgService's.
 import { getAddress, hashMessage, recoverAddress } from "ethers";
 import { dkgResultDigest, signDkgResult, submitDkgResultCalldata } from "../chain/dkg-result.js";
+import type { GossipSignature } from "../network/gossip-signature.js";
 import type { DeliverVerdict } from "../network/member-topics.js";
 import type { DkgSessionRow } from "../store/repos/dkg-sessions-repo.js";
 import type { EthIntentRow } from "../store/repos/eth-intents-repo.js";
@@ -13,10 +14,12 @@ import { crashPoint } from "../util/crash-point.js";
 import { bytesEqual, fromHex, to0x, toHex } from "../util/hex.js";
 import { DkgAttempt, type DkgAcceptResult } from "./dkg/dkg-attempt.js";
 import { encodeComplaint, encodeResultSignature, encodeRound1, encodeRound2 } from "./dkg/dkg-messages.js";
+import { dkgFaultEvidence, type DkgFaultProof } from "./dkg/evidence-json.js";
+import { DkgEvidenceBook } from "./dkg-evidence-book.js";
 import { attemptFeasible, excludedMembers, nextIncluded } from "./dkg/exclusion.js";
 import { sealKeyShare } from "./dkg/key-share-store.js";
 import { encodeTranscript } from "./dkg/transcript.js";
-import type { DkgRunContext, DkgServiceFault } from "./dkg-run-context.js";
+import type { DkgRunContext } from "./dkg-run-context.js";
 import { decodeDkgMessage, type DkgMessage } from "./dkg-service-messages.js";
 
 export type { DkgRunContext, DkgServiceFault } from "./dkg-run-context.js";
@@ -30,6 +33,9 @@ export class DkgRequestRun {
   private attempt: DkgAttempt | null = null;
   private buffer: { from: number; msg: DkgMessage }[] = [];
   private keysMissingLogged = false;
+  /** The members' operator keys, once all known (the attempt's and the evidence's). */
+  private keys: Uint8Array[] = [];
+  private readonly book: DkgEvidenceBook;
   /** The head at which the last submit was refused: tried again on a later block only. */
   private submitRefusedAt = -1;
 
@@ -41,6 +47,7 @@ export class DkgRequestRun {
     this.requestId = req.requestId;
     this.myIndex = req.members.indexOf(getAddress(ctx.myAddress)) + 1;
     if (this.myIndex === 0) throw new Error(`${ctx.myAddress} is not a member of DKG request ${req.requestId}`);
+    this.book = new DkgEvidenceBook(ctx.chainId, req.requestId, ctx.operatorKey, 4 * ctx.maxBuffered + 4 * req.members.length);
   }
 
   /** The session row, opened at `requested` with every member included on first sight. */
@@ -173,14 +180,17 @@ export class DkgRequestRun {
     if (mine !== undefined) await this.publishSignature(row, fromHex(mine));
   }
 
-  /** A member's message (validated by MemberTopics: the publisher is `fromAddress`, a member). */
-  deliver(data: Uint8Array, fromAddress: string): DeliverVerdict {
+  /** A member's message (validated by MemberTopics: the publisher is `fromAddress`, a member; `signed` its gossip signature). */
+  deliver(data: Uint8Array, fromAddress: string, signed?: GossipSignature): DeliverVerdict {
     const from = this.req.members.indexOf(fromAddress) + 1;
     const msg = decodeDkgMessage(data);
     if (from === 0 || msg === null || msg.body.requestId !== this.requestId) return this.reject();
     const row = this.session();
     if (row.state === "registered" || row.state === "failed") return "ignore";
     if (msg.body.attempt < row.attempt) return "ignore";
+    // Kept only under its own author's signature (a member relaying another's bytes proves nothing).
+    const author = msg.kind === "complaint" ? msg.body.complainer : msg.kind === "result" ? 0 : msg.body.sender;
+    if (author === from) this.book.note(data, signed);
     if (msg.body.attempt > row.attempt) return this.hold(from, msg);
     const verdict = this.process(from, msg, row);
     this.ctx.log.debug({ requestId: this.requestId.toString(), from, kind: msg.kind, attempt: msg.body.attempt, verdict }, "DKG message");
@@ -197,8 +207,7 @@ export class DkgRequestRun {
     else {
       const c = a.acceptComplaint(from, msg.body);
       if (c.kind === "ignored") return c.reason === "NO_EVIDENCE" ? this.hold(from, msg) : "ignore";
-      const evidence = { complaint: msg.body, round1: a.round1Of(c.culprit), round2: a.round2Of(msg.body.accused) };
-      this.fault({ code: "DkgInvalidShare", accused: c.culprit, attempt: row.attempt, evidence });
+      this.fault(row.attempt, this.book.shareProof(a, c.culprit, msg.body, this.myIndex));
       this.ctx.kick();
       return "accept";
     }
@@ -211,7 +220,9 @@ export class DkgRequestRun {
     if (r.kind === "fault") {
       const f = r.fault;
       if (f.code === "DkgInvalidShare") void this.ctx.publish(this.requestId, encodeComplaint(f.complaint));
-      this.fault({ code: f.code, accused: f.accused, attempt: row.attempt, evidence: f.code === "DkgInvalidProof" ? f.evidence : f.complaint });
+      const proof: DkgFaultProof =
+        f.code === "DkgInvalidProof" ? { kind: f.code, culprit: f.accused, round1: this.book.signed(encodeRound1(f.evidence), false) } : this.book.shareProof(a, f.accused, f.complaint, this.myIndex);
+      this.fault(row.attempt, proof);
       return "reject";
     }
     if (r.reason === "NO_ROUND1") return this.hold(from, msg);
@@ -270,6 +281,7 @@ export class DkgRequestRun {
     const mine = fromHex(this.ctx.signingKey.compressedPublicKey);
     const keys = this.req.members.map((m, i) => (i + 1 === this.myIndex ? mine : this.ctx.operatorPublicKey(m)));
     const missing = this.req.members.filter((_, i) => keys[i] === undefined);
+    if (missing.length === 0) this.keys = keys as Uint8Array[];
     if (missing.length > 0) {
       // Expected until the members have connected (their libp2p identity is their operator key): info, once.
       if (!this.keysMissingLogged) this.ctx.log.info({ requestId: this.requestId.toString(), missing }, "DKG waits for members' operator public keys");
@@ -300,7 +312,7 @@ export class DkgRequestRun {
     // waited for the silent or stopped at the cheater, and nobody could send round 2.
     const silent = missing1.length > 0 || bad.length > 0 ? missing1 : (a?.missingRound2() ?? []);
     const cutoff = this.attemptStart(row.attempt + 1);
-    for (const m of silent) this.fault({ code: "DkgNoParticipation", accused: m, attempt: row.attempt, evidence: { cutoffBlock: cutoff, missing: missing1.length > 0 ? "round1" : "round2" } });
+    for (const m of silent) this.fault(row.attempt, { kind: "DkgNoParticipation", culprit: m, cutoffBlock: cutoff, missing: missing1.length > 0 ? "round1" : "round2" });
     const next = nextIncluded(row.included, silent, bad);
     if (!next.includes(this.myIndex) || !attemptFeasible(next, this.req.threshold, this.req.dkgQuorum)) {
       this.fail(`attempt ${row.attempt + 1} cannot succeed: included ${next.join(",")}`);
@@ -370,7 +382,16 @@ export class DkgRequestRun {
     this.ctx.log.warn({ requestId: this.requestId.toString(), member: this.myIndex, error }, "DKG failed");
   }
 
-  private fault(f: Omit<DkgServiceFault, "requestId" | "accusedAddress">): void {
-    this.ctx.onFault({ ...f, requestId: this.requestId, accusedAddress: this.req.members[f.accused - 1] });
+  private fault(attempt: number, proof: DkgFaultProof): void {
+    const evidence = dkgFaultEvidence(proof, {
+      chainId: this.ctx.chainId,
+      requestId: this.requestId,
+      requestSeed: fromHex(this.req.seed),
+      attempt,
+      threshold: this.req.threshold,
+      members: this.req.members,
+      operatorPublicKeys: this.keys,
+    });
+    this.ctx.onFault({ requestId: this.requestId, attempt, code: proof.kind, accused: proof.culprit, accusedAddress: this.req.members[proof.culprit - 1], evidence });
   }
 }

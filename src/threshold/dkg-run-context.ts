@@ -14,8 +14,11 @@ export interface DkgServiceFault {
   /** Member index and address of the accused. */
   readonly accused: number;
   readonly accusedAddress: string;
-  /** The offending message or complaint; for DkgNoParticipation the attempt's cut-off block and what was missing. */
-  readonly evidence: unknown;
+  /**
+   * The fault store's self-contained evidence (dkg/evidence-json.ts): the signed messages it rests on
+   * and the request's public facts; for DkgNoParticipation the attempt's cut-off block and what was missing.
+   */
+  readonly evidence: Record<string, unknown>;
 }
 
 /**

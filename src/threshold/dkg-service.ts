@@ -61,7 +61,7 @@ export interface DkgServiceInit {
    * round-2 messages, so that a member that was down still computes its share. Default dkgAttemptBlocks.
    */
   lingerBlocks?: number;
-  /** Faults with evidence (no fault store here). */
+  /** Faults with self-contained evidence, for the fault store (logged here when absent). */
   onFault?: (f: DkgServiceFault) => void;
   /** A share this member stored (the node's signer takes it up: the wallet is signed for at once). */
   onShareStored?: (s: DkgStoredShare) => void;
@@ -136,8 +136,11 @@ export class DkgService implements Startable {
       waitForSubscribers: (id, count) => this.waitForSubscribers(id, count),
       submit: (id, calldata) => this.submit(id, calldata),
       onFault: (f) => {
-        this.log.warn({ requestId: f.requestId.toString(), attempt: f.attempt, code: f.code, accused: f.accused }, "DKG fault");
-        init.onFault?.(f);
+        // Logged once: by the fault store's recorder when there is one, else here.
+        if (init.onFault !== undefined) return init.onFault(f);
+        const line = { requestId: f.requestId.toString(), attempt: f.attempt, code: f.code, accused: f.accused };
+        if (f.code === "DkgNoParticipation") this.log.info(line, "DKG member left out");
+        else this.log.warn(line, "DKG fault");
       },
       shareStored: (stored) => this.hook("onShareStored", () => init.onShareStored?.(stored)),
       kick: () => this.kick(),
@@ -239,7 +242,7 @@ export class DkgService implements Startable {
     const handle = this.topics.join(dkgTopic(this.init.chainId, req.requestId), {
       members: () => members,
       maxBytes: MAX_DKG_MESSAGE_BYTES,
-      deliver: (data, from) => run.deliver(data, from),
+      deliver: (data, from, signed) => run.deliver(data, from, signed),
     });
     const entry: RunEntry = { run, handle };
     this.runs.set(req.requestId, entry);

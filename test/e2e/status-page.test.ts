@@ -128,6 +128,14 @@ describe.skipIf(!HAVE_CHROMIUM)(TITLE, () => {
     expect(await page.$$("#faults img")).toHaveLength(0);
   });
 
+  it("shows a DKG fault under its request and attempt (no wallet or window yet)", async () => {
+    store.faults.record({ requestId: "7", attempt: 1, type: FaultType.DkgNoParticipation, culprit: LEADER, reason: "silent in attempt 1", detectedBlock: 2720, evidence: {} });
+    await page.waitForSelector("#faults tbody tr:nth-child(4)", { timeout: 8_000 });
+    const faults = await rowTexts("faults");
+    expect(faults[0].slice(1, 4)).toEqual(["", "DKG 7 #1", "DkgNoParticipation"]);
+    expect(faults[0][5]).toBe("silent in attempt 1");
+  });
+
   it("ran without page errors and fetched only from the node itself", async () => {
     const shot = await page.screenshot({ fullPage: true });
     expect(shot.length).toBeGreaterThan(1000);

@@ -6,6 +6,7 @@ import { createMetrics } from "../../src/metrics/metrics.js";
 import { CoordinationNetwork } from "../../src/network/coordination-network.js";
 import { coordinationDomain } from "../../src/network/eip712.js";
 import { createLibp2pNode, MAX_THRESHOLD_MESSAGE_BYTES, operatorAddressOfPeer, type CoordinationLibp2p } from "../../src/network/libp2p.js";
+import { signGossipMessage, verifyGossipSignature, type GossipSignature } from "../../src/network/gossip-signature.js";
 import { MemberTopics, type DeliverVerdict, type MemberTopicHandle } from "../../src/network/member-topics.js";
 import type { MemberTopicVerdict, NetworkEvents } from "../../src/network/network-events.js";
 import { coordinationTopic, dkgTopic, signingTopic } from "../../src/network/topics.js";
@@ -30,6 +31,7 @@ interface Delivery {
   topic: string;
   data: Uint8Array;
   from: string;
+  signed: GossipSignature;
 }
 
 interface Peer {
@@ -91,9 +93,9 @@ describe("MemberTopics over real libp2p peers on 127.0.0.1", () => {
     const h = p.topics.join(topic, {
       members: () => members,
       maxBytes,
-      deliver: (data, from): DeliverVerdict => {
+      deliver: (data, from, signed): DeliverVerdict => {
         if (p.throwOnMarker && data[0] === THROW_MARKER) throw new Error("handler bug");
-        p.delivered.push({ topic, data, from });
+        p.delivered.push({ topic, data, from, signed: signed! });
         return "accept";
       },
     });
@@ -145,9 +147,24 @@ describe("MemberTopics over real libp2p peers on 127.0.0.1", () => {
         }
         expect(got).toHaveLength(1);
         expect(got[0].from).toBe(from.address);
+        // The gossip signature handed to the handler proves, offline, who published these bytes where.
+        const key = from.libp2p.peerId.publicKey!.raw;
+        expect(verifyGossipSignature(key, data, got[0].signed)).toBe(true);
+        expect(verifyGossipSignature(key, payload(300), got[0].signed)).toBe(false);
+        expect(verifyGossipSignature(p.libp2p.peerId.publicKey!.raw, data, got[0].signed)).toBe(false);
+        expect(verifyGossipSignature(key, data, { ...got[0].signed, topic: SIGNING_TOPIC })).toBe(false);
       }
     }
     expect(count(m0, "accept", "ok")).toBeGreaterThanOrEqual(2);
+  });
+
+  it("a member's own signature of its message (signGossipMessage) is what gossipsub signs", () => {
+    const key = keyOf("own-signature");
+    const data = payload(64);
+    const signed = signGossipMessage(key, DKG_TOPIC, data);
+    const pub = getBytes(new Wallet(to0x(key)).signingKey.compressedPublicKey);
+    expect(verifyGossipSignature(pub, data, signed)).toBe(true);
+    expect(verifyGossipSignature(pub, data, { ...signed, seqno: Uint8Array.of(1, 0, 0, 0, 0, 0, 0, 0) })).toBe(false);
   });
 
   it("rejects a non-member's publication at the first hop and delivers it nowhere", async () => {

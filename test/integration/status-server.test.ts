@@ -132,6 +132,8 @@ describe("status server", () => {
     expect((await get(`/faults?wallet=${WALLET_A}`)).json().map((f: any) => f.type)).toEqual(["InvalidProposal"]);
     expect((await get("/faults?type=InvalidProposal")).json().map((f: any) => f.id)).toEqual([fx.invalidFaultId]);
     expect((await get("/faults?type=1")).json().map((f: any) => f.id)).toEqual([fx.idleFaultId]);
+    expect((await get("/faults?type=11")).json()).toEqual([]); // DkgNoParticipation, by code
+    expect(all[0]).toMatchObject({ requestId: null, attempt: null });
     expect((await get("/faults?sinceBlock=1000")).json().map((f: any) => f.id)).toEqual([fx.idleFaultId]);
     expect((await get("/faults?limit=1")).json()).toHaveLength(1);
     expect((await get("/faults?wallet=" + "cc".repeat(20))).json()).toEqual([]);
@@ -196,6 +198,7 @@ describe("status server", () => {
       ["/windows?limit=1&limit=2", /more than once/],
       ["/faults?type=Sloppiness", /type: expected one of LeaderIdleness/],
       ["/faults?type=0", /type/],
+      ["/faults?type=12", /type/],
       ["/faults?sinceBlock=-5", /sinceBlock/],
       ["/faults?sinceBlock=1e3", /sinceBlock/],
       ["/actions?state=flying", /state: expected one of scheduled/],

@@ -10,6 +10,9 @@ import { Store } from "../../src/store/store.js";
 import { DkgRequestRun, type DkgServiceFault } from "../../src/threshold/dkg-request-run.js";
 import { decodeDkgMessage } from "../../src/threshold/dkg-service-messages.js";
 import { decodeRound1, encodeRound1, encodeRound2 } from "../../src/threshold/dkg/dkg-messages.js";
+import { checkDkgFaultEvidence } from "../../src/threshold/dkg/evidence-json.js";
+import { signGossipMessage } from "../../src/network/gossip-signature.js";
+import { dkgTopic } from "../../src/network/topics.js";
 import { to0x } from "../../src/util/hex.js";
 import { silentLogger } from "../../src/util/logger.js";
 import { REQUEST_SEED, testOperators } from "./dkg-fixture.js";
@@ -79,7 +82,9 @@ function group(req: DkgRequestState): Member[] {
         publish: async (_id, bytes) => {
           if (m.silent) return;
           const out = m.tamper(bytes);
-          for (const other of members) if (other !== m) other.run.deliver(out, MEMBERS[m.index - 1]);
+          // As gossipsub delivers it: with the publisher's signature of the bytes on the request's topic.
+          const signed = signGossipMessage(o.privateKey, dkgTopic(31337n, 9n), out);
+          for (const other of members) if (other !== m) other.run.deliver(out, MEMBERS[m.index - 1], signed);
         },
         waitForSubscribers: async () => undefined,
         submit: async (_id, calldata) => {
@@ -146,8 +151,11 @@ describe("DkgRequestRun", () => {
     const honest = members.slice(0, 3);
     for (const m of honest) {
       expect(m.faults.map((f) => [f.code, f.accused, f.attempt])).toEqual([["DkgInvalidProof", 4, 0]]);
-      expect(decodeRound1(encodeRound1(m.faults[0].evidence as never)).sender).toBe(4);
+      const evidence = m.faults[0].evidence as { round1: { wire: string } };
+      expect(decodeRound1(Buffer.from(evidence.round1.wire.slice(2), "hex")).sender).toBe(4);
       expect(m.faults[0].accusedAddress).toBe(MEMBERS[3]);
+      // The evidence proves it offline, from its JSON alone (as the fault store keeps it).
+      expect(checkDkgFaultEvidence(JSON.parse(JSON.stringify(m.faults[0].evidence))).verdict).toBe("proven");
       expect(state(m)).toBe("round1_sent");
     }
     // Past the cut-off: attempt 1 without member 4, and it completes.
@@ -160,18 +168,27 @@ describe("DkgRequestRun", () => {
   it("a share that fails makes its recipient complain; every member judges the complaint against the sender", async () => {
     const req = request(2, 3);
     const members = group(req);
+    let round1: Uint8Array | undefined;
     members[3].tamper = (bytes) => {
       const msg = decodeDkgMessage(bytes);
+      if (msg?.kind === "round1") round1 = bytes;
       if (msg?.kind !== "round2") return bytes;
+      // Before its round 2 goes out, member 3 relays the accused's round 1 (already delivered) under its own
+      // signature: refused, and never taken for the accused's signature in the evidence built later.
+      const relayed = signGossipMessage(ops[2]!.privateKey, dkgTopic(31337n, 9n), round1!);
+      for (const m of members.slice(0, 2)) expect(m.run.deliver(round1!, MEMBERS[2]!, relayed)).toBe("reject");
       const shares = msg.body.shares.map((sh) => (sh.recipient === 1 ? { ...sh, ciphertext: sh.ciphertext.map((b, i) => (i === 0 ? b ^ 1 : b)) } : sh));
       return encodeRound2({ ...msg.body, shares });
     };
     await settle(members, req, REQUEST_BLOCK + 1);
     const honest = members.slice(0, 3);
     for (const m of honest) expect(m.faults.map((f) => [f.code, f.accused, f.attempt])).toEqual([["DkgInvalidShare", 4, 0]]);
-    // The recipient's fault carries its complaint; the judges' the complaint and the accused's messages.
-    expect((members[0].faults[0].evidence as { complainer: number }).complainer).toBe(1);
-    expect(Object.keys(members[1].faults[0].evidence as object).sort()).toEqual(["complaint", "round1", "round2"]);
+    // The recipient's fault (its own complaint, which it signs itself) and the judges' carry the complaint
+    // and the accused's signed messages: each proves the fault offline.
+    for (const m of honest) {
+      expect(Object.keys(m.faults[0].evidence)).toEqual(expect.arrayContaining(["complaint", "round1", "round2", "members", "operatorPublicKeys", "requestSeed"]));
+      expect(checkDkgFaultEvidence(m.faults[0].evidence)).toMatchObject({ verdict: "proven", reason: "a round-2 share that fails its sender's commitment" });
+    }
     await settle(members, req, REQUEST_BLOCK + ATTEMPT_BLOCKS, honest);
     for (const m of honest) expect(m.store.dkgSessions.get(9n)).toMatchObject({ attempt: 1, included: [1, 2, 3] });
     expect(honest.map(state)).toEqual(["submitted", "result_signed", "result_signed"]);
@@ -186,7 +203,8 @@ describe("DkgRequestRun", () => {
     expect(others.map(state)).toEqual(Array(3).fill("round1_sent"));
     await settle(members, req, REQUEST_BLOCK + ATTEMPT_BLOCKS, others);
     for (const m of others) {
-      expect(m.faults.map((f) => [f.code, f.accused, f.attempt, (f.evidence as { missing: string }).missing])).toEqual([["DkgNoParticipation", 2, 0, "round1"]]);
+      expect(m.faults.map((f) => [f.code, f.accused, f.attempt, f.evidence.missing, f.evidence.cutoffBlock])).toEqual([["DkgNoParticipation", 2, 0, "round1", REQUEST_BLOCK + ATTEMPT_BLOCKS]]);
+      expect(checkDkgFaultEvidence(m.faults[0].evidence).verdict).toBe("unverifiable");
       expect(m.store.dkgSessions.get(9n)).toMatchObject({ state: "failed", error: "attempt 1 cannot succeed: included 1,3,4" });
     }
   });

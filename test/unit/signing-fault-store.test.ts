@@ -88,7 +88,7 @@ describe("signing faults in the fault store", () => {
     old.close();
     const s = Store.open(dir);
     try {
-      expect(s.schemaVersion).toBe(5);
+      expect(s.schemaVersion).toBe(6);
       expect(s.faults.get(id)).toMatchObject({ W: 1800, type: FaultType.LeaderIdleness, reason: "idle" });
       const next = s.faults.record({ walletPkh: "cd".repeat(20), W: 1800, type: FaultType.SigningNoShare, culprit, reason: "x", detectedBlock: 1900, evidence: {} });
       expect(next).toEqual({ inserted: true, id: id + 1 });

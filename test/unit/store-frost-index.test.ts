@@ -86,8 +86,8 @@ describe("migration 0002 on an existing database", () => {
     const s = Store.open(dir);
     try {
       // 0002 and every later migration applied.
-      expect(s.schemaVersion).toBe(5);
-      expect(s.meta.get("schema_version")).toBe("5");
+      expect(s.schemaVersion).toBe(6);
+      expect(s.meta.get("schema_version")).toBe("6");
       // The rebuildable index is gone, with its cursor; the rest is kept.
       expect([s.evDeposits.count(), s.evWallets.count(), s.depositStatus.get(h32(11))]).toEqual([0, 0, undefined]);
       expect(s.cursors.get(CURSOR.ethEvents)).toBeUndefined();

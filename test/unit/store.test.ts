@@ -48,8 +48,8 @@ describe.each([
   afterEach(() => store.close());
 
   it("meta: get/set/delete/json, schema_version mirrors user_version", () => {
-    expect(store.schemaVersion).toBe(5);
-    expect(store.meta.get(META_KEYS.schemaVersion)).toBe("5");
+    expect(store.schemaVersion).toBe(6);
+    expect(store.meta.get(META_KEYS.schemaVersion)).toBe("6");
     expect(store.meta.get(META_KEYS.createdAt)).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(store.meta.get("x")).toBeUndefined();
     store.meta.set("x", "1");
@@ -210,8 +210,25 @@ describe.each([
       expect(store.faults.list({ wallet: PKH_B }).map((f) => f.culprit)).toEqual([BOB]);
       expect(store.faults.list({ type: FaultType.LeaderMistake, sinceBlock: 1000 }).map((f) => f.W)).toEqual([1800]);
       expect(store.faults.list({ limit: 1 })).toHaveLength(1);
-      expect(store.faults.countByType()).toEqual({ 1: 0, 2: 2, 3: 0, 4: 0, 5: 1, 6: 0, 7: 0, 8: 0 });
+      expect(store.faults.countByType()).toEqual({ 1: 0, 2: 2, 3: 0, 4: 0, 5: 1, 6: 0, 7: 0, 8: 0, 9: 0, 10: 0, 11: 0 });
       expect(store.faults.get(12345)).toBeUndefined();
+    });
+
+    it("a DKG fault is keyed by (request, attempt, type, culprit), has no wallet or window, and is never listed under a wallet", () => {
+      const dkg = { requestId: "9", attempt: 0, reason: "r", evidence: { kind: "DkgInvalidProof" } };
+      const first = store.faults.record({ ...dkg, type: FaultType.DkgInvalidProof, culprit: ALICE, detectedBlock: 120 });
+      expect(first.inserted).toBe(true);
+      expect(store.faults.record({ ...dkg, type: FaultType.DkgInvalidProof, culprit: ALICE, detectedBlock: 130 })).toEqual({ inserted: false, id: first.id });
+      expect(store.faults.record({ ...dkg, attempt: 1, type: FaultType.DkgInvalidProof, culprit: ALICE, detectedBlock: 130 }).inserted).toBe(true);
+      expect(store.faults.record({ ...dkg, requestId: "10", type: FaultType.DkgInvalidProof, culprit: ALICE, detectedBlock: 130 }).inserted).toBe(true);
+      expect(store.faults.get(first.id)).toMatchObject({ walletPkh: null, W: null, requestId: "9", attempt: 0, type: FaultType.DkgInvalidProof, culprit: ALICE });
+      // A window fault beside it is its own row; the two kinds never take each other's key.
+      store.faults.record({ ...base, type: FaultType.LeaderMistake, culprit: ALICE, detectedBlock: 910 });
+      expect(store.faults.list({ wallet: PKH_A }).map((f) => f.type)).toEqual([FaultType.LeaderMistake]);
+      expect(store.faults.list({ type: FaultType.DkgInvalidProof })).toHaveLength(3);
+      expect(() => store.faults.record({ ...base, type: FaultType.DkgNoParticipation, culprit: BOB, detectedBlock: 1 })).toThrow(RangeError);
+      expect(() => store.faults.record({ ...dkg, type: FaultType.LeaderIdleness, culprit: BOB, detectedBlock: 1 })).toThrow(RangeError);
+      expect(store.faults.countByType()[FaultType.DkgInvalidProof]).toBe(3);
     });
   });
 

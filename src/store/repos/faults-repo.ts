@@ -1,13 +1,19 @@
-// Table `faults` (coordination.md §11.1): one row per (wallet, W, type, culprit).
-import { FaultType } from "../../protocol/constants.js";
-import { col, encodeFields, pkhFilter, windowKey, type RowSchema } from "../columns.js";
+// Table `faults` (coordination.md §11.1): one row per (wallet, W, type, culprit); a DKG fault
+// (threshold.md §5.3, types 9–11), which has no wallet or window yet, one per (request, attempt, type,
+// culprit) instead (migration 0006).
+import { DKG_FAULT_TYPES, FaultType } from "../../protocol/constants.js";
+import { col, encodeFields, pkhFilter, type RowSchema } from "../columns.js";
 import { Table } from "../table.js";
 import { limitOf, nowMs, type RepoContext } from "./repo-context.js";
 
 export interface FaultRow {
   readonly id: number;
-  readonly walletPkh: string;
-  readonly W: number;
+  /** Null for a DKG fault. */
+  readonly walletPkh: string | null;
+  readonly W: number | null;
+  /** A DKG fault's request (DkgRequested.requestId, decimal) and attempt; null for the others. */
+  readonly requestId: string | null;
+  readonly attempt: number | null;
   readonly type: FaultType;
   /** EIP-55 operator address. */
   readonly culprit: string;
@@ -19,11 +25,16 @@ export interface FaultRow {
   readonly createdAt: number;
 }
 
-export type FaultInput = Omit<FaultRow, "id" | "createdAt">;
+type FaultFacts = Omit<FaultRow, "id" | "createdAt" | "walletPkh" | "W" | "requestId" | "attempt">;
+/** A window fault (types 1–8) or a DKG fault (types 9–11). */
+export type FaultInput = FaultFacts & ({ walletPkh: string; W: number; requestId?: undefined; attempt?: undefined } | { requestId: string; attempt: number; walletPkh?: undefined; W?: undefined });
 
 const schema: RowSchema<FaultRow> = {
   id: col.int("id"),
-  ...windowKey,
+  walletPkh: col.nullable(col.pkh("wallet_pkh")),
+  W: col.nullable(col.int("coordination_block")),
+  requestId: col.nullable(col.text("request_id")),
+  attempt: col.nullable(col.int("attempt")),
   type: col.enumInt<FaultType>("type"),
   culprit: col.address("culprit"),
   reason: col.text("reason"),
@@ -39,16 +50,23 @@ export class FaultsRepo {
   }
 
   /**
-   * Records a fault. A second fault with the same (wallet, W, type, culprit) is not inserted and
-   * does not throw; the existing row's id is returned.
+   * Records a fault. A second fault with the same key — (wallet, W, type, culprit), or (request,
+   * attempt, type, culprit) for a DKG fault — is not inserted and does not throw; the existing row's id
+   * is returned.
    */
   record(f: FaultInput): { inserted: boolean; id: number } {
     if (f.type === FaultType.Unknown) throw new RangeError("fault type Unknown is never recorded");
+    const dkg = f.requestId !== undefined;
+    if (dkg !== DKG_FAULT_TYPES.has(f.type)) throw new RangeError(`fault type ${FaultType[f.type]} is keyed by ${dkg ? "wallet and window" : "request and attempt"}`);
     return this.ctx.transaction(() => {
-      const r = this.table.insert({ ...f, createdAt: nowMs() }, "ON CONFLICT (wallet_pkh, coordination_block, type, culprit) DO NOTHING");
+      // No conflict target: each kind of row has its own UNIQUE key (the other's columns are NULL).
+      const r = this.table.insert({ ...f, createdAt: nowMs() }, "ON CONFLICT DO NOTHING");
       if (r.changes === 1) return { inserted: true, id: r.rowid };
-      const key = encodeFields(schema, { walletPkh: f.walletPkh, W: f.W, type: f.type, culprit: f.culprit });
-      const existing = this.table.one("WHERE wallet_pkh = :wallet_pkh AND coordination_block = :coordination_block AND type = :type AND culprit = :culprit", key);
+      const key = encodeFields(schema, { walletPkh: f.walletPkh, W: f.W, requestId: f.requestId, attempt: f.attempt, type: f.type, culprit: f.culprit });
+      const where = dkg
+        ? "WHERE request_id = :request_id AND attempt = :attempt AND type = :type AND culprit = :culprit"
+        : "WHERE wallet_pkh = :wallet_pkh AND coordination_block = :coordination_block AND type = :type AND culprit = :culprit";
+      const existing = this.table.one(where, key);
       return { inserted: false, id: existing!.id };
     });
   }
@@ -66,7 +84,7 @@ export class FaultsRepo {
     return this.table.one("WHERE id = ?", id);
   }
 
-  /** Count per recordable type (1–8), zeros included. */
+  /** Count per recordable type (1–11), zeros included. */
   countByType(): Record<Exclude<FaultType, FaultType.Unknown>, number> {
     const out = {
       [FaultType.LeaderIdleness]: 0,
@@ -77,6 +95,9 @@ export class FaultsRepo {
       [FaultType.SigningInvalidShare]: 0,
       [FaultType.SigningCoordinatorEquivocation]: 0,
       [FaultType.SigningNoShare]: 0,
+      [FaultType.DkgInvalidProof]: 0,
+      [FaultType.DkgInvalidShare]: 0,
+      [FaultType.DkgNoParticipation]: 0,
     };
     const rows = this.ctx.db.prepare("SELECT type, count(*) AS n FROM faults GROUP BY type").all() as { type: number; n: number }[];
     for (const r of rows) out[r.type as keyof typeof out] = r.n;
