@@ -5,7 +5,6 @@
 // Each row ends with the wallet registered once (one DkgResultAccepted, the wallet Live), every member
 // — the restarted one too — holding a share of the same walletX, and no member having seen a second
 // version of any round (`conflicting` 0: the restarted member recomputes the same bytes).
-import { TypedEventEmitter } from "@libp2p/interface";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,27 +13,18 @@ import { Contract, JsonRpcProvider, Wallet, getAddress, getBytes, keccak256, toB
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deployArtifact, readArtifact } from "../../deploy/link-libraries.js";
 import { frostWalletRegistryInterface } from "../../src/chain/abi.js";
-import { EthIntentSender } from "../../src/chain/eth-intents.js";
-import { EthersChain } from "../../src/chain/ethers-chain.js";
-import { EventIndexer } from "../../src/chain/event-indexer.js";
 import { walletPkhFromPublicKey } from "../../src/coordination/seed.js";
-import { createLibp2pNode, type CoordinationLibp2p } from "../../src/network/libp2p.js";
-import { MemberTopics } from "../../src/network/member-topics.js";
-import type { NetworkEvents } from "../../src/network/network-events.js";
 import { WalletState } from "../../src/protocol/constants.js";
-import { Store } from "../../src/store/store.js";
-import { operatorKeyDirectory } from "../../src/threshold/dkg-operator-keys.js";
-import { DkgService, type DkgServiceFault } from "../../src/threshold/dkg-service.js";
+import type { DkgService, DkgServiceFault } from "../../src/threshold/dkg-service.js";
 import { concatBytes, fromHex, to0x } from "../../src/util/hex.js";
-import { silentLogger } from "../../src/util/logger.js";
 import { startHardhatNode, type HardhatNode } from "../fakes/hardhat-node.js";
 import { inspectStore, startTsx } from "../fixtures/crash-child.js";
 import type { DkgRunnerConfig } from "../fixtures/dkg-crash-runner.js";
+import { DKG_TEST_CHAIN_ID as CHAIN_ID, newDkgService, startDkgMemberParts, stopDkgMember, type DkgMemberParts } from "../fixtures/dkg-member.js";
 import { deployBridge, sendBridge } from "../fixtures/indexer-bridge.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const RUNNER = join(ROOT, "test/fixtures/dkg-crash-runner.ts");
-const CHAIN_ID = 31337n;
 const N = 5;
 /** The member run as a child process. */
 const VICTIM = 3;
@@ -43,15 +33,9 @@ const BLOCK_MS = 200;
 const ATTEMPT_BLOCKS = 100;
 const PASSWORD = "dkg-crash-test-password";
 
-interface Member {
+interface Member extends DkgMemberParts {
   index: number;
   wallet: Wallet;
-  store: Store;
-  libp2p: CoordinationLibp2p;
-  topics: MemberTopics;
-  chain: EthersChain;
-  indexer: EventIndexer;
-  unwatch: () => void;
   service: DkgService;
   faults: DkgServiceFault[];
 }
@@ -89,37 +73,14 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "wcoord-dkg-crash-"));
   const keys = Array.from({ length: N }, (_, i) => keccak256(toUtf8Bytes(`dkg-crash-operator-${i}`)));
   wallets = keys.map((k) => new Wallet(k, provider)).sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1));
+  const info = { rpcUrl: node.url, bridge: bridgeAddress, registry: registryAddress, deployBlock };
   for (const [i, wallet] of wallets.entries()) {
     await provider.send("hardhat_setBalance", [wallet.address, toBeHex(10n ** 20n)]);
     if (i + 1 === VICTIM) continue;
-    const key = getBytes(wallet.privateKey);
-    const store = Store.open(join(work, `member-${i + 1}`));
-    const libp2p = await createLibp2pNode({ operatorPrivateKey: key, listen: ["/ip4/127.0.0.1/tcp/0"], gossipHeartbeatMs: 200 });
-    const topics = new MemberTopics({ libp2p, logger: silentLogger, events: new TypedEventEmitter<NetworkEvents>() });
-    await topics.start();
-    const chain = new EthersChain({}, { rpcUrl: node.url, chainId: CHAIN_ID, callTimeoutMs: 5000, pollIntervalMs: 50 });
-    await chain.start();
-    const indexer = new EventIndexer({ chain, store }, { bridgeAddress, frostWalletRegistryAddress: registryAddress, deployBlock, lagBlocks: 0, retryBaseMs: 20 });
-    await indexer.start();
-    const intents = new EthIntentSender({ store, chain, wallet: new Wallet(wallet.privateKey) });
+    const parts = await startDkgMemberParts(wallet.privateKey, join(work, `member-${i + 1}`), info);
     const faults: DkgServiceFault[] = [];
-    const service = new DkgService(
-      { store, memberTopics: topics, chain, intents, logger: silentLogger },
-      {
-        chainId: CHAIN_ID,
-        registryAddress,
-        bridgeAddress,
-        operatorPrivateKey: key,
-        keystorePassword: PASSWORD,
-        dkgAttemptBlocks: ATTEMPT_BLOCKS,
-        operatorPublicKey: operatorKeyDirectory(new Map(), libp2p),
-        onFault: (f) => faults.push(f),
-        tickMs: 100,
-        republishMs: 1000,
-        scryptN: 2 ** 10,
-      },
-    );
-    members.push({ index: i + 1, wallet, store, libp2p, topics, chain, indexer, unwatch: intents.watch(), service, faults });
+    const service = newDkgService(parts, wallet.privateKey, info, { keystorePassword: PASSWORD, dkgAttemptBlocks: ATTEMPT_BLOCKS, onFault: (f) => faults.push(f) });
+    members.push({ index: i + 1, wallet, ...parts, service, faults });
   }
   for (const a of members) for (const b of members) if (a.index < b.index) await a.libp2p.dial(b.libp2p.getMultiaddrs()[0]);
   for (const m of members) await m.service.start();
@@ -128,15 +89,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   clearInterval(miner);
-  for (const m of members) {
-    await m.service.stop();
-    m.unwatch();
-    await m.indexer.stop();
-    await m.topics.stop();
-    await m.libp2p.stop();
-    await m.chain.stop();
-    m.store.close();
-  }
+  for (const m of members) await stopDkgMember(m, m.service);
   provider?.destroy();
   await node?.stop();
   if (work) rmSync(work, { recursive: true, force: true });

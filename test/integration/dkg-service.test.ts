@@ -7,32 +7,23 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { TypedEventEmitter } from "@libp2p/interface";
 import { schnorr, schnorr_FROST, secp256k1 } from "@noble/curves/secp256k1.js";
 import { Contract, JsonRpcProvider, Wallet, getAddress, getBytes, keccak256, toBeHex, toUtf8Bytes, type JsonRpcSigner } from "ethers";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deployArtifact, readArtifact } from "../../deploy/link-libraries.js";
 import { frostWalletRegistryInterface } from "../../src/chain/abi.js";
-import { EthIntentSender } from "../../src/chain/eth-intents.js";
-import { EthersChain } from "../../src/chain/ethers-chain.js";
-import { EventIndexer } from "../../src/chain/event-indexer.js";
-import { createLibp2pNode, type CoordinationLibp2p } from "../../src/network/libp2p.js";
-import { MemberTopics } from "../../src/network/member-topics.js";
-import type { NetworkEvents } from "../../src/network/network-events.js";
 import { WalletState } from "../../src/protocol/constants.js";
-import { Store } from "../../src/store/store.js";
 import { DkgAttempt } from "../../src/threshold/dkg/dkg-attempt.js";
 import { encodeRound1, encodeRound2 } from "../../src/threshold/dkg/dkg-messages.js";
 import { openKeyShare } from "../../src/threshold/dkg/key-share-store.js";
 import { decodeTranscript } from "../../src/threshold/dkg/transcript.js";
-import { operatorKeyDirectory } from "../../src/threshold/dkg-operator-keys.js";
-import { DkgService, type DkgServiceFault, type DkgStoredShare } from "../../src/threshold/dkg-service.js";
+import type { DkgService, DkgServiceFault, DkgStoredShare } from "../../src/threshold/dkg-service.js";
 import { frostSignDigest } from "../../src/threshold/frost-rounds.js";
 import { walletPkhFromPublicKey } from "../../src/coordination/seed.js";
 import { concatBytes, fromHex, to0x, toHex } from "../../src/util/hex.js";
-import { silentLogger } from "../../src/util/logger.js";
 import { startHardhatNode, type HardhatNode } from "../fakes/hardhat-node.js";
+import { newDkgService, startDkgMemberParts, stopDkgMember, type DkgChainInfo, type DkgMemberParts } from "../fixtures/dkg-member.js";
 import { deployBridge, sendBridge } from "../fixtures/indexer-bridge.js";
 
 const CHAIN_ID = 31337n;
@@ -44,19 +35,12 @@ const PASSWORD = "dkg-service-test-password";
 const FROST_SCHEME = 1;
 const ORDER = ["requested", "round1_sent", "round2_sent", "share_stored", "result_signed", "submitted", "registered"];
 
-interface Member {
+interface Member extends DkgMemberParts {
   index: number;
   wallet: Wallet;
   key: Uint8Array;
   publicKey: Uint8Array;
   dir: string;
-  store: Store;
-  libp2p: CoordinationLibp2p;
-  topics: MemberTopics;
-  chain: EthersChain;
-  indexer: EventIndexer;
-  intents: EthIntentSender;
-  unwatch: () => void;
   service: DkgService;
   faults: DkgServiceFault[];
   /** What the hooks reported: the requests joined and the shares stored (the node's signer takes these). */
@@ -73,6 +57,7 @@ let registryAddress: string;
 let deployBlock: number;
 let gov: JsonRpcSigner;
 let miner: NodeJS.Timeout;
+let chainInfo: DkgChainInfo;
 const members: Member[] = [];
 
 async function waitUntil(what: string, cond: () => boolean, timeoutMs = 30_000, pollMs = 50): Promise<void> {
@@ -89,24 +74,19 @@ async function openShare(m: Member, requestId: bigint) {
 }
 
 function newService(m: Member): DkgService {
-  return new DkgService(
-    { store: m.store, memberTopics: m.topics, chain: m.chain, intents: m.intents, logger: process.env.DKG_DEBUG ? pino({ level: process.env.DKG_DEBUG, base: { m: m.index } }) : silentLogger },
+  const logger = process.env.DKG_DEBUG ? pino({ level: process.env.DKG_DEBUG, base: { m: m.index } }) : undefined;
+  return newDkgService(
+    m,
+    to0x(m.key),
+    chainInfo,
     {
-      chainId: CHAIN_ID,
-      registryAddress,
-      bridgeAddress,
-      operatorPrivateKey: m.key,
       keystorePassword: PASSWORD,
       dkgAttemptBlocks: ATTEMPT_BLOCKS,
-      // Learnt from the connected peers' identities (the directory is empty): the mesh is full.
-      operatorPublicKey: operatorKeyDirectory(new Map(), m.libp2p),
       onFault: (f) => m.faults.push(f),
       onRequestJoined: (r) => m.joined.push(r.requestId),
       onShareStored: (st) => m.stored.push(st),
-      tickMs: 100,
-      republishMs: 1000,
-      scryptN: 2 ** 10,
     },
+    logger,
   );
 }
 
@@ -135,6 +115,7 @@ beforeAll(async () => {
   registry = reg.contract;
   registryAddress = getAddress(reg.address);
   await sendBridge(bridge, gov, "setFrostWalletRegistry", registryAddress);
+  chainInfo = { rpcUrl: node.url, bridge: bridgeAddress, registry: registryAddress, deployBlock };
 
   const keys = Array.from({ length: N }, (_, i) => getBytes(keccak256(toUtf8Bytes(`dkg-service-operator-${i}`))));
   const wallets = keys.map((k) => new Wallet(to0x(k), provider)).sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1));
@@ -143,16 +124,8 @@ beforeAll(async () => {
     const key = getBytes(wallet.privateKey);
     const publicKey = secp256k1.getPublicKey(key, true);
     const dir = mkdtempSync(join(tmpdir(), "wcoord-dkgsvc-"));
-    const store = Store.open(dir);
-    const libp2p = await createLibp2pNode({ operatorPrivateKey: key, listen: ["/ip4/127.0.0.1/tcp/0"], gossipHeartbeatMs: 200 });
-    const topics = new MemberTopics({ libp2p, logger: silentLogger, events: new TypedEventEmitter<NetworkEvents>() });
-    await topics.start();
-    const chain = new EthersChain({}, { rpcUrl: node.url, chainId: CHAIN_ID, callTimeoutMs: 5000, pollIntervalMs: 50 });
-    await chain.start();
-    const indexer = new EventIndexer({ chain, store }, { bridgeAddress, frostWalletRegistryAddress: registryAddress, deployBlock, lagBlocks: 0, retryBaseMs: 20 });
-    await indexer.start();
-    const intents = new EthIntentSender({ store, chain, wallet: new Wallet(wallet.privateKey) });
-    const m = { index: i + 1, wallet, key, publicKey, dir, store, libp2p, topics, chain, indexer, intents, unwatch: intents.watch(), faults: [], joined: [], stored: [] } as unknown as Member;
+    const parts = await startDkgMemberParts(wallet.privateKey, dir, chainInfo);
+    const m = { index: i + 1, wallet, key, publicKey, dir, ...parts, faults: [], joined: [], stored: [] } as unknown as Member;
     m.service = newService(m);
     members.push(m);
   }
@@ -164,13 +137,7 @@ beforeAll(async () => {
 afterAll(async () => {
   clearInterval(miner);
   for (const m of members) {
-    await m.service.stop();
-    m.unwatch();
-    await m.indexer.stop();
-    await m.topics.stop();
-    await m.libp2p.stop();
-    await m.chain.stop();
-    m.store.close();
+    await stopDkgMember(m, m.service);
     rmSync(m.dir, { recursive: true, force: true });
   }
   provider?.destroy();
