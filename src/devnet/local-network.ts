@@ -123,7 +123,8 @@ export class LocalNetwork {
       const { deployWalletCoordinator } = await import("../../deploy/deploy-lib.js");
       const { registerDevWallets } = await import("../../deploy/dev-bootstrap.js");
       const { registerDevFrostWallets, requestDevFrostWallets } = await import("../../deploy/dev-frost-wallets.js");
-      const conn = await hre.network.create("localhost");
+      // The URL overrides the config (read once per process), so a process can start several devnets.
+      const conn = await hre.network.create({ network: "localhost", override: { url: chain.url } });
       const deployment = await deployWalletCoordinator(conn, { deploymentId });
       const operators = Array.from({ length: opts.nodes }, (_, i) => new Wallet(devnetOperatorKey(opts.seed, i)));
       const [governance] = await conn.ethers.getSigners();
