@@ -1,6 +1,7 @@
 // Fake Electrum server over a FakeBitcoinChain (reliability.md §7.4): line-delimited JSON-RPC on
-// 127.0.0.1 with exactly the methods the node uses (SPV proofs included). Broadcast errors carry bitcoind's exact texts.
-// While the chain is unreachable, every connection is dropped (a transport failure for the client).
+// 127.0.0.1 with exactly the methods the node uses, SPV proofs' included (merkle hashes in Electrum's
+// display byte order). Broadcast errors carry bitcoind's exact texts. While the chain is
+// unreachable, every connection is dropped (a transport failure for the client).
 //
 // Usage:
 //   const server = await startElectrumServer(chain);           // or { port } for a fixed port

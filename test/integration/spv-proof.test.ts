@@ -2,8 +2,10 @@
 // height, merkle root, regtest proof of work), the fake Electrum server answers the proof methods
 // over TCP, buildSpvProof assembles tbtc-v2's Info + Proof, and checkSpvProof refuses each broken
 // proof with BitcoinTx.validateProof's revert string. Public vectors: tbtc-v2's and summa's.
+import { createServer, type Socket } from "node:net";
 import { Block, script as bscript, Transaction } from "bitcoinjs-lib";
 import { afterEach, describe, expect, it } from "vitest";
+import { BitcoinUnavailableError } from "../../src/bitcoin/bitcoin-chain.js";
 import { ElectrumBitcoinChain } from "../../src/bitcoin/electrum-client.js";
 import { checkSpvProof, type ProofDifficulty } from "../../src/bitcoin/spv-check.js";
 import { validateHeaderChain } from "../../src/bitcoin/spv-headers.js";
@@ -144,6 +146,49 @@ describe("buildSpvProof over Electrum + checkSpvProof", () => {
     chain.mine(3);
     const p = await buildSpvProof(chain, txid, 6);
     expect(checkSpvProof(p.info, p.proof, REGTEST).ok).toBe(true);
+  });
+});
+
+describe("ElectrumBitcoinChain proof methods against a server of its own", () => {
+  /** A line server: `server.version`, `blockchain.block.headers` at most 2 per answer from `chain`, `get_merkle` malformed. */
+  async function stingyServer(chain: FakeBitcoinChain): Promise<{ url: string; asked: number[][] }> {
+    const asked: number[][] = [];
+    const sockets = new Set<Socket>();
+    const server = createServer((s) => {
+      sockets.add(s);
+      s.on("error", () => {});
+      let buf = "";
+      s.on("data", async (d) => {
+        buf += d.toString();
+        let nl: number;
+        while ((nl = buf.indexOf("\n")) >= 0) {
+          const req = JSON.parse(buf.slice(0, nl)) as { id: number; method: string; params: number[] };
+          buf = buf.slice(nl + 1);
+          let result: unknown = ["x", "1.4"];
+          if (req.method === "blockchain.block.headers") {
+            asked.push(req.params);
+            const raw = await chain.blockHeaders(req.params[0]!, Math.min(2, req.params[1]!));
+            result = { count: raw.length / 80, hex: toHex(raw), max: 2 };
+          }
+          if (req.method === "blockchain.transaction.get_merkle") result = { block_height: 1, merkle: ["zz"], pos: 0 };
+          s.write(JSON.stringify({ jsonrpc: "2.0", id: req.id, result }) + "\n");
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    cleanups.push(() => new Promise<void>((r) => (sockets.forEach((s) => s.destroy()), server.close(() => r()))));
+    return { url: `tcp://127.0.0.1:${(server.address() as { port: number }).port}`, asked };
+  }
+
+  it("asks again while the server stops at its max, stops at the tip, and treats a malformed merkle as a failing server", async () => {
+    const chain = new FakeBitcoinChain({ startHeight: 10 });
+    const { url, asked } = await stingyServer(chain);
+    const btc = new ElectrumBitcoinChain({}, { urls: [url], callTimeoutMs: 2_000 });
+    cleanups.push(() => btc.stop());
+    expect(await btc.blockHeaders(3, 5)).toEqual(await chain.blockHeaders(3, 5));
+    expect(asked).toEqual([[3, 5], [5, 3], [7, 1]]);
+    expect(await btc.blockHeaders(9, 6)).toHaveLength(2 * 80);
+    await expect(btc.transactionMerkle("00".repeat(32), 1)).rejects.toThrow(BitcoinUnavailableError);
   });
 });
 
