@@ -3,6 +3,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { fromHex, toHex } from "../util/hex.js";
 import type { BtcHeader, HistoryItem, Utxo } from "./bitcoin-chain.js";
+import type { TxMerkle } from "./spv-source.js";
 
 /** A line or answer that does not follow the protocol: the server is treated as failing. */
 export class MalformedAnswerError extends Error {
@@ -70,4 +71,34 @@ export function parseUnspent(r: unknown): Utxo[] {
     if (vout < 0 || value < 0) throw new Error("negative output index or value");
     return { txid: parseTxid(e?.tx_hash), vout, value: BigInt(value), height: parseHeight(e?.height) };
   });
+}
+
+/** Electrum's merkle hashes: display-order hex → internal-order bytes. */
+function parseMerkleList(r: unknown): Uint8Array[] {
+  if (!Array.isArray(r)) throw new Error("expected a merkle array");
+  return r.map((h) => fromHex(parseTxid(h)).reverse());
+}
+
+export function parseTxMerkle(r: unknown): TxMerkle {
+  if (typeof r !== "object" || r === null) throw new Error("expected {block_height, merkle, pos}");
+  const { block_height, merkle, pos } = r as { block_height?: unknown; merkle?: unknown; pos?: unknown };
+  const p = parseHeight(pos);
+  if (p < 0) throw new Error("negative position");
+  return { blockHeight: parseHeight(block_height), pos: p, merkle: parseMerkleList(merkle) };
+}
+
+export function parseIdFromPos(r: unknown): { txid: string; merkle: Uint8Array[] } {
+  if (typeof r !== "object" || r === null) throw new Error("expected {tx_hash, merkle}");
+  const { tx_hash, merkle } = r as { tx_hash?: unknown; merkle?: unknown };
+  return { txid: parseTxid(tx_hash), merkle: parseMerkleList(merkle) };
+}
+
+/** `blockchain.block.headers`: the concatenated headers and the server's per-request maximum. */
+export function parseHeaders(r: unknown): { raw: Uint8Array; count: number; max: number } {
+  if (typeof r !== "object" || r === null) throw new Error("expected {count, hex, max}");
+  const { count, hex, max } = r as { count?: unknown; hex?: unknown; max?: unknown };
+  const raw = fromHex(parseHexString(hex));
+  const n = parseHeight(count);
+  if (raw.length !== n * 80) throw new Error(`${raw.length} bytes for ${n} headers`);
+  return { raw, count: n, max: parseHeight(max) };
 }

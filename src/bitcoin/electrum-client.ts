@@ -10,7 +10,7 @@
 import type { AbortOptions } from "../util/lifecycle.js";
 import { silentLogger, type Logger } from "../util/logger.js";
 import type { Metrics } from "../metrics/metrics.js";
-import { fromHex, toHex } from "../util/hex.js";
+import { concatBytes, fromHex, toHex } from "../util/hex.js";
 import { backoffMs, sleep } from "../util/sleep.js";
 import { BitcoinServerError, BitcoinUnavailableError, FeeEstimateUnavailableError } from "./bitcoin-chain.js";
 import type { BitcoinChain, BroadcastOutcome, BtcHeader, BtcTip, HistoryItem, Utxo } from "./bitcoin-chain.js";
@@ -18,15 +18,19 @@ import { classifyBroadcastError } from "./broadcast-outcome.js";
 import {
   parseHeader,
   parseHeaderNotification,
+  parseHeaders,
   parseHexString,
   parseHistory,
+  parseIdFromPos,
   parseNumber,
   parseTxid,
+  parseTxMerkle,
   parseUnspent,
   parseVerboseConfirmations,
 } from "./electrum-answers.js";
 import { ElectrumServers, type ElectrumServersInit } from "./electrum-servers.js";
 import { feeRateFromEstimate } from "./fees.js";
+import type { SpvSource, TxMerkle } from "./spv-source.js";
 import { TipListeners } from "./tip-listeners.js";
 
 /** Re-subscribing now and then keeps the session from idling out and catches a missed notification. */
@@ -42,7 +46,7 @@ export interface ElectrumComponents {
 /** `urls`, `callTimeoutMs` (default 15 000) and `unhealthyForMs` (default 60 000): see ElectrumServersInit. */
 export type ElectrumInit = ElectrumServersInit;
 
-export class ElectrumBitcoinChain implements BitcoinChain {
+export class ElectrumBitcoinChain implements BitcoinChain, SpvSource {
   private readonly servers: ElectrumServers;
   private readonly log: Logger;
   private readonly listeners: TipListeners;
@@ -138,6 +142,29 @@ export class ElectrumBitcoinChain implements BitcoinChain {
       if (err instanceof BitcoinUnavailableError) return { kind: "unknown", message: err.message };
       throw err; // the caller's abort
     }
+  }
+
+  // ---- SpvSource ----
+
+  transactionMerkle(txid: string, height: number, o?: AbortOptions): Promise<TxMerkle> {
+    return this.call("blockchain.transaction.get_merkle", [txid, height], parseTxMerkle, o);
+  }
+
+  txIdFromPos(height: number, pos: number, o?: AbortOptions): Promise<{ txid: string; merkle: Uint8Array[] }> {
+    return this.call("blockchain.transaction.id_from_pos", [height, pos, true], parseIdFromPos, o);
+  }
+
+  /** Asks again while the server stops at its `max` per request; fewer headers only at the tip. */
+  async blockHeaders(start: number, count: number, o?: AbortOptions): Promise<Uint8Array> {
+    const parts: Uint8Array[] = [];
+    let got = 0;
+    while (got < count) {
+      const r = await this.call("blockchain.block.headers", [start + got, count - got], parseHeaders, o);
+      parts.push(r.raw);
+      got += r.count;
+      if (r.count === 0 || r.count < Math.min(count - got + r.count, r.max)) break;
+    }
+    return concatBytes(...parts).slice(0, count * 80);
   }
 
   private async call<T>(method: string, params: unknown[], parse: (r: unknown) => T, o?: AbortOptions): Promise<T> {

@@ -1,6 +1,7 @@
 // Fake Electrum server over a FakeBitcoinChain (reliability.md §7.4): line-delimited JSON-RPC on
-// 127.0.0.1 with exactly the methods the node uses. Broadcast errors carry bitcoind's exact texts.
-// While the chain is unreachable, every connection is dropped (a transport failure for the client).
+// 127.0.0.1 with exactly the methods the node uses, SPV proofs' included (merkle hashes in Electrum's
+// display byte order). Broadcast errors carry bitcoind's exact texts. While the chain is
+// unreachable, every connection is dropped (a transport failure for the client).
 //
 // Usage:
 //   const server = await startElectrumServer(chain);           // or { port } for a fixed port
@@ -9,7 +10,7 @@
 import { createServer, type Socket } from "node:net";
 import { BitcoinServerError, BitcoinUnavailableError } from "../bitcoin/bitcoin-chain.js";
 import { fromHex, toHex } from "../util/hex.js";
-import type { FakeBitcoinChain } from "./fake-bitcoin-chain.js";
+import { MAX_HEADERS_PER_REQUEST, type FakeBitcoinChain } from "./fake-bitcoin-chain.js";
 
 export interface ElectrumServerHandle {
   readonly url: string;
@@ -55,6 +56,18 @@ export async function startElectrumServer(chain: FakeBitcoinChain, opts: { port?
       }
       case "blockchain.block.header":
         return toHex(chain.rawHeader(intParam(params[0])));
+      case "blockchain.block.headers": {
+        const raw = await chain.blockHeaders(intParam(params[0]), intParam(params[1]));
+        return { count: raw.length / 80, hex: toHex(raw), max: MAX_HEADERS_PER_REQUEST };
+      }
+      case "blockchain.transaction.get_merkle": {
+        const m = await chain.transactionMerkle(hexParam(params[0], 64), intParam(params[1]));
+        return { block_height: m.blockHeight, merkle: m.merkle.map(displayHex), pos: m.pos };
+      }
+      case "blockchain.transaction.id_from_pos": {
+        const r = await chain.txIdFromPos(intParam(params[0]), intParam(params[1]));
+        return params[2] === true ? { tx_hash: r.txid, merkle: r.merkle.map(displayHex) } : r.txid;
+      }
       case "blockchain.estimatefee":
         return chain.estimateFeeBtcPerKb();
       case "blockchain.transaction.get": {
@@ -154,8 +167,13 @@ export async function startElectrumServer(chain: FakeBitcoinChain, opts: { port?
   };
 }
 
+/** Electrum sends merkle hashes in display (reversed) byte order, as txids. */
+function displayHex(internal: Uint8Array): string {
+  return toHex(Uint8Array.from(internal).reverse());
+}
+
 function intParam(v: unknown): number {
-  if (typeof v !== "number" || !Number.isInteger(v)) throw new RpcError(BAD_REQUEST, `invalid height: ${JSON.stringify(v)}`);
+  if (typeof v !== "number" || !Number.isInteger(v)) throw new RpcError(BAD_REQUEST, `invalid integer parameter: ${JSON.stringify(v)}`);
   return v;
 }
 

@@ -13,7 +13,8 @@
 // spend, Σout ≤ Σin, the ECDSA signature of every P2WPKH, P2PKH, P2WSH and P2SH input (the
 // deposit scripts are spent through their wallet branch) and the BIP-340 key-path signature of every
 // P2TR input (fake-tx-check.ts). The input of a `fund` transaction is a
-// fake outpoint that is never checked. Every tip change (mine, forkAt, disconnectTip) is reported to
+// fake outpoint that is never checked. Blocks are real (fake-block.ts: coinbase, merkle root,
+// regtest proof of work), so SPV proofs can be built from them (SpvSource). Every tip change (mine, forkAt, disconnectTip) is reported to
 // the onTip listeners, one header per connected block. Listeners are silent while unreachable and
 // hear the current tip when it becomes reachable again.
 import { Transaction } from "bitcoinjs-lib";
@@ -33,8 +34,10 @@ import { classifyBroadcastError } from "../bitcoin/broadcast-outcome.js";
 import { feeRateFromEstimate } from "../bitcoin/fees.js";
 import { electrumScriptHash } from "../bitcoin/scripts.js";
 import { TipListeners } from "../bitcoin/tip-listeners.js";
+import type { SpvSource, TxMerkle } from "../bitcoin/spv-source.js";
 import { hash256, txidFromHash } from "../bitcoin/tx.js";
-import { headerOf, nextBlock, type FakeBlock } from "./fake-block.js";
+import { concatBytes } from "../util/hex.js";
+import { branchOf, headerOf, nextBlock, type FakeBlock } from "./fake-block.js";
 import { verifyInput } from "./fake-tx-check.js";
 
 export interface FakeBitcoinChainOptions {
@@ -48,7 +51,7 @@ interface KnownTx {
   readonly txid: string;
   readonly raw: Uint8Array;
   readonly tx: Transaction;
-  /** Created by `fund`: its input is a fake outpoint. */
+  /** Created by `fund` (its input is a fake outpoint) or a block's coinbase: inputs never checked. */
   readonly funding: boolean;
   /** Electrum script hashes of its outputs and of the outputs it spends (history membership). */
   readonly scriptHashes: ReadonlySet<string>;
@@ -56,7 +59,10 @@ interface KnownTx {
 
 export type AcceptResult = { readonly txid: string } | { readonly error: string };
 
-export class FakeBitcoinChain implements BitcoinChain {
+/** Electrum's `blockchain.block.headers` limit per request. */
+export const MAX_HEADERS_PER_REQUEST = 2016;
+
+export class FakeBitcoinChain implements BitcoinChain, SpvSource {
   private readonly blocks: FakeBlock[] = [];
   private mempool: string[] = [];
   /** Every transaction ever seen; membership of the chain or mempool is tracked separately. */
@@ -68,7 +74,7 @@ export class FakeBitcoinChain implements BitcoinChain {
   private readonly injected: { message: string; remaining: number }[] = [];
   private feeRate: number;
   private unreachable = false;
-  /** Makes every header unique, so a fork's blocks never share a hash with the old ones. */
+  /** Makes every coinbase (so every header) unique, so a fork's blocks never share a hash with the old ones. */
   private nonce = 0;
   private lastEmitted: string | null = null;
 
@@ -145,6 +151,34 @@ export class FakeBitcoinChain implements BitcoinChain {
   async broadcast(raw: Uint8Array, o?: AbortOptions): Promise<BroadcastOutcome> {
     o?.signal?.throwIfAborted();
     return this.submit(raw);
+  }
+
+  // ---- SpvSource ----
+
+  async transactionMerkle(txid: string, height: number, o?: AbortOptions): Promise<TxMerkle> {
+    this.enter(o);
+    const block = this.blockAt(height, "blockchain.transaction.get_merkle");
+    const pos = [block.coinbase.txid, ...block.txids].indexOf(txid);
+    if (pos < 0) throw new BitcoinServerError(`tx ${txid} not in block ${block.hash} at height ${height}`, "blockchain.transaction.get_merkle", 1);
+    return { blockHeight: height, pos, merkle: branchOf(block, pos).merkle };
+  }
+
+  async txIdFromPos(height: number, pos: number, o?: AbortOptions): Promise<{ txid: string; merkle: Uint8Array[] }> {
+    this.enter(o);
+    const block = this.blockAt(height, "blockchain.transaction.id_from_pos");
+    if (!Number.isInteger(pos) || pos < 0 || pos > block.txids.length) {
+      throw new BitcoinServerError(`no tx at position ${pos} in block at height ${height}`, "blockchain.transaction.id_from_pos", 1);
+    }
+    return branchOf(block, pos);
+  }
+
+  async blockHeaders(start: number, count: number, o?: AbortOptions): Promise<Uint8Array> {
+    this.enter(o);
+    if (!Number.isInteger(start) || start < 0 || !Number.isInteger(count) || count < 0) {
+      throw new BitcoinServerError(`bad header range ${start}+${count}`, "blockchain.block.headers", 1);
+    }
+    const n = Math.min(count, MAX_HEADERS_PER_REQUEST);
+    return concatBytes(...this.blocks.slice(start, start + n).map((b) => b.header));
   }
 
   // ---- test controls ----
@@ -327,15 +361,18 @@ export class FakeBitcoinChain implements BitcoinChain {
     return this.blocks[this.blocks.length - 1];
   }
 
-  private blockAt(height: number): FakeBlock {
+  private blockAt(height: number, method = "blockchain.block.header"): FakeBlock {
     const b = Number.isInteger(height) ? this.blocks[height] : undefined;
-    if (!b) throw new BitcoinServerError(`height ${height} out of range`, "blockchain.block.header", 1);
+    if (!b) throw new BitcoinServerError(`height ${height} out of range`, method, 1);
     return b;
   }
 
   private connectBlock(txids: string[]): FakeBlock {
-    const txHashes = txids.map((id) => this.txs.get(id)!.tx.getHash());
-    const block = nextBlock(this.blocks[this.blocks.length - 1], txids, txHashes, this.nonce++);
+    const txs = txids.map((txid) => ({ txid, tx: this.txs.get(txid)!.tx }));
+    const block = nextBlock(this.blocks[this.blocks.length - 1], txs, this.nonce++);
+    const cb = block.coinbase;
+    // Known like any transaction (Electrum serves it), but never in the mempool or a history.
+    this.txs.set(cb.txid, { txid: cb.txid, raw: cb.raw, tx: cb.tx, funding: true, scriptHashes: new Set() });
     this.blocks.push(block);
     this.reindex();
     return block;
@@ -371,7 +408,7 @@ export class FakeBitcoinChain implements BitcoinChain {
   /** Recomputes the confirmation heights and the spent set (small chains: clarity over speed). */
   private reindex(): void {
     this.confirmedAt.clear();
-    for (const b of this.blocks) for (const id of b.txids) this.confirmedAt.set(id, b.height);
+    for (const b of this.blocks) for (const id of [b.coinbase.txid, ...b.txids]) this.confirmedAt.set(id, b.height);
     const spent = new Map<string, string>();
     for (const id of this.liveTxids()) {
       const t = this.txs.get(id)!;
