@@ -10,7 +10,8 @@
 import { createServer, type Socket } from "node:net";
 import { BitcoinServerError, BitcoinUnavailableError } from "../bitcoin/bitcoin-chain.js";
 import { fromHex, toHex } from "../util/hex.js";
-import { MAX_HEADERS_PER_REQUEST, type FakeBitcoinChain } from "./fake-bitcoin-chain.js";
+import type { FakeBitcoinChain } from "./fake-bitcoin-chain.js";
+import { MAX_HEADERS_PER_REQUEST } from "./fake-spv.js";
 
 export interface ElectrumServerHandle {
   readonly url: string;

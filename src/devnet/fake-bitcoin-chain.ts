@@ -1,22 +1,16 @@
 // In-memory Bitcoin chain for the devnet and the tests (reliability.md §7.4). It implements
-// BitcoinChain directly and also backs the fake Electrum server (electrum-server.ts).
-//
-// Usage:
+// BitcoinChain and SpvSource directly and backs the fake Electrum server (electrum-server.ts).
 //   const btc = new FakeBitcoinChain();                 // tip at height 100, 0.0001 BTC/kB
 //   const { txid, raw } = btc.fund(script, 50_000n);    // mempool tx paying `script` from a fake outpoint
-//   btc.mine();                                         // the mempool goes into the next block
-//   btc.submit(signedRaw);                              // = broadcast, synchronous, classified outcome
+//   btc.mine(); btc.submit(signedRaw);                  // the mempool into a block; broadcast (classified)
 //   btc.forkAt(h); btc.disconnectTip();                 // reorgs: dropped txs go back to the mempool
 //   btc.setUnreachable(true); btc.injectBroadcastError("min relay fee not met", 2); btc.setFeeRate(-1);
-//
-// Acceptance checks what the node can get wrong: inputs exist and are unspent, no mempool double
-// spend, Σout ≤ Σin, the ECDSA signature of every P2WPKH, P2PKH, P2WSH and P2SH input (the
-// deposit scripts are spent through their wallet branch) and the BIP-340 key-path signature of every
-// P2TR input (fake-tx-check.ts). The input of a `fund` transaction is a
-// fake outpoint that is never checked. Blocks are real (fake-block.ts: coinbase, merkle root,
-// regtest proof of work), so SPV proofs can be built from them (SpvSource). Every tip change (mine, forkAt, disconnectTip) is reported to
-// the onTip listeners, one header per connected block. Listeners are silent while unreachable and
-// hear the current tip when it becomes reachable again.
+// Acceptance checks what the node can get wrong: inputs exist and are unspent, no mempool double spend,
+// Σout ≤ Σin, the ECDSA signature of every P2WPKH, P2PKH, P2WSH and P2SH input and the BIP-340 key-path
+// signature of every P2TR input (fake-tx-check.ts); a `fund` transaction's input is never checked.
+// Blocks are real (fake-block.ts: coinbase, merkle root, regtest proof of work), so SPV proofs can be
+// built from them (fake-spv.ts). Every tip change is reported to the onTip listeners, one header per
+// connected block; they are silent while unreachable and hear the current tip once reachable again.
 import { Transaction } from "bitcoinjs-lib";
 import type { AbortOptions } from "../util/lifecycle.js";
 import {
@@ -36,8 +30,8 @@ import { electrumScriptHash } from "../bitcoin/scripts.js";
 import { TipListeners } from "../bitcoin/tip-listeners.js";
 import type { SpvSource, TxMerkle } from "../bitcoin/spv-source.js";
 import { hash256, txidFromHash } from "../bitcoin/tx.js";
-import { concatBytes } from "../util/hex.js";
-import { branchOf, headerOf, nextBlock, type FakeBlock } from "./fake-block.js";
+import { headerOf, nextBlock, type FakeBlock } from "./fake-block.js";
+import { headersAnswer, merkleAnswer, positionAnswer } from "./fake-spv.js";
 import { verifyInput } from "./fake-tx-check.js";
 
 export interface FakeBitcoinChainOptions {
@@ -58,9 +52,6 @@ interface KnownTx {
 }
 
 export type AcceptResult = { readonly txid: string } | { readonly error: string };
-
-/** Electrum's `blockchain.block.headers` limit per request. */
-export const MAX_HEADERS_PER_REQUEST = 2016;
 
 export class FakeBitcoinChain implements BitcoinChain, SpvSource {
   private readonly blocks: FakeBlock[] = [];
@@ -157,28 +148,17 @@ export class FakeBitcoinChain implements BitcoinChain, SpvSource {
 
   async transactionMerkle(txid: string, height: number, o?: AbortOptions): Promise<TxMerkle> {
     this.enter(o);
-    const block = this.blockAt(height, "blockchain.transaction.get_merkle");
-    const pos = [block.coinbase.txid, ...block.txids].indexOf(txid);
-    if (pos < 0) throw new BitcoinServerError(`tx ${txid} not in block ${block.hash} at height ${height}`, "blockchain.transaction.get_merkle", 1);
-    return { blockHeight: height, pos, merkle: branchOf(block, pos).merkle };
+    return merkleAnswer(this.blockAt(height, "blockchain.transaction.get_merkle"), txid);
   }
 
   async txIdFromPos(height: number, pos: number, o?: AbortOptions): Promise<{ txid: string; merkle: Uint8Array[] }> {
     this.enter(o);
-    const block = this.blockAt(height, "blockchain.transaction.id_from_pos");
-    if (!Number.isInteger(pos) || pos < 0 || pos > block.txids.length) {
-      throw new BitcoinServerError(`no tx at position ${pos} in block at height ${height}`, "blockchain.transaction.id_from_pos", 1);
-    }
-    return branchOf(block, pos);
+    return positionAnswer(this.blockAt(height, "blockchain.transaction.id_from_pos"), pos);
   }
 
   async blockHeaders(start: number, count: number, o?: AbortOptions): Promise<Uint8Array> {
     this.enter(o);
-    if (!Number.isInteger(start) || start < 0 || !Number.isInteger(count) || count < 0) {
-      throw new BitcoinServerError(`bad header range ${start}+${count}`, "blockchain.block.headers", 1);
-    }
-    const n = Math.min(count, MAX_HEADERS_PER_REQUEST);
-    return concatBytes(...this.blocks.slice(start, start + n).map((b) => b.header));
+    return headersAnswer(this.blocks, start, count);
   }
 
   // ---- test controls ----
