@@ -165,7 +165,9 @@ describe("MemberTopics validator", () => {
     expect((await h.publish(new Uint8Array(11))).ok).toBe(false);
     expect(fake.published.map(([t, d]) => [t, d.length])).toEqual([[topic, 10]]);
     const v = fake.topicValidators.get(topic)!;
-    expect(v(peerOf(bob), { type: "signed", from: peerOf(bob), data: Uint8Array.of(1), topic } as Message)).toBe(TopicValidatorResult.Accept);
+    // A signed message as gossipsub's StrictSign hands it over: with its sequence number and signature.
+    const signed = { type: "signed", from: peerOf(bob), data: Uint8Array.of(1), topic, sequenceNumber: 1n, signature: new Uint8Array(64) } as unknown as Message;
+    expect(v(peerOf(bob), signed)).toBe(TopicValidatorResult.Accept);
     expect(verdicts).toEqual([{ kind: "signing", verdict: "accept", reason: "ok" }]);
   });
 });
