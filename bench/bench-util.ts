@@ -30,6 +30,20 @@ export function flagList(args: BenchArgs, name: string, fallback: number[]): num
   return list;
 }
 
+/** One positive integer, or the default. */
+export function flagOne(args: BenchArgs, name: string, fallback: number): number {
+  const v = args.flags.get(name);
+  if (v === undefined) return fallback;
+  const x = Number(v);
+  if (!Number.isSafeInteger(x) || x < 1) throw new Error(`--${name} must be one positive integer, got ${JSON.stringify(v)}`);
+  return x;
+}
+
+/** Throws on a flag the benchmark does not know. */
+export function onlyFlags(args: BenchArgs, known: readonly string[]): void {
+  for (const k of args.flags.keys()) if (!known.includes(k)) throw new Error(`unknown flag --${k} (known: ${known.map((n) => "--" + n).join(", ") || "only --json"})`);
+}
+
 /** Runs `fn` once; its value and wall time in ms. */
 export function timed<T>(fn: () => T): { value: T; ms: number } {
   const start = performance.now();

@@ -1,9 +1,9 @@
-// Gas table (JSON on stdout): each validate function for 1 and 20 items, revealDeposit and
-// requestRedemption, via eth_estimateGas on the in-process network against the real Bridge with
-// real deposits, redemption requests and moving-funds commitments (time advanced so all are valid);
+// Gas figures (bench/gas-report.ts prints them: a table, or one JSON object with --json): each
+// validate function for 1 and 20 items, revealDeposit and requestRedemption, via eth_estimateGas on
+// the in-process network against the real Bridge with real deposits, redemption requests and moving-funds commitments (time advanced so all are valid);
 // threshold wallets (threshold.md §8): submitDkgResult with 10 and 51 signers, revealTaprootDeposit
 // beside the P2WSH reveal, validateTaprootDepositSweepProposal for 1 and 20 Taproot deposits.
-// Run: npm run bench -- gas
+// Run: npm run bench -- gas [--json]
 import hre from "hardhat";
 import { Contract, Wallet, getBytes, hashMessage, keccak256, toUtf8Bytes, type Signer } from "ethers";
 import { schnorr } from "@noble/curves/secp256k1.js";
@@ -203,15 +203,11 @@ gas.submitDkgResult = { signers: submitDkgResult };
 const freshScript = getBytes("0x160014" + "5a".repeat(20));
 gas.requestRedemption = Number(await bridge.getFunction("requestRedemption").estimateGas(w1.walletPubKeyHash, w1Utxo, freshScript, 1_000_000n));
 
-console.log(
-  JSON.stringify(
-    {
-      network: "in-process (Hardhat EDR), chainId " + deployment.chainId,
-      method: "eth_estimateGas; includes the 21000 intrinsic gas and calldata",
-      gas,
-    },
-    null,
-    2,
-  ),
-);
+/** What `npm run bench -- gas` prints: a table, or with --json this object on one line (bench/gas-report.ts). */
+export const gasReport = {
+  bench: "gas" as const,
+  network: "in-process (Hardhat EDR), chainId " + deployment.chainId,
+  method: "eth_estimateGas; includes the 21000 intrinsic gas and calldata",
+  gas,
+};
 await conn.close();
