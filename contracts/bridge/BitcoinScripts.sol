@@ -235,7 +235,7 @@ library BitcoinScripts {
 
     /// @notice Target wallets commitment: keccak256 of the packed array,
     ///         where every bytes20 element is padded to 32 bytes.
-    function targetWalletsCommitment(bytes20[] calldata targetWallets)
+    function targetWalletsCommitment(bytes20[] memory targetWallets)
         internal
         pure
         returns (bytes32)

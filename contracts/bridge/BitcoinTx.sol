@@ -5,9 +5,11 @@ import {BTCUtils} from "@keep-network/bitcoin-spv-sol/contracts/BTCUtils.sol";
 import {ValidateSPV} from "@keep-network/bitcoin-spv-sol/contracts/ValidateSPV.sol";
 
 import {IRelay} from "../relay/IRelay.sol";
+import {BitcoinTxInfo} from "./BridgeTypes.sol";
 
 /// @title Bitcoin transaction SPV proof
-/// @notice Proves that a Bitcoin transaction is in a block buried under
+/// @notice Proves that a Bitcoin transaction (a `BitcoinTxInfo`, the ABI
+///         twin of tbtc-v2's `BitcoinTx.Info`) is in a block buried under
 ///         enough proof of work, measured against a difficulty relay
 ///         (issue 14). Same structs, checks, check order and revert strings
 ///         as tbtc-v2's `BitcoinTx.validateProof`; parsing, merkle proofs and
@@ -23,19 +25,6 @@ library BitcoinTx {
     using BTCUtils for uint256;
     using ValidateSPV for bytes;
     using ValidateSPV for bytes32;
-
-    /// @notice A Bitcoin transaction in its non-witness serialization,
-    ///         split as the Bridge reads it (contracts.md 1.2 `BitcoinTxInfo`).
-    struct Info {
-        /// @notice Raw 4-byte version, little-endian.
-        bytes4 version;
-        /// @notice CompactSize input count followed by the inputs.
-        bytes inputVector;
-        /// @notice CompactSize output count followed by the outputs.
-        bytes outputVector;
-        /// @notice Raw 4-byte locktime, little-endian.
-        bytes4 locktime;
-    }
 
     /// @notice The SPV proof of one transaction.
     struct Proof {
@@ -72,7 +61,7 @@ library BitcoinTx {
     function validateProof(
         IRelay relay,
         uint256 txProofDifficultyFactor,
-        Info calldata txInfo,
+        BitcoinTxInfo calldata txInfo,
         Proof calldata proof
     ) internal view returns (bytes32 txHash) {
         require(

@@ -13,6 +13,7 @@ import "./MovingFunds.sol";
 import "./Wallets.sol";
 import "./FrostWallets.sol";
 import "./TaprootDeposit.sol";
+import "./BitcoinTx.sol";
 
 /// @title Bridge
 /// @notice Holds exactly the state the WalletProposalValidator and the node
@@ -21,8 +22,10 @@ import "./TaprootDeposit.sol";
 ///         sweep requests, parameters and an optional redemption watchtower.
 ///         View encodings and events are identical to tBTC v2's Bridge.
 /// @dev Not upgradeable: no proxy, no initializer; the constructor sets
-///      everything. Bitcoin outcomes are recorded by governance-listed
-///      maintainers (a first step; the target is SPV proofs).
+///      everything. Bitcoin outcomes are proven by anyone with an SPV
+///      proof against a governance-set relay (`submit*Proof`, issue 14) or,
+///      until the node switches over, recorded by governance-listed
+///      maintainers (`record*`).
 ///      The Bridge checks roles and hands its storage to one library per
 ///      domain, as tBTC v2 does: `Deposit`, `DepositSweep`, `Redemption`,
 ///      `MovingFunds`, `Wallets` and `BridgeParameters`. They are external
@@ -138,6 +141,41 @@ contract Bridge is BridgeViews, IBridgeEvents {
         );
         self.redemptionWatchtower = watchtower;
         emit RedemptionWatchtowerSet(watchtower);
+    }
+
+    /// @notice Sets the Bitcoin difficulty relay SPV proofs are checked
+    ///         against; until one is set, every `submit*Proof` reverts.
+    /// @dev Requirements:
+    ///      - The caller must be the governance,
+    ///      - `newRelay` must not be zero.
+    ///      THE RELAY IS TRUSTED FOR THE EPOCH DIFFICULTIES: a relay reporting
+    ///      difficulty 0 for an epoch (a `LightRelay` before its first
+    ///      retarget, a `DevRelay` set so) accepts headers of any target at
+    ///      or above the difficulty-1 target, regtest's included, so anyone
+    ///      can then prove a fabricated transaction. On a real network set
+    ///      only a `LightRelay` after genesis and one retarget; a `DevRelay`
+    ///      only on a local development network. The deploy decides.
+    function setRelay(address newRelay) external onlyGovernance {
+        require(newRelay != address(0), "Relay address cannot be zero");
+        self.relay = newRelay;
+        emit RelaySet(newRelay);
+    }
+
+    /// @notice Sets how many epoch difficulties of work a proof's headers
+    ///         must carry together (default 6).
+    /// @dev Requirements:
+    ///      - The caller must be the governance,
+    ///      - `factor` must be greater than zero.
+    function updateTxProofDifficultyFactor(uint256 factor)
+        external
+        onlyGovernance
+    {
+        require(
+            factor > 0,
+            "Transaction proof difficulty factor must be greater than zero"
+        );
+        self.txProofDifficultyFactor = factor;
+        emit TxProofDifficultyFactorUpdated(factor);
     }
 
     /// @notice See `FrostWallets.setFrostWalletRegistry`.
@@ -394,5 +432,62 @@ contract Bridge is BridgeViews, IBridgeEvents {
             movingFundsTxOutputIndex,
             newMainUtxo
         );
+    }
+
+    // ------------------------------------------------------------------
+    // Proving Bitcoin outcomes (issue 14): permissionless, SPV proofs
+    // against `relay()`; the same state changes as the record* functions
+    // ------------------------------------------------------------------
+
+    /// @notice Proves a deposit sweep; see
+    ///         `DepositSweep.submitDepositSweepProof`.
+    function submitDepositSweepProof(
+        BitcoinTxInfo calldata sweepTx,
+        BitcoinTx.Proof calldata sweepProof,
+        BitcoinUtxo calldata mainUtxo,
+        address vault
+    ) external {
+        self.submitDepositSweepProof(sweepTx, sweepProof, mainUtxo, vault);
+    }
+
+    /// @notice Proves a redemption; see `Redemption.submitRedemptionProof`.
+    function submitRedemptionProof(
+        BitcoinTxInfo calldata redemptionTx,
+        BitcoinTx.Proof calldata redemptionProof,
+        BitcoinUtxo calldata mainUtxo,
+        bytes20 walletPubKeyHash
+    ) external {
+        self.submitRedemptionProof(
+            redemptionTx,
+            redemptionProof,
+            mainUtxo,
+            walletPubKeyHash
+        );
+    }
+
+    /// @notice Proves a moving funds transaction; see
+    ///         `MovingFunds.submitMovingFundsProof`.
+    function submitMovingFundsProof(
+        BitcoinTxInfo calldata movingFundsTx,
+        BitcoinTx.Proof calldata movingFundsProof,
+        BitcoinUtxo calldata mainUtxo,
+        bytes20 walletPubKeyHash
+    ) external {
+        self.submitMovingFundsProof(
+            movingFundsTx,
+            movingFundsProof,
+            mainUtxo,
+            walletPubKeyHash
+        );
+    }
+
+    /// @notice Proves a moved funds sweep; see
+    ///         `MovingFunds.submitMovedFundsSweepProof`.
+    function submitMovedFundsSweepProof(
+        BitcoinTxInfo calldata sweepTx,
+        BitcoinTx.Proof calldata sweepProof,
+        BitcoinUtxo calldata mainUtxo
+    ) external {
+        self.submitMovedFundsSweepProof(sweepTx, sweepProof, mainUtxo);
     }
 }

@@ -128,11 +128,19 @@ library BridgeState {
         mapping(bytes20 => uint16) walletThresholds;
         // The only caller of `registerFrostWallet`; set once by governance.
         address frostWalletRegistry;
+        // Source of the Bitcoin epoch difficulties SPV proofs are checked
+        // against (issue 14); 0 until governance sets one, and proofs are
+        // refused while it is 0.
+        address relay;
+        // Required work of a proof's headers, in units of the epoch
+        // difficulty (tbtc-v2's `txProofDifficultyFactor`, default 6).
+        uint256 txProofDifficultyFactor;
     }
 
     /// @notice Sets every parameter to tBTC v2's initial value
     ///         (contracts.md 2.3); the Bridge's constructor calls it.
     function setInitialParameters(Storage storage self) internal {
+        self.txProofDifficultyFactor = 6;
         self.depositParameters = DepositParameters({
             depositDustThreshold: 1_000_000,
             depositTreasuryFeeDivisor: 2000,

@@ -178,6 +178,19 @@ abstract contract BridgeViews is IBridgeView {
         returnEncoded(abi.encode(self.movingFundsParameters));
     }
 
+    // --- SPV proofs (issue 14) ---
+
+    /// @notice The Bitcoin difficulty relay proofs are checked against; 0
+    ///         while none is set (proofs are then refused).
+    function relay() external view returns (address) {
+        return self.relay;
+    }
+
+    /// @notice Required work of a proof's headers, in epoch difficulties.
+    function txProofDifficultyFactor() external view returns (uint256) {
+        return self.txProofDifficultyFactor;
+    }
+
     // --- Roles ---
 
     /// @notice Project view: the governance.

@@ -104,6 +104,10 @@ interface IBridgeEvents {
 
     event FrostWalletRegistrySet(address frostWalletRegistry);
 
+    event RelaySet(address relay);
+
+    event TxProofDifficultyFactorUpdated(uint256 txProofDifficultyFactor);
+
     // The data of the four `<Group>ParametersUpdated` events is the ABI
     // encoding of the matching `BridgeState.<Group>Parameters` struct.
 

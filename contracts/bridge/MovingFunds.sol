@@ -7,13 +7,17 @@ import "./BridgeTypes.sol";
 import "./BridgeState.sol";
 import "./IBridgeEvents.sol";
 import "./BitcoinScripts.sol";
+import "./BitcoinTx.sol";
+import "./WalletTx.sol";
 import "./Wallets.sol";
 
 /// @title Moving funds
 /// @notice A MovingFunds wallet commits to its target wallets
 ///         (contracts.md 2.9); the confirmed moving funds transaction is
-///         recorded with one moved funds sweep request per target, and each
-///         target's confirmed sweep of its request is recorded (2.10).
+///         recorded (2.10) or proven (issue 14) with one moved funds sweep
+///         request per target, and each target's confirmed sweep of its
+///         request is recorded or proven. Recording and proof make their
+///         changes through the same private functions.
 library MovingFunds {
     /// @notice Submits the target wallets a MovingFunds wallet will move
     ///         its funds to. Only a member of the source wallet, at the seat
@@ -127,10 +131,7 @@ library MovingFunds {
     /// @param outputValues The output value for each target.
     /// @dev Requirements:
     ///      - The caller must be a maintainer (checked by the Bridge),
-    ///      - The wallet must be in MovingFunds state,
-    ///      - A commitment must be submitted and match `targetWallets`,
-    ///      - Each target must have a matching output value,
-    ///      - No sweep request may exist yet at any output's key.
+    ///      - Then those of `completeMovingFunds`.
     function recordMovingFunds(
         BridgeState.Storage storage self,
         bytes20 walletPubKeyHash,
@@ -138,11 +139,134 @@ library MovingFunds {
         bytes20[] calldata targetWallets,
         uint64[] calldata outputValues
     ) external {
-        Wallet storage wallet = self.registeredWallets[walletPubKeyHash];
-        require(
-            wallet.state == WalletState.MovingFunds,
-            "Wallet must be in MovingFunds state"
+        completeMovingFunds(
+            self,
+            walletPubKeyHash,
+            movingFundsTxHash,
+            targetWallets,
+            outputValues
         );
+    }
+
+    /// @notice Proves a moving funds transaction (tbtc-v2's
+    ///         `submitMovingFundsProof`); permissionless, the proof is the
+    ///         authority.
+    /// @param movingFundsTx The moving funds transaction.
+    /// @param movingFundsProof Its SPV proof.
+    /// @param mainUtxo The source wallet's main UTXO.
+    /// @param walletPubKeyHash The source wallet.
+    /// @dev Requirements:
+    ///      - The proof must be valid (`WalletTx.validateProof`),
+    ///      - The wallet must be in MovingFunds state,
+    ///      - It must have a main UTXO, `mainUtxo` must hash to it, and the
+    ///        transaction's single input must spend it,
+    ///      - Each output must pay a wallet in its scheme's form
+    ///        (`WalletTx.outputAt`),
+    ///      - The output values must be equal but for the remainder of the
+    ///        total divided by the output count,
+    ///      - The fee (main UTXO value less the outputs) must not exceed
+    ///        `movingFundsTxMaxTotalFee`,
+    ///      - Then those of `completeMovingFunds` with the paid wallets and
+    ///        values, in output order: they must be the commitment's.
+    function submitMovingFundsProof(
+        BridgeState.Storage storage self,
+        BitcoinTxInfo calldata movingFundsTx,
+        BitcoinTx.Proof calldata movingFundsProof,
+        BitcoinUtxo calldata mainUtxo,
+        bytes20 walletPubKeyHash
+    ) external {
+        bytes32 movingFundsTxHash = WalletTx.validateProof(
+            self,
+            movingFundsTx,
+            movingFundsProof
+        );
+
+        Wallet storage wallet = movingFundsWallet(self, walletPubKeyHash);
+        WalletTx.requireSpendsMainUtxoOnly(
+            wallet,
+            movingFundsTx.inputVector,
+            mainUtxo
+        );
+
+        (
+            bytes20[] memory targetWallets,
+            uint64[] memory outputValues,
+            uint256 outputsValue
+        ) = movingFundsOutputs(self, movingFundsTx.outputVector);
+
+        require(
+            mainUtxo.txOutputValue - outputsValue <=
+                self.movingFundsParameters.movingFundsTxMaxTotalFee,
+            "Transaction fee is too high"
+        );
+
+        completeMovingFunds(
+            self,
+            walletPubKeyHash,
+            movingFundsTxHash,
+            targetWallets,
+            outputValues
+        );
+    }
+
+    /// @notice The wallets a moving funds transaction pays and the values,
+    ///         in output order, and their sum; requires each output to pay a
+    ///         wallet and the values to be evenly distributed.
+    function movingFundsOutputs(
+        BridgeState.Storage storage self,
+        bytes memory outputVector
+    )
+        private
+        view
+        returns (
+            bytes20[] memory targetWallets,
+            uint64[] memory outputValues,
+            uint256 outputsValue
+        )
+    {
+        (uint256 offset, uint256 count) = WalletTx.vectorStart(outputVector);
+        targetWallets = new bytes20[](count);
+        outputValues = new uint64[](count);
+        for (uint256 i = 0; i < count; i++) {
+            uint256 length;
+            (targetWallets[i], outputValues[i], , length) = WalletTx.outputAt(
+                self,
+                outputVector,
+                offset
+            );
+            require(
+                targetWallets[i] != bytes20(0),
+                "Output must be P2PKH or P2WPKH, or P2TR of a FROST wallet"
+            );
+            outputsValue += outputValues[i];
+            offset += length;
+        }
+
+        uint256 minValue = outputsValue / count;
+        uint256 maxValue = minValue + (outputsValue % count);
+        for (uint256 i = 0; i < count; i++) {
+            require(
+                minValue <= outputValues[i] && outputValues[i] <= maxValue,
+                "Transaction amount is not distributed evenly"
+            );
+        }
+    }
+
+    /// @notice Creates one Pending moved funds sweep request per target and
+    ///         moves the source wallet to Closing (both paths).
+    /// @dev Requirements:
+    ///      - The wallet must be in MovingFunds state,
+    ///      - A commitment must be submitted and match `targetWallets`,
+    ///      - Each target must have a matching output value,
+    ///      - No sweep request may exist yet at any output's key.
+    function completeMovingFunds(
+        BridgeState.Storage storage self,
+        bytes20 walletPubKeyHash,
+        bytes32 movingFundsTxHash,
+        bytes20[] memory targetWallets,
+        uint64[] memory outputValues
+    ) private {
+        Wallet storage wallet = movingFundsWallet(self, walletPubKeyHash);
         bytes32 commitment = wallet.movingFundsTargetWalletsCommitmentHash;
         require(
             commitment != bytes32(0),
@@ -211,7 +335,138 @@ library MovingFunds {
             self,
             walletPubKeyHash
         );
+        processSweepRequest(
+            self,
+            wallet,
+            walletPubKeyHash,
+            movingFundsTxHash,
+            movingFundsTxOutputIndex
+        );
+        completeMovedFundsSweep(
+            wallet,
+            walletPubKeyHash,
+            sweepTxHash,
+            newMainUtxo
+        );
+    }
 
+    /// @notice Proves a moved funds sweep (tbtc-v2's
+    ///         `submitMovedFundsSweepProof`); permissionless, the proof is
+    ///         the authority.
+    /// @param sweepTx The moved funds sweep transaction.
+    /// @param sweepProof Its SPV proof.
+    /// @param mainUtxo The sweeping wallet's main UTXO; ignored when it has
+    ///        none.
+    /// @dev Requirements:
+    ///      - The proof must be valid (`WalletTx.validateProof`),
+    ///      - The transaction must have exactly one output, paying a wallet
+    ///        in its scheme's form (`WalletTx.outputAt`),
+    ///      - That wallet must be in Live or MovingFunds state,
+    ///      - If it has a main UTXO, `mainUtxo` must hash to it,
+    ///      - The transaction must have two inputs if the wallet has a main
+    ///        UTXO, else one: the main UTXO, and an output of a moving funds
+    ///        transaction whose sweep request is Pending and belongs to the
+    ///        wallet,
+    ///      - The fee (inputs less the output) must not exceed
+    ///        `movedFundsSweepTxMaxTotalFee`.
+    ///      Effects: those of `recordMovedFundsSweep` with that request and
+    ///      main UTXO `(sweepTxHash, 0, output value)`.
+    function submitMovedFundsSweepProof(
+        BridgeState.Storage storage self,
+        BitcoinTxInfo calldata sweepTx,
+        BitcoinTx.Proof calldata sweepProof,
+        BitcoinUtxo calldata mainUtxo
+    ) external {
+        bytes32 sweepTxHash = WalletTx.validateProof(self, sweepTx, sweepProof);
+
+        (bytes20 walletPubKeyHash, uint64 outputValue) = WalletTx
+            .singleWalletOutput(self, sweepTx.outputVector);
+        Wallet storage wallet = Wallets.liveOrMovingFundsWallet(
+            self,
+            walletPubKeyHash
+        );
+        BitcoinUtxo memory resolvedMainUtxo = WalletTx.optionalMainUtxo(
+            wallet,
+            mainUtxo
+        );
+
+        uint256 inputsValue = movedFundsSweepInputs(
+            self,
+            wallet,
+            walletPubKeyHash,
+            sweepTx.inputVector,
+            resolvedMainUtxo
+        );
+        require(
+            inputsValue - outputValue <=
+                self.movingFundsParameters.movedFundsSweepTxMaxTotalFee,
+            "Transaction fee is too high"
+        );
+
+        completeMovedFundsSweep(
+            wallet,
+            walletPubKeyHash,
+            sweepTxHash,
+            BitcoinUtxo(sweepTxHash, 0, outputValue)
+        );
+    }
+
+    /// @notice Processes the sweep's inputs: the main UTXO, if expected, and
+    ///         one moved funds output; returns their total value.
+    function movedFundsSweepInputs(
+        BridgeState.Storage storage self,
+        Wallet storage wallet,
+        bytes20 walletPubKeyHash,
+        bytes memory inputVector,
+        BitcoinUtxo memory mainUtxo
+    ) private returns (uint256 inputsValue) {
+        bool mainUtxoExpected = mainUtxo.txHash != bytes32(0);
+        bool mainUtxoFound = false;
+
+        (uint256 offset, uint256 count) = WalletTx.vectorStart(inputVector);
+        require(
+            count == (mainUtxoExpected ? 2 : 1),
+            "Moved funds sweep transaction must have a proper inputs count"
+        );
+        for (uint256 i = 0; i < count; i++) {
+            (bytes32 txHash, uint32 outputIndex, uint256 length) = WalletTx
+                .outpointAt(inputVector, offset);
+            if (
+                mainUtxoExpected &&
+                !mainUtxoFound &&
+                txHash == mainUtxo.txHash &&
+                outputIndex == mainUtxo.txOutputIndex
+            ) {
+                inputsValue += mainUtxo.txOutputValue;
+                mainUtxoFound = true;
+            } else {
+                inputsValue += processSweepRequest(
+                    self,
+                    wallet,
+                    walletPubKeyHash,
+                    txHash,
+                    outputIndex
+                );
+            }
+            offset += length;
+        }
+        require(
+            mainUtxoExpected == mainUtxoFound,
+            "Expected main UTXO not present in sweep transaction inputs"
+        );
+    }
+
+    /// @notice Marks a sweep request Processed (both paths); returns its
+    ///         value.
+    /// @dev Requirements: the request must be Pending and belong to the
+    ///      wallet.
+    function processSweepRequest(
+        BridgeState.Storage storage self,
+        Wallet storage wallet,
+        bytes20 walletPubKeyHash,
+        bytes32 movingFundsTxHash,
+        uint32 movingFundsTxOutputIndex
+    ) private returns (uint64) {
         MovedFundsSweepRequest storage request = self.movedFundsSweepRequests[
             BitcoinScripts.movedFundsKey(
                 movingFundsTxHash,
@@ -229,9 +484,30 @@ library MovingFunds {
 
         request.state = MovedFundsSweepRequestState.Processed;
         wallet.pendingMovedFundsSweepRequestsCount--;
+        return request.value;
+    }
 
+    /// @notice Sets the new main UTXO and emits `MovedFundsSwept` (both
+    ///         paths).
+    function completeMovedFundsSweep(
+        Wallet storage wallet,
+        bytes20 walletPubKeyHash,
+        bytes32 sweepTxHash,
+        BitcoinUtxo memory newMainUtxo
+    ) private {
         Wallets.setMainUtxo(wallet, newMainUtxo, sweepTxHash);
-
         emit IBridgeEvents.MovedFundsSwept(walletPubKeyHash, sweepTxHash);
+    }
+
+    /// @notice Returns the wallet, requiring MovingFunds state.
+    function movingFundsWallet(
+        BridgeState.Storage storage self,
+        bytes20 walletPubKeyHash
+    ) private view returns (Wallet storage wallet) {
+        wallet = self.registeredWallets[walletPubKeyHash];
+        require(
+            wallet.state == WalletState.MovingFunds,
+            "Wallet must be in MovingFunds state"
+        );
     }
 }

@@ -9,11 +9,15 @@ import "./BridgeState.sol";
 import "./IBridgeEvents.sol";
 import "./IRedemptionWatchtower.sol";
 import "./BitcoinScripts.sol";
+import "./BitcoinTx.sol";
+import "./WalletTx.sol";
 import "./Wallets.sol";
 
 /// @title Redemption
-/// @notice Redemption requests (contracts.md 2.8) and the recording of
-///         confirmed redemptions (2.10). There is no token: requesters are
+/// @notice Redemption requests (contracts.md 2.8) and confirmed
+///         redemptions, recorded by a maintainer (2.10) or proven with an SPV
+///         proof (issue 14) through the same `takeRedemption` and
+///         `completeRedemptions`. There is no token: requesters are
 ///         allow-listed by governance and nothing is burnt or paid out.
 library Redemption {
     using BTCUtils for bytes;
@@ -159,21 +163,176 @@ library Redemption {
         );
 
         for (uint256 i = 0; i < redeemerOutputScripts.length; i++) {
-            uint256 key = BitcoinScripts.redemptionKey(
-                redeemerOutputScripts[i],
-                walletPubKeyHash
+            takeRedemption(
+                self,
+                wallet,
+                BitcoinScripts.redemptionKey(
+                    redeemerOutputScripts[i],
+                    walletPubKeyHash
+                )
             );
-            RedemptionRequest storage request = self.pendingRedemptions[key];
-            require(
-                request.requestedAt != 0,
-                "Not a pending redemption request"
-            );
-            wallet.pendingRedemptionsValue -=
-                request.requestedAmount -
-                request.treasuryFee;
-            delete self.pendingRedemptions[key];
         }
 
+        completeRedemptions(
+            wallet,
+            walletPubKeyHash,
+            redemptionTxHash,
+            newMainUtxo
+        );
+    }
+
+    /// @notice Proves a redemption (tbtc-v2's `submitRedemptionProof`);
+    ///         permissionless, the proof is the authority.
+    /// @param redemptionTx The redemption transaction.
+    /// @param redemptionProof Its SPV proof.
+    /// @param mainUtxo The wallet's main UTXO.
+    /// @param walletPubKeyHash The redeeming wallet.
+    /// @dev Requirements:
+    ///      - The proof must be valid (`WalletTx.validateProof`),
+    ///      - The wallet must be in Live or MovingFunds state,
+    ///      - It must have a main UTXO, `mainUtxo` must hash to it, and the
+    ///        transaction's single input must spend it,
+    ///      - Each output is either the first non-zero output paying the
+    ///        wallet itself in its scheme's form (the change), or pays a
+    ///        pending request of this wallet to that script an amount between
+    ///        `requestedAmount - treasuryFee - txMaxFee` and
+    ///        `requestedAmount - treasuryFee`,
+    ///      - At least one request must be paid,
+    ///      - The fee (main UTXO value less all outputs) must not exceed
+    ///        `redemptionTxMaxTotalFee`.
+    ///      Effects: those of `recordRedemption` with the paid requests and
+    ///      the change as new main UTXO (none without change).
+    function submitRedemptionProof(
+        BridgeState.Storage storage self,
+        BitcoinTxInfo calldata redemptionTx,
+        BitcoinTx.Proof calldata redemptionProof,
+        BitcoinUtxo calldata mainUtxo,
+        bytes20 walletPubKeyHash
+    ) external {
+        bytes32 redemptionTxHash = WalletTx.validateProof(
+            self,
+            redemptionTx,
+            redemptionProof
+        );
+
+        Wallet storage wallet = Wallets.liveOrMovingFundsWallet(
+            self,
+            walletPubKeyHash
+        );
+        WalletTx.requireSpendsMainUtxoOnly(
+            wallet,
+            redemptionTx.inputVector,
+            mainUtxo
+        );
+
+        (BitcoinUtxo memory change, uint256 outputsValue) = redemptionOutputs(
+            self,
+            wallet,
+            redemptionTx.outputVector,
+            walletPubKeyHash
+        );
+        change.txHash = redemptionTxHash;
+
+        require(
+            mainUtxo.txOutputValue - outputsValue <=
+                self.redemptionParameters.redemptionTxMaxTotalFee,
+            "Transaction fee is too high"
+        );
+
+        completeRedemptions(
+            wallet,
+            walletPubKeyHash,
+            redemptionTxHash,
+            change
+        );
+    }
+
+    /// @notice Takes each output as the change or a paid request; returns
+    ///         the change (index and value; value 0 for none) and the sum of
+    ///         all outputs.
+    function redemptionOutputs(
+        BridgeState.Storage storage self,
+        Wallet storage wallet,
+        bytes memory outputVector,
+        bytes20 walletPubKeyHash
+    ) private returns (BitcoinUtxo memory change, uint256 outputsValue) {
+        bool redemptionPresent = false;
+        (uint256 offset, uint256 count) = WalletTx.vectorStart(outputVector);
+        for (uint256 i = 0; i < count; i++) {
+            (
+                bytes20 payee,
+                uint64 value,
+                bytes memory script,
+                uint256 length
+            ) = WalletTx.outputAt(self, outputVector, offset);
+            outputsValue += value;
+
+            if (
+                change.txOutputValue == 0 &&
+                payee == walletPubKeyHash &&
+                value > 0
+            ) {
+                change.txOutputIndex = uint32(i);
+                change.txOutputValue = value;
+            } else {
+                payRedemption(
+                    self,
+                    wallet,
+                    BitcoinScripts.redemptionKey(script, walletPubKeyHash),
+                    value
+                );
+                redemptionPresent = true;
+            }
+            offset += length;
+        }
+        require(
+            redemptionPresent,
+            "Redemption transaction must process at least one redemption"
+        );
+    }
+
+    /// @notice Takes the request an output pays (`takeRedemption`).
+    /// @dev Requirements: the request must be pending and `value` between
+    ///      its redeemable amount less `txMaxFee` and its redeemable amount.
+    function payRedemption(
+        BridgeState.Storage storage self,
+        Wallet storage wallet,
+        uint256 key,
+        uint64 value
+    ) private {
+        RedemptionRequest memory request = takeRedemption(self, wallet, key);
+        uint64 redeemable = request.requestedAmount - request.treasuryFee;
+        require(
+            redeemable - request.txMaxFee <= value && value <= redeemable,
+            "Output value is not within the acceptable range of the pending request"
+        );
+    }
+
+    /// @notice Removes a pending request and its value from the wallet's
+    ///         pending redemptions (both paths); returns it.
+    /// @dev Requirements: the request must be pending.
+    function takeRedemption(
+        BridgeState.Storage storage self,
+        Wallet storage wallet,
+        uint256 key
+    ) private returns (RedemptionRequest memory request) {
+        request = self.pendingRedemptions[key];
+        require(request.requestedAt != 0, "Not a pending redemption request");
+        wallet.pendingRedemptionsValue -=
+            request.requestedAmount -
+            request.treasuryFee;
+        delete self.pendingRedemptions[key];
+    }
+
+    /// @notice Sets the change as the new main UTXO, or deletes the main
+    ///         UTXO when `newMainUtxo.txOutputValue` is 0, and emits
+    ///         `RedemptionsCompleted` (both paths).
+    function completeRedemptions(
+        Wallet storage wallet,
+        bytes20 walletPubKeyHash,
+        bytes32 redemptionTxHash,
+        BitcoinUtxo memory newMainUtxo
+    ) private {
         if (newMainUtxo.txOutputValue == 0) {
             delete wallet.mainUtxoHash;
         } else {

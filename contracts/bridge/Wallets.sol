@@ -219,7 +219,7 @@ library Wallets {
     ///         recorded transaction.
     function setMainUtxo(
         Wallet storage wallet,
-        BitcoinUtxo calldata newMainUtxo,
+        BitcoinUtxo memory newMainUtxo,
         bytes32 recordedTxHash
     ) internal {
         require(

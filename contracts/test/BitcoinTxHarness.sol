@@ -2,6 +2,7 @@
 pragma solidity ^0.8.17;
 
 import {BitcoinTx} from "../bridge/BitcoinTx.sol";
+import {BitcoinTxInfo} from "../bridge/BridgeTypes.sol";
 import {IRelay} from "../relay/IRelay.sol";
 
 /// @title BitcoinTx library harness
@@ -12,7 +13,7 @@ contract BitcoinTxHarness {
     function validateProof(
         IRelay relay,
         uint256 txProofDifficultyFactor,
-        BitcoinTx.Info calldata txInfo,
+        BitcoinTxInfo calldata txInfo,
         BitcoinTx.Proof calldata proof
     ) external view returns (bytes32) {
         return

@@ -143,6 +143,8 @@ describe("Bridge", () => {
       ["registerWallet", [X, X, []]],
       ["beginMovingFunds", ["0x" + "00".repeat(20)]],
       ["terminateWallet", ["0x" + "00".repeat(20)]],
+      ["setRelay", ["0x" + "11".repeat(20)]],
+      ["updateTxProofDifficultyFactor", [6]],
     ];
     for (const [name, args] of calls) {
       context(`when ${name} is called by a non-governance account`, () => {
@@ -498,6 +500,22 @@ describe("Bridge", () => {
       ["recordRedemption(bytes20,bytes32,bytes[],(bytes32,uint32,uint64))", "0xce821c0d"],
       ["recordMovingFunds(bytes20,bytes32,bytes20[],uint64[])", "0x1702c1a0"],
       ["recordMovedFundsSweep(bytes20,bytes32,bytes32,uint32,(bytes32,uint32,uint64))", "0xe169fb61"],
+      [
+        "submitDepositSweepProof((bytes4,bytes,bytes,bytes4),(bytes,uint256,bytes,bytes32,bytes),(bytes32,uint32,uint64),address)",
+        "0xbd150131",
+      ],
+      [
+        "submitRedemptionProof((bytes4,bytes,bytes,bytes4),(bytes,uint256,bytes,bytes32,bytes),(bytes32,uint32,uint64),bytes20)",
+        "0x8ac89ce1",
+      ],
+      [
+        "submitMovingFundsProof((bytes4,bytes,bytes,bytes4),(bytes,uint256,bytes,bytes32,bytes),(bytes32,uint32,uint64),bytes20)",
+        "0xe509397d",
+      ],
+      [
+        "submitMovedFundsSweepProof((bytes4,bytes,bytes,bytes4),(bytes,uint256,bytes,bytes32,bytes),(bytes32,uint32,uint64))",
+        "0x9821c38b",
+      ],
       ["setVaultStatus(address,bool)", "0x60d712fc"],
       ["setRedemptionWatchtower(address)", "0xbe26ebad"],
     ];

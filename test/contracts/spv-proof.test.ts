@@ -230,7 +230,8 @@ describe("BitcoinTx.validateProof with a synthetic regtest block", () => {
   });
 
   it("passes a LightRelay right after genesis (previous difficulty 0): why no Bridge may use one before a retarget", async () => {
-    // Upstream behaviour, kept for parity; the Bridge wiring (next step of issue 14) must guard it.
+    // Upstream behaviour, kept for parity: the Bridge takes its relay from the governance only
+    // (`setRelay`, whose NatSpec names this risk), and the deploy decides which relay to set.
     const light = (await net.ethers.deployContract("LightRelay")) as unknown as Contract;
     await (await light.genesis(MAINNET_TX.headers[0], 540_288, 4)).wait();
     expect(await light.getPrevEpochDifficulty()).toBe(0n);

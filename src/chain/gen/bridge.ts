@@ -18,7 +18,9 @@ export const bridgeAbi = [
   "event RedemptionRequesterStatusUpdated(address indexed requester, bool isRequester)",
   "event RedemptionWatchtowerSet(address redemptionWatchtower)",
   "event RedemptionsCompleted(bytes20 indexed walletPubKeyHash, bytes32 redemptionTxHash)",
+  "event RelaySet(address relay)",
   "event TaprootDepositRevealed(bytes32 fundingTxHash, uint32 fundingOutputIndex, bytes20 indexed walletPubKeyHash, bytes32 refundX)",
+  "event TxProofDifficultyFactorUpdated(uint256 txProofDifficultyFactor)",
   "event VaultStatusUpdated(address indexed vault, bool isTrusted)",
   "event WalletClosed(bytes32 indexed ecdsaWalletID, bytes20 indexed walletPubKeyHash)",
   "event WalletClosing(bytes32 indexed ecdsaWalletID, bytes20 indexed walletPubKeyHash)",
@@ -49,6 +51,7 @@ export const bridgeAbi = [
   "function redemptionParameters() view returns (uint64 redemptionDustThreshold, uint64 redemptionTreasuryFeeDivisor, uint64 redemptionTxMaxFee, uint64 redemptionTxMaxTotalFee, uint32 redemptionTimeout, uint96 redemptionTimeoutSlashingAmount, uint32 redemptionTimeoutNotifierRewardMultiplier)",
   "function registerFrostWallet(bytes32 walletX, address[] members, uint16 threshold)",
   "function registerWallet(bytes32 publicKeyX, bytes32 publicKeyY, address[] operators)",
+  "function relay() view returns (address)",
   "function requestRedemption(bytes20 walletPubKeyHash, (bytes32 txHash, uint32 txOutputIndex, uint64 txOutputValue) mainUtxo, bytes redeemerOutputScript, uint64 amount)",
   "function revealDeposit((bytes4 version, bytes inputVector, bytes outputVector, bytes4 locktime) fundingTx, (uint32 fundingOutputIndex, bytes8 blindingFactor, bytes20 walletPubKeyHash, bytes20 refundPubKeyHash, bytes4 refundLocktime, address vault) reveal)",
   "function revealDepositWithExtraData((bytes4 version, bytes inputVector, bytes outputVector, bytes4 locktime) fundingTx, (uint32 fundingOutputIndex, bytes8 blindingFactor, bytes20 walletPubKeyHash, bytes20 refundPubKeyHash, bytes4 refundLocktime, address vault) reveal, bytes32 extraData)",
@@ -58,13 +61,20 @@ export const bridgeAbi = [
   "function setMaintainerStatus(address maintainer, bool status)",
   "function setRedemptionRequesterStatus(address requester, bool status)",
   "function setRedemptionWatchtower(address watchtower)",
+  "function setRelay(address newRelay)",
   "function setVaultStatus(address vault, bool isTrusted)",
+  "function submitDepositSweepProof((bytes4 version, bytes inputVector, bytes outputVector, bytes4 locktime) sweepTx, (bytes merkleProof, uint256 txIndexInBlock, bytes bitcoinHeaders, bytes32 coinbasePreimage, bytes coinbaseProof) sweepProof, (bytes32 txHash, uint32 txOutputIndex, uint64 txOutputValue) mainUtxo, address vault)",
+  "function submitMovedFundsSweepProof((bytes4 version, bytes inputVector, bytes outputVector, bytes4 locktime) sweepTx, (bytes merkleProof, uint256 txIndexInBlock, bytes bitcoinHeaders, bytes32 coinbasePreimage, bytes coinbaseProof) sweepProof, (bytes32 txHash, uint32 txOutputIndex, uint64 txOutputValue) mainUtxo)",
   "function submitMovingFundsCommitment(bytes20 walletPubKeyHash, (bytes32 txHash, uint32 txOutputIndex, uint64 txOutputValue) walletMainUtxo, uint256 walletMemberIndex, bytes20[] targetWallets)",
+  "function submitMovingFundsProof((bytes4 version, bytes inputVector, bytes outputVector, bytes4 locktime) movingFundsTx, (bytes merkleProof, uint256 txIndexInBlock, bytes bitcoinHeaders, bytes32 coinbasePreimage, bytes coinbaseProof) movingFundsProof, (bytes32 txHash, uint32 txOutputIndex, uint64 txOutputValue) mainUtxo, bytes20 walletPubKeyHash)",
+  "function submitRedemptionProof((bytes4 version, bytes inputVector, bytes outputVector, bytes4 locktime) redemptionTx, (bytes merkleProof, uint256 txIndexInBlock, bytes bitcoinHeaders, bytes32 coinbasePreimage, bytes coinbaseProof) redemptionProof, (bytes32 txHash, uint32 txOutputIndex, uint64 txOutputValue) mainUtxo, bytes20 walletPubKeyHash)",
   "function terminateWallet(bytes20 walletPubKeyHash)",
   "function transferGovernance(address newGovernance)",
+  "function txProofDifficultyFactor() view returns (uint256)",
   "function updateDepositParameters(uint64, uint64, uint64, uint32)",
   "function updateMovingFundsParameters(uint64, uint64, uint32, uint32, uint96, uint32, uint16, uint64, uint32, uint96, uint32)",
   "function updateRedemptionParameters(uint64, uint64, uint64, uint64, uint32, uint96, uint32)",
+  "function updateTxProofDifficultyFactor(uint256 factor)",
   "function updateWalletParameters(uint32, uint64, uint64, uint64, uint32, uint64, uint32)",
   "function walletOperators(bytes20 walletPubKeyHash) view returns (address[])",
   "function walletParameters() view returns (uint32 walletCreationPeriod, uint64 walletCreationMinBtcBalance, uint64 walletCreationMaxBtcBalance, uint64 walletClosureMinBtcBalance, uint32 walletMaxAge, uint64 walletMaxBtcTransfer, uint32 walletClosingPeriod)",
@@ -91,7 +101,9 @@ export interface BridgeEvents {
   RedemptionRequesterStatusUpdated: { requester: string; isRequester: boolean; };
   RedemptionWatchtowerSet: { redemptionWatchtower: string; };
   RedemptionsCompleted: { walletPubKeyHash: string; redemptionTxHash: string; };
+  RelaySet: { relay: string; };
   TaprootDepositRevealed: { fundingTxHash: string; fundingOutputIndex: bigint; walletPubKeyHash: string; refundX: string; };
+  TxProofDifficultyFactorUpdated: { txProofDifficultyFactor: bigint; };
   VaultStatusUpdated: { vault: string; isTrusted: boolean; };
   WalletClosed: { ecdsaWalletID: string; walletPubKeyHash: string; };
   WalletClosing: { ecdsaWalletID: string; walletPubKeyHash: string; };
@@ -118,6 +130,8 @@ export interface BridgeViews {
   movingFundsParameters: MovingFundsParameters;
   pendingRedemptions: RedemptionRequest;
   redemptionParameters: RedemptionParameters;
+  relay: string;
+  txProofDifficultyFactor: bigint;
   walletOperators: string[];
   walletParameters: WalletParameters;
   walletPublicKey: Uint8Array;
@@ -134,6 +148,7 @@ export interface DepositRequest { depositor: string; amount: bigint; revealedAt:
 export interface DepositRevealInfo { fundingOutputIndex: number; blindingFactor: Uint8Array; walletPubKeyHash: Uint8Array; refundPubKeyHash: Uint8Array; refundLocktime: Uint8Array; vault: string; }
 export interface MovedFundsSweepRequest { walletPubKeyHash: Uint8Array; value: bigint; createdAt: number; state: number; }
 export interface MovingFundsParameters { movingFundsTxMaxTotalFee: bigint; movingFundsDustThreshold: bigint; movingFundsTimeoutResetDelay: number; movingFundsTimeout: number; movingFundsTimeoutSlashingAmount: bigint; movingFundsTimeoutNotifierRewardMultiplier: number; movingFundsCommitmentGasOffset: number; movedFundsSweepTxMaxTotalFee: bigint; movedFundsSweepTimeout: number; movedFundsSweepTimeoutSlashingAmount: bigint; movedFundsSweepTimeoutNotifierRewardMultiplier: number; }
+export interface Proof { merkleProof: Uint8Array; txIndexInBlock: bigint; bitcoinHeaders: Uint8Array; coinbasePreimage: Uint8Array; coinbaseProof: Uint8Array; }
 export interface RedemptionParameters { redemptionDustThreshold: bigint; redemptionTreasuryFeeDivisor: bigint; redemptionTxMaxFee: bigint; redemptionTxMaxTotalFee: bigint; redemptionTimeout: number; redemptionTimeoutSlashingAmount: bigint; redemptionTimeoutNotifierRewardMultiplier: number; }
 export interface RedemptionRequest { redeemer: string; requestedAmount: bigint; treasuryFee: bigint; txMaxFee: bigint; requestedAt: number; }
 export interface TaprootDepositRevealInfo { fundingOutputIndex: number; blindingFactor: Uint8Array; walletPubKeyHash: Uint8Array; refundX: Uint8Array; refundLocktime: Uint8Array; vault: string; }
