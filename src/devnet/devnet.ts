@@ -108,7 +108,7 @@ export async function runDevnet(opts: DevnetOptions): Promise<DevnetSummary> {
     if (opts.frostWallets > 0) {
       print(`dkg: ${opts.frostWallets} FROST wallet(s) requested from the FrostWalletRegistry; their members create each key by DKG over libp2p`);
       await net.createFrostWallets(({ request, ms, wallet }) =>
-        print(`dkg: request ${request.requestId} → wallet 0x${toHex(wallet!.walletPubKeyHash)} registered after ${(ms / 1000).toFixed(1)} s (members ${request.members.map((a) => timeline.labels.get(a)).join(", ")})`),
+        print(`dkg: request ${request.requestId} → wallet 0x${toHex(wallet.walletPubKeyHash)} registered after ${(ms / 1000).toFixed(1)} s (members ${request.members.map((a) => timeline.labels.get(a)).join(", ")})`),
       );
     }
     for (const [i, w] of net.wallets.entries()) {

@@ -9,12 +9,11 @@ import { fromHex } from "../util/hex.js";
 import type { DevnetFrostWallet } from "./local-network.js";
 import type { Miner } from "./miner.js";
 
-/** One request's progress: "registered" once its result is on chain. */
+/** A request whose wallet is registered, and how long after the wait began. */
 export interface DkgProgress {
   readonly request: DevFrostWalletRequest;
   readonly ms: number;
-  /** Set once registered. */
-  readonly wallet?: DevnetFrostWallet;
+  readonly wallet: DevnetFrostWallet;
 }
 
 export interface DkgChain {
