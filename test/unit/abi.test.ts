@@ -70,6 +70,15 @@ const bridgeSelectors: Record<string, string> = {
   registerFrostWallet: "0x6dfccafa",
   revealTaprootDeposit: "0xc784bf42",
   revealTaprootDepositWithExtraData: "0x2d589a84",
+  // issue 14: tbtc-v2's SPV proof entry points (tbtc-v2's own selectors) and the relay settings
+  submitDepositSweepProof: "0xbd150131",
+  submitRedemptionProof: "0x8ac89ce1",
+  submitMovingFundsProof: "0xe509397d",
+  submitMovedFundsSweepProof: "0x9821c38b",
+  setRelay: "0xc805f68b",
+  relay: "0xb59589d1",
+  updateTxProofDifficultyFactor: "0xc6315e95",
+  txProofDifficultyFactor: "0x2bb818c2",
 };
 
 const eventTopics: Record<string, string> = {
@@ -94,6 +103,9 @@ const eventTopics: Record<string, string> = {
   // threshold.md §3.1, §4.3
   TaprootDepositRevealed: "0xc9dd3b497d1dd0e8af8c757900c66fcda4cb620af122bd564b6e5dc13b49d72f",
   FrostWalletRegistrySet: "0xdbe373e942a6a777b9b8e4970445ff3dee716310d6d5d2265c7b01947776b6df",
+  // issue 14
+  RelaySet: "0xb44971547033304571a4b3a4fac23330a8c71fcd085d1634be35979c5c29ec31",
+  TxProofDifficultyFactorUpdated: "0x46529928285bb22088cc86d5596d3160e1218e9c3631d626b44c46cbc3e209d0",
 };
 
 // The §2.3 parameter-update events have no topic table; their signatures are the getter tuples.
