@@ -3,17 +3,15 @@ pragma solidity ^0.8.21;
 
 import "./BridgeTypes.sol";
 import "./BridgeState.sol";
-import "./BridgeViews.sol";
+import "./BridgeOutcomes.sol";
 import "./IBridgeEvents.sol";
 import "./BridgeParameters.sol";
 import "./Deposit.sol";
-import "./DepositSweep.sol";
 import "./Redemption.sol";
 import "./MovingFunds.sol";
 import "./Wallets.sol";
 import "./FrostWallets.sol";
 import "./TaprootDeposit.sol";
-import "./BitcoinTx.sol";
 
 /// @title Bridge
 /// @notice Holds exactly the state the WalletProposalValidator and the node
@@ -34,12 +32,12 @@ import "./BitcoinTx.sol";
 ///      code far below 24 576 bytes. Each library function lists its
 ///      requirements in check order.
 ///      Threshold wallets (threshold.md): `FrostWallets` (registration by the
-///      FROST wallet registry) and `TaprootDeposit` (Taproot reveals).
-contract Bridge is BridgeViews, IBridgeEvents {
+///      FROST wallet registry) and `TaprootDeposit` (Taproot reveals). The
+///      Bitcoin outcome entry points are in `BridgeOutcomes`.
+contract Bridge is BridgeOutcomes, IBridgeEvents {
     using BridgeState for BridgeState.Storage;
     using BridgeParameters for BridgeState.Storage;
     using Deposit for BridgeState.Storage;
-    using DepositSweep for BridgeState.Storage;
     using Redemption for BridgeState.Storage;
     using MovingFunds for BridgeState.Storage;
     using Wallets for BridgeState.Storage;
@@ -48,11 +46,6 @@ contract Bridge is BridgeViews, IBridgeEvents {
 
     modifier onlyGovernance() {
         require(msg.sender == self.governance, "Caller is not the governance");
-        _;
-    }
-
-    modifier onlyMaintainer() {
-        require(self.isMaintainer[msg.sender], "Caller is not a maintainer");
         _;
     }
 
@@ -362,132 +355,5 @@ contract Bridge is BridgeViews, IBridgeEvents {
         self.updateMovingFundsParameters(
             abi.decode(msg.data[4:], (BridgeState.MovingFundsParameters))
         );
-    }
-
-    // ------------------------------------------------------------------
-    // Recording Bitcoin outcomes (contracts.md 2.10): maintainers only
-    // ------------------------------------------------------------------
-
-    /// @notice Records a confirmed deposit sweep; see
-    ///         `DepositSweep.recordDepositSweep`.
-    function recordDepositSweep(
-        bytes20 walletPubKeyHash,
-        bytes32 sweepTxHash,
-        DepositKey[] calldata sweptDeposits,
-        BitcoinUtxo calldata newMainUtxo
-    ) external onlyMaintainer {
-        self.recordDepositSweep(
-            walletPubKeyHash,
-            sweepTxHash,
-            sweptDeposits,
-            newMainUtxo
-        );
-    }
-
-    /// @notice Records a confirmed redemption; see
-    ///         `Redemption.recordRedemption`.
-    function recordRedemption(
-        bytes20 walletPubKeyHash,
-        bytes32 redemptionTxHash,
-        bytes[] calldata redeemerOutputScripts,
-        BitcoinUtxo calldata newMainUtxo
-    ) external onlyMaintainer {
-        self.recordRedemption(
-            walletPubKeyHash,
-            redemptionTxHash,
-            redeemerOutputScripts,
-            newMainUtxo
-        );
-    }
-
-    /// @notice Records a confirmed moving funds transaction; see
-    ///         `MovingFunds.recordMovingFunds`.
-    function recordMovingFunds(
-        bytes20 walletPubKeyHash,
-        bytes32 movingFundsTxHash,
-        bytes20[] calldata targetWallets,
-        uint64[] calldata outputValues
-    ) external onlyMaintainer {
-        self.recordMovingFunds(
-            walletPubKeyHash,
-            movingFundsTxHash,
-            targetWallets,
-            outputValues
-        );
-    }
-
-    /// @notice Records a confirmed moved funds sweep; see
-    ///         `MovingFunds.recordMovedFundsSweep`.
-    function recordMovedFundsSweep(
-        bytes20 walletPubKeyHash,
-        bytes32 sweepTxHash,
-        bytes32 movingFundsTxHash,
-        uint32 movingFundsTxOutputIndex,
-        BitcoinUtxo calldata newMainUtxo
-    ) external onlyMaintainer {
-        self.recordMovedFundsSweep(
-            walletPubKeyHash,
-            sweepTxHash,
-            movingFundsTxHash,
-            movingFundsTxOutputIndex,
-            newMainUtxo
-        );
-    }
-
-    // ------------------------------------------------------------------
-    // Proving Bitcoin outcomes (issue 14): permissionless, SPV proofs
-    // against `relay()`; the same state changes as the record* functions
-    // ------------------------------------------------------------------
-
-    /// @notice Proves a deposit sweep; see
-    ///         `DepositSweep.submitDepositSweepProof`.
-    function submitDepositSweepProof(
-        BitcoinTxInfo calldata sweepTx,
-        BitcoinTx.Proof calldata sweepProof,
-        BitcoinUtxo calldata mainUtxo,
-        address vault
-    ) external {
-        self.submitDepositSweepProof(sweepTx, sweepProof, mainUtxo, vault);
-    }
-
-    /// @notice Proves a redemption; see `Redemption.submitRedemptionProof`.
-    function submitRedemptionProof(
-        BitcoinTxInfo calldata redemptionTx,
-        BitcoinTx.Proof calldata redemptionProof,
-        BitcoinUtxo calldata mainUtxo,
-        bytes20 walletPubKeyHash
-    ) external {
-        self.submitRedemptionProof(
-            redemptionTx,
-            redemptionProof,
-            mainUtxo,
-            walletPubKeyHash
-        );
-    }
-
-    /// @notice Proves a moving funds transaction; see
-    ///         `MovingFunds.submitMovingFundsProof`.
-    function submitMovingFundsProof(
-        BitcoinTxInfo calldata movingFundsTx,
-        BitcoinTx.Proof calldata movingFundsProof,
-        BitcoinUtxo calldata mainUtxo,
-        bytes20 walletPubKeyHash
-    ) external {
-        self.submitMovingFundsProof(
-            movingFundsTx,
-            movingFundsProof,
-            mainUtxo,
-            walletPubKeyHash
-        );
-    }
-
-    /// @notice Proves a moved funds sweep; see
-    ///         `MovingFunds.submitMovedFundsSweepProof`.
-    function submitMovedFundsSweepProof(
-        BitcoinTxInfo calldata sweepTx,
-        BitcoinTx.Proof calldata sweepProof,
-        BitcoinUtxo calldata mainUtxo
-    ) external {
-        self.submitMovedFundsSweepProof(sweepTx, sweepProof, mainUtxo);
     }
 }
