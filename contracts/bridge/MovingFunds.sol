@@ -335,18 +335,13 @@ library MovingFunds {
         BitcoinTx.Proof calldata sweepProof,
         BitcoinUtxo calldata mainUtxo
     ) external {
-        bytes32 sweepTxHash = WalletTx.validateProof(self, sweepTx, sweepProof);
-
-        (bytes20 walletPubKeyHash, uint64 outputValue) = WalletTx
-            .singleWalletOutput(self, sweepTx.outputVector);
-        Wallet storage wallet = Wallets.liveOrMovingFundsWallet(
-            self,
-            walletPubKeyHash
-        );
-        BitcoinUtxo memory resolvedMainUtxo = WalletTx.optionalMainUtxo(
-            wallet,
-            mainUtxo
-        );
+        (
+            bytes32 sweepTxHash,
+            bytes20 walletPubKeyHash,
+            uint64 outputValue,
+            Wallet storage wallet,
+            BitcoinUtxo memory resolvedMainUtxo
+        ) = WalletTx.provenSweep(self, sweepTx, sweepProof, mainUtxo);
 
         uint256 inputsValue = MovingFundsTx.movedFundsSweepInputs(
             self,

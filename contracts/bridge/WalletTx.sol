@@ -9,6 +9,7 @@ import "./BridgeTypes.sol";
 import "./BridgeState.sol";
 import "./BitcoinTx.sol";
 import "./BitcoinScripts.sol";
+import "./Wallets.sol";
 
 /// @title Wallet transactions
 /// @notice What the four `submit*Proof` paths (issue 14) share: the proof
@@ -141,6 +142,33 @@ library WalletTx {
             walletPubKeyHash != bytes20(0),
             "Output must be P2PKH or P2WPKH, or P2TR of a FROST wallet"
         );
+    }
+
+    /// @notice Where a proven sweep into one wallet output (deposit sweep,
+    ///         moved funds sweep) starts: the proof checked, the wallet its
+    ///         single output pays, and that wallet's main UTXO as given.
+    /// @dev Requirements: those of `validateProof`, `singleWalletOutput`,
+    ///      `Wallets.liveOrMovingFundsWallet` and `optionalMainUtxo`.
+    function provenSweep(
+        BridgeState.Storage storage self,
+        BitcoinTxInfo calldata sweepTx,
+        BitcoinTx.Proof calldata sweepProof,
+        BitcoinUtxo calldata mainUtxo
+    )
+        internal
+        view
+        returns (
+            bytes32 sweepTxHash,
+            bytes20 walletPubKeyHash,
+            uint64 outputValue,
+            Wallet storage wallet,
+            BitcoinUtxo memory resolvedMainUtxo
+        )
+    {
+        sweepTxHash = validateProof(self, sweepTx, sweepProof);
+        (walletPubKeyHash, outputValue) = singleWalletOutput(self, sweepTx.outputVector);
+        wallet = Wallets.liveOrMovingFundsWallet(self, walletPubKeyHash);
+        resolvedMainUtxo = optionalMainUtxo(wallet, mainUtxo);
     }
 
     /// @notice The wallet's main UTXO as given, checked against the stored
