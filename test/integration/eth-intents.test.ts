@@ -261,14 +261,10 @@ describe("EthIntentSender on the real Bridge", () => {
     expect(store.ethIntents.active()).toEqual([]);
   });
 
-  it("any other revert reason → reverted with the decoded reason", async () => {
-    const store = newStore();
-    const s = sender(store);
+  /** Submits a sweep record of a deposit nobody revealed; an explicit gas limit skips the estimate, so the revert happens on chain. */
+  async function submitUnrevealedSweep(s: EthIntentSender): Promise<{ key: string; row: Awaited<ReturnType<EthIntentSender["submit"]>> }> {
     const unknown = { fundingTxHash: randomHex(32), fundingOutputIndex: 0 };
     const key = `sweep:${unknown.fundingTxHash}`;
-    // Hardhat's automine answers a reverting send with an error (after mining it); a real pool accepts it.
-    await automine(false);
-    // An explicit gas limit skips the estimate, so the revert happens on chain.
     const row = await s.submit({
       purpose: "test:sweep",
       dedupeKey: key,
@@ -277,6 +273,14 @@ describe("EthIntentSender on the real Bridge", () => {
       goalReached: async () => false,
       gasLimit: 300_000n,
     });
+    return { key, row };
+  }
+
+  it("any other revert reason → reverted with the decoded reason", async () => {
+    const s = sender(newStore());
+    // A real pool accepts a reverting send; without automine Hardhat does too.
+    await automine(false);
+    const { key, row } = await submitUnrevealedSweep(s);
     expect(row.status).toBe("sent");
     await mineOne();
     await s.poll();
@@ -289,18 +293,8 @@ describe("EthIntentSender on the real Bridge", () => {
   });
 
   it("an automining chain answers the send with the revert after mining it: the intent counts as sent and the receipt decides", async () => {
-    const store = newStore();
-    const s = sender(store);
-    const unknown = { fundingTxHash: randomHex(32), fundingOutputIndex: 0 };
-    const key = `sweep:${unknown.fundingTxHash}`;
-    const row = await s.submit({
-      purpose: "test:sweep",
-      dedupeKey: key,
-      to: bridgeAddress,
-      data: bridgeInterface.encodeFunctionData("recordDepositSweep", sweepArgs(unknown)),
-      goalReached: async () => false,
-      gasLimit: 300_000n,
-    });
+    const s = sender(newStore());
+    const { key, row } = await submitUnrevealedSweep(s);
     expect(row.status).toBe("sent");
     const receipt = (await provider.getTransactionReceipt(row.txHash!))!;
     expect(receipt.status).toBe(0);
