@@ -6,6 +6,7 @@ import {ValidateSPV} from "@keep-network/bitcoin-spv-sol/contracts/ValidateSPV.s
 
 import {IRelay} from "../relay/IRelay.sol";
 import {BitcoinTxInfo} from "./BridgeTypes.sol";
+import {BitcoinScripts} from "./BitcoinScripts.sol";
 
 /// @title Bitcoin transaction SPV proof
 /// @notice Proves that a Bitcoin transaction (a `BitcoinTxInfo`, the ABI
@@ -77,14 +78,7 @@ library BitcoinTx {
             "Tx not on same level of merkle tree as coinbase"
         );
 
-        txHash = abi
-            .encodePacked(
-                txInfo.version,
-                txInfo.inputVector,
-                txInfo.outputVector,
-                txInfo.locktime
-            )
-            .hash256View();
+        txHash = BitcoinScripts.txHash(txInfo);
 
         bytes32 root = proof.bitcoinHeaders.extractMerkleRootLE();
         require(
