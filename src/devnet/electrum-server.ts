@@ -9,6 +9,7 @@
 //   await server.close();                                      // idempotent
 import { createServer, type Socket } from "node:net";
 import { BitcoinServerError, BitcoinUnavailableError } from "../bitcoin/bitcoin-chain.js";
+import { txidFromHash } from "../bitcoin/tx.js";
 import { fromHex, toHex } from "../util/hex.js";
 import type { FakeBitcoinChain } from "./fake-bitcoin-chain.js";
 import { MAX_HEADERS_PER_REQUEST } from "./fake-spv.js";
@@ -63,11 +64,11 @@ export async function startElectrumServer(chain: FakeBitcoinChain, opts: { port?
       }
       case "blockchain.transaction.get_merkle": {
         const m = await chain.transactionMerkle(hexParam(params[0], 64), intParam(params[1]));
-        return { block_height: m.blockHeight, merkle: m.merkle.map(displayHex), pos: m.pos };
+        return { block_height: m.blockHeight, merkle: m.merkle.map(txidFromHash), pos: m.pos };
       }
       case "blockchain.transaction.id_from_pos": {
         const r = await chain.txIdFromPos(intParam(params[0]), intParam(params[1]));
-        return params[2] === true ? { tx_hash: r.txid, merkle: r.merkle.map(displayHex) } : r.txid;
+        return params[2] === true ? { tx_hash: r.txid, merkle: r.merkle.map(txidFromHash) } : r.txid;
       }
       case "blockchain.estimatefee":
         return chain.estimateFeeBtcPerKb();
@@ -168,10 +169,6 @@ export async function startElectrumServer(chain: FakeBitcoinChain, opts: { port?
   };
 }
 
-/** Electrum sends merkle hashes in display (reversed) byte order, as txids. */
-function displayHex(internal: Uint8Array): string {
-  return toHex(Uint8Array.from(internal).reverse());
-}
 
 function intParam(v: unknown): number {
   if (typeof v !== "number" || !Number.isInteger(v)) throw new RpcError(BAD_REQUEST, `invalid integer parameter: ${JSON.stringify(v)}`);

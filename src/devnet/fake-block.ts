@@ -4,9 +4,9 @@
 import type { Transaction } from "bitcoinjs-lib";
 import type { BtcHeader } from "../bitcoin/bitcoin-chain.js";
 import { merkleBranch, merkleRoot } from "../bitcoin/merkle.js";
-import { hash256 } from "../bitcoin/tx.js";
-import { concatBytes, toHex } from "../util/hex.js";
-import { fakeCoinbase } from "./fake-coinbase.js";
+import { hash256, txidFromHash } from "../bitcoin/tx.js";
+import { concatBytes } from "../util/hex.js";
+import { fakeCoinbase, u32le } from "./fake-coinbase.js";
 
 const GENESIS_TIME = 1_700_000_000;
 export const REGTEST_BITS = 0x207fffff;
@@ -43,12 +43,12 @@ export function nextBlock(prev: FakeBlock | undefined, txs: readonly BlockTx[], 
   const root = merkleRoot(leaves);
   for (let nonce = 0; ; nonce++) {
     const header = concatBytes(u32le(0x20000000), prevInternal, root, u32le(GENESIS_TIME + height * 600), u32le(REGTEST_BITS), u32le(nonce));
-    const hash = reverse(hash256(header));
-    if (BigInt("0x" + toHex(hash)) > REGTEST_TARGET) continue;
+    const hash = txidFromHash(hash256(header)); // display order, as txids
+    if (BigInt("0x" + hash) > REGTEST_TARGET) continue;
     return {
       height,
       header,
-      hash: toHex(hash),
+      hash,
       prevHash: prev?.hash ?? "00".repeat(32),
       txids: txs.map((t) => t.txid),
       coinbase: { txid: coinbaseTx.getId(), raw: coinbaseTx.toBuffer(), tx: coinbaseTx },
@@ -66,14 +66,4 @@ export function branchOf(b: FakeBlock, pos: number): { txid: string; merkle: Uin
   const txid = pos === 0 ? b.coinbase.txid : b.txids[pos - 1];
   if (txid === undefined) throw new RangeError(`no tx at position ${pos} in block at height ${b.height}`);
   return { txid, merkle: merkleBranch(b.leaves, pos) };
-}
-
-function reverse(b: Uint8Array): Uint8Array {
-  return Uint8Array.from(b).reverse();
-}
-
-function u32le(n: number): Uint8Array {
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setUint32(0, n >>> 0, true);
-  return b;
 }

@@ -30,7 +30,8 @@ export function fakeCoinbase(height: number, extraNonce: number, wtxHashes: read
   return tx;
 }
 
-function u32le(n: number): Uint8Array {
+/** 4 bytes, little-endian (Bitcoin's header and script integers). */
+export function u32le(n: number): Uint8Array {
   const b = new Uint8Array(4);
   new DataView(b.buffer).setUint32(0, n >>> 0, true);
   return b;
