@@ -241,12 +241,15 @@ describe("signing crash rows (kill -9, threshold.md §7)", () => {
       expect(back.code, back.stderr).toBe(0);
       const end = second.lines.find((l) => l.outcome !== undefined)!;
       if (end.outcome === "signed") expect(end.signatures).toEqual(sigs.map(to0x));
-      // The restarted victim released no share at all, and its mark is the one of its first life.
+      // The restarted victim released no share for the attempt it marked (it may join a later attempt with
+      // fresh nonces, threshold.md §5.2; the ledger below checks that no nonces answer two packages), and its
+      // mark is the one of its first life.
       const published2 = wiresOf(cfg(2, 0).publishLog);
-      expect(published2.filter((w) => w[0] === 3)).toEqual([]);
+      const attemptOf = (w: Uint8Array): number => new DataView(w.buffer, w.byteOffset).getUint32(33);
+      expect(published2.filter((w) => w[0] === 3 && attemptOf(w) === 0)).toEqual([]);
       if (row.leader !== row.victim) expect(end.stats!.refusals.NO_NONCES, "the re-sent package finds no nonces").toBeGreaterThanOrEqual(1);
       // Nor does it commit to or coordinate the attempt it marked (no second package, no commitments for it).
-      expect(published2.filter((w) => w[0] === 2 || (w[0] === 1 && new DataView(w.buffer, w.byteOffset).getUint32(33) === 0))).toEqual([]);
+      expect(published2.filter((w) => (w[0] === 2 || w[0] === 1) && attemptOf(w) === 0)).toEqual([]);
       for (const w of published2) c.ledger.add(w);
       expect(inspectStore(victimDir, (s) => s.signingNonceMarks.packageOf(session, 0))).toBe(mark);
       expect(c.ledger.violations()).toEqual([]);
